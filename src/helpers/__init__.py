@@ -1,0 +1,1 @@
+"""Helpers for the ics-deficits research report: acquisition, cleaning, models, plots, report."""

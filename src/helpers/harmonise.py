@@ -1,0 +1,27 @@
+"""Harmonisation across code systems and calendars: financial years, ICB code vintages, units."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Between the 2022 and 2024 ONS vintages two ICBs changed E54 code (boundary change);
+#: their NHS Q-codes did not change.
+E54_2024_TO_2022: dict[str, str] = {"E54000063": "E54000052", "E54000064": "E54000053"}
+
+
+def financial_year_label(start_year: int) -> str:
+    """Label of the April-March financial year starting in ``start_year`` (2024 -> '2024/25')."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def financial_year_of(dates: pd.Series) -> pd.Series:
+    """Financial-year label ('2024/25') for each date; April to March. Missing dates stay missing."""
+    parsed = pd.to_datetime(dates)
+    start = parsed.dt.year.where(parsed.dt.month >= 4, parsed.dt.year - 1)
+    labels = start.map(lambda y: financial_year_label(int(y)) if pd.notna(y) else pd.NA)
+    return labels.astype("string")
+
+
+def gbp_thousands_to_millions(values: pd.Series) -> pd.Series:
+    """Convert a series in GBP thousands to GBP millions."""
+    return values.astype("float64") / 1000.0

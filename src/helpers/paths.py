@@ -1,0 +1,16 @@
+"""Paths anchored at the repository root, and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT: Path = Path(__file__).resolve().parents[2]
+DATA_DIR: Path = ROOT / "data"
+RAW_DIR: Path = DATA_DIR / "raw"
+CURATED_DIR: Path = RAW_DIR / "curated"
+PROCESSED_DIR: Path = DATA_DIR / "processed"
+SOURCES_FILE: Path = DATA_DIR / "sources.yaml"
+NOTEBOOKS_DIR: Path = ROOT / "notebooks"
+REPORT_DIR: Path = ROOT / "report"
+PARAMS_FILE: Path = ROOT / "params.yaml"
+BUILD_DIR: Path = ROOT / ".build"

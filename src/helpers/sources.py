@@ -1,0 +1,131 @@
+"""The catalogue of raw inputs (``data/sources.yaml``): reading it and building it from a MANIFEST."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from helpers.errors import DataError
+from helpers.paths import SOURCES_FILE
+
+READER_BY_EXTENSION: dict[str, str] = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".rda": "rda",
+    ".parquet": "parquet",
+}
+REQUIRED_FIELDS: tuple[str, ...] = ("dataset_id", "file", "official_source", "licence", "reader")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw input file. ``sha256`` and ``url`` are None for the project's own curated files."""
+
+    dataset_id: str
+    file: str
+    sha256: str | None
+    bytes: int | None
+    url: str | None
+    official_source: str
+    licence: str
+    reader: str
+    origin: str  # "mirrored" (public file, fetched by hash) or "curated" (committed here)
+
+    @property
+    def is_curated(self) -> bool:
+        """True for the project's own cited fact tables under data/raw/curated/."""
+        return self.origin == "curated"
+
+
+def reader_for(file_name: str) -> str:
+    """Name of the reader format for a file, from its extension."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in READER_BY_EXTENSION:
+        raise DataError(f"{file_name}: no reader for extension '{suffix}'")
+    return READER_BY_EXTENSION[suffix]
+
+
+def manifest_to_sources(manifest_csv: Path) -> list[dict[str, object]]:
+    """Turn a mirror MANIFEST.csv into the entries of ``data/sources.yaml`` (sorted by file)."""
+    entries: list[dict[str, object]] = []
+    with manifest_csv.open(newline="", encoding="utf-8") as handle:
+        for line_number, row in enumerate(csv.DictReader(handle), start=2):
+            if not row.get("file"):
+                raise DataError(f"{manifest_csv}: row {line_number} has no 'file'")
+            curated = row["dataset_id"] == "curated"
+            entries.append(
+                {
+                    "dataset_id": row["dataset_id"],
+                    "file": row["file"],
+                    "origin": "curated" if curated else "mirrored",
+                    "sha256": None if curated else row["sha256"],
+                    "bytes": None if curated else int(row["bytes"]),
+                    "url": row["download_url"] or None,
+                    "official_source": row["official_source"],
+                    "licence": row["licence"],
+                    "reader": reader_for(row["file"]),
+                    "notes": row["notes"],
+                }
+            )
+    return sorted(entries, key=lambda entry: str(entry["file"]))
+
+
+def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
+    """Read and check ``data/sources.yaml``; raise DataError naming the entry at fault."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw_entries = document.get("sources") if isinstance(document, dict) else None
+    if not isinstance(raw_entries, list):
+        raise DataError(f"{path}: expected a top-level 'sources' list")
+    sources: list[Source] = []
+    for index, entry in enumerate(raw_entries):
+        missing = [name for name in REQUIRED_FIELDS if not entry.get(name)]
+        if missing:
+            raise DataError(f"{path}: source #{index} ({entry.get('file')}) lacks {missing}")
+        origin = entry.get("origin", "mirrored")
+        if origin == "mirrored" and not (entry.get("sha256") and entry.get("url")):
+            raise DataError(f"{path}: mirrored source {entry['file']} needs sha256 and url")
+        sources.append(
+            Source(
+                dataset_id=entry["dataset_id"],
+                file=entry["file"],
+                sha256=entry.get("sha256"),
+                bytes=entry.get("bytes"),
+                url=entry.get("url"),
+                official_source=entry["official_source"],
+                licence=entry["licence"],
+                reader=entry["reader"],
+                origin=origin,
+            )
+        )
+    return sources
+
+
+def source_by_file(file: str, path: Path = SOURCES_FILE) -> Source:
+    """The catalogue entry for one file key such as 'imd/imd2025_england_icb24.rda'."""
+    for source in load_sources(path):
+        if source.file == file:
+            return source
+    raise DataError(f"{path}: no source with file '{file}'")
+
+
+SOURCES_HEADER = (
+    "# Catalogue of every raw input: built from the data mirror's MANIFEST.csv by\n"
+    "# `python -m helpers.sources ../shared/data/MANIFEST.csv`. Mirrored files are fetched by\n"
+    "# sha256 (data/raw, then $ICSFIN_DATA_MIRROR, then the commit-pinned url); curated files are\n"
+    "# the project's own cited facts, committed under data/raw/curated/.\n"
+)
+
+
+def write_sources(entries: list[dict[str, object]], path: Path = SOURCES_FILE) -> None:
+    """Write catalogue entries to ``data/sources.yaml`` (stable order and layout)."""
+    body = yaml.safe_dump({"sources": entries}, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(SOURCES_HEADER + body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_sources(manifest_to_sources(Path(sys.argv[1])))
