@@ -123,10 +123,28 @@ def acquire(source: Source, raw_dir: Path = RAW_DIR, mirror: Path | None = None)
 
 
 def fetch(file: str) -> Path:
-    """Verified local path of one raw file, by its catalogue key (e.g. 'imd/imd2025_england_icb24.rda')."""
+    """Verified local path of one raw file, by catalogue key ('imd/imd2025_england_icb24.rda')."""
     return acquire(source_by_file(file))
 
 
 def acquire_all(sources_file: Path = SOURCES_FILE, raw_dir: Path = RAW_DIR) -> list[Path]:
     """Acquire and verify every source in the catalogue; return their local paths."""
     return [acquire(source, raw_dir) for source in load_sources(sources_file)]
+
+
+def main() -> int:
+    """Command line: acquire and verify every catalogued raw input, one line per file."""
+    import sys
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        paths = acquire_all()
+    except AcquisitionError as error:
+        print(f"ACQUISITION FAILED: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(paths)} raw files present and verified in {RAW_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

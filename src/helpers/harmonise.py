@@ -15,7 +15,7 @@ def financial_year_label(start_year: int) -> str:
 
 
 def financial_year_of(dates: pd.Series) -> pd.Series:
-    """Financial-year label ('2024/25') for each date; April to March. Missing dates stay missing."""
+    """Financial-year label ('2024/25') of each date, April to March; missing stays missing."""
     parsed = pd.to_datetime(dates)
     start = parsed.dt.year.where(parsed.dt.month >= 4, parsed.dt.year - 1)
     labels = start.map(lambda y: financial_year_label(int(y)) if pd.notna(y) else pd.NA)

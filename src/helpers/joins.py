@@ -39,7 +39,7 @@ def checked_merge(
     missing = unmatched_keys(left, right, on)
     if len(missing):
         shown = missing.head(20).to_dict("records")
-        message = f"{label}: {len(missing)} key(s) of the left table unmatched on {list(on)}: {shown}"
+        message = f"{label}: {len(missing)} left key(s) unmatched on {list(on)}: {shown}"
         if not allow_unmatched:
             raise DataError(message)
         LOGGER.warning(message)

@@ -1,8 +1,9 @@
-"""The catalogue of raw inputs (``data/sources.yaml``): reading it and building it from a MANIFEST."""
+"""The catalogue of raw inputs (``data/sources.yaml``): reading it, building it from a MANIFEST."""
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Source:
     licence: str
     reader: str
     origin: str  # "mirrored" (public file, fetched by hash) or "curated" (committed here)
+    header_line: int = 1  # 1-based line of a CSV's header row (Nomis exports have a preamble)
 
     @property
     def is_curated(self) -> bool:
@@ -46,6 +48,12 @@ def reader_for(file_name: str) -> str:
     if suffix not in READER_BY_EXTENSION:
         raise DataError(f"{file_name}: no reader for extension '{suffix}'")
     return READER_BY_EXTENSION[suffix]
+
+
+def _header_line(format_text: str) -> int:
+    """The header line a MANIFEST format text states ('header on line 6'), else 1."""
+    match = re.search(r"header on line (\d+)", format_text)
+    return int(match.group(1)) if match else 1
 
 
 def manifest_to_sources(manifest_csv: Path) -> list[dict[str, object]]:
@@ -67,6 +75,7 @@ def manifest_to_sources(manifest_csv: Path) -> list[dict[str, object]]:
                     "official_source": row["official_source"],
                     "licence": row["licence"],
                     "reader": reader_for(row["file"]),
+                    "header_line": _header_line(row["format"]),
                     "notes": row["notes"],
                 }
             )
@@ -98,6 +107,7 @@ def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
                 licence=entry["licence"],
                 reader=entry["reader"],
                 origin=origin,
+                header_line=int(entry.get("header_line", 1)),
             )
         )
     return sources
@@ -119,13 +129,24 @@ SOURCES_HEADER = (
 )
 
 
-def write_sources(entries: list[dict[str, object]], path: Path = SOURCES_FILE) -> None:
-    """Write catalogue entries to ``data/sources.yaml`` (stable order and layout)."""
-    body = yaml.safe_dump({"sources": entries}, sort_keys=False, allow_unicode=True, width=100)
+def load_periods(path: Path = SOURCES_FILE) -> dict[str, str]:
+    """Period covered by each dataset (``periods`` in ``data/sources.yaml``), by dataset id."""
+    if not path.is_file():
+        return {}
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(key): str(value) for key, value in (document.get("periods") or {}).items()}
+
+
+def write_sources(
+    entries: list[dict[str, object]], periods: dict[str, str], path: Path = SOURCES_FILE
+) -> None:
+    """Write catalogue entries and dataset periods to ``data/sources.yaml`` (stable layout)."""
+    document = {"periods": dict(sorted(periods.items())), "sources": entries}
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(SOURCES_HEADER + body, encoding="utf-8")
 
 
 if __name__ == "__main__":
     import sys
 
-    write_sources(manifest_to_sources(Path(sys.argv[1])))
+    write_sources(manifest_to_sources(Path(sys.argv[1])), load_periods())

@@ -1,0 +1,58 @@
+# ics-deficits: one command builds the report, one runs the tests. `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+SANITIZE := tests/nbval_sanitize.cfg
+
+.DEFAULT_GOAL := help
+.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+env: $(STAMP) ## Create .venv and install the pinned lock (Python 3.11)
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]} (set PYTHON=...)"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+data: env ## Acquire and verify every raw input (data/raw, then $$ICSFIN_DATA_MIRROR, then URL)
+	$(BIN)/python -m helpers.acquire
+
+notebooks: env ## Run the stale notebooks in order with papermill (--force: make notebooks FORCE=1)
+	$(BIN)/python -m helpers.pipeline --no-render $(if $(FORCE),--force)
+
+report: env ## Run the stale notebooks, then render the report
+	$(BIN)/python -m helpers.pipeline $(if $(FORCE),--force)
+
+test: env ## Run the unit tests and the nbval regression check of every notebook
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+
+test-unit: env ## Run only the unit tests
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+test-notebooks: env ## Run only the nbval check of the committed notebooks
+	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+
+lint: env ## ruff: lint and formatting check of src, tests and notebooks
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests
+
+format: env ## ruff: fix lint where safe and format the code
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+bench: env ## Time the cold pipeline, a no-op rebuild and the tests; write bench/benchmark.json
+	$(BIN)/python -m helpers.bench
+
+lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)
+	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip compile --python-version 3.11 --no-header --annotation-style line requirements.in -o requirements.lock
+
+clean: ## Remove build state and rendered report (never touches data/raw)
+	rm -rf .build report/notebooks report/_manuscript report/_output report/.quarto
+
+all: report ## Everything: build the report

@@ -1,0 +1,50 @@
+"""Atomic, deterministic writing and reading of processed tables in ``data/processed``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.paths import PROCESSED_DIR
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write`` on a temporary file beside ``path`` and rename it into place.
+
+    Nothing half written is left behind: on error the temporary file is removed and any
+    earlier version of ``path`` is kept.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:
+    """Write ``frame`` as ``<name>.parquet`` or ``<name>.csv`` (by suffix) in data/processed."""
+    path = directory / name
+    if path.suffix == ".parquet":
+        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    if path.suffix == ".csv":
+        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    raise ValueError(f"{name}: processed tables are .parquet or .csv")
+
+
+def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
+    """Read a processed table written by :func:`write_processed`."""
+    path = directory / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run the pipeline (make report) first")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)

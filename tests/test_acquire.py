@@ -1,0 +1,168 @@
+"""Acquisition by checksum: data/raw first, then the mirror, then the pinned URL."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from helpers import acquire
+from helpers.errors import AcquisitionError
+from helpers.sources import Source
+
+CONTENT = b"icb_code,value\nQHM,1\n"
+GOOD_HASH = hashlib.sha256(CONTENT).hexdigest()
+
+
+def make_source(sha256: str = GOOD_HASH, origin: str = "mirrored") -> Source:
+    """A one-file catalogue entry pointing at an address that is never contacted."""
+    return Source(
+        dataset_id="toy",
+        file="toy/values.csv",
+        sha256=sha256 if origin == "mirrored" else None,
+        bytes=len(CONTENT),
+        url="https://example.invalid/toy/values.csv",
+        official_source="a test fixture",
+        licence="CC0",
+        reader="csv",
+        origin=origin,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests set the mirror and offline switches themselves."""
+    monkeypatch.delenv(acquire.MIRROR_VARIABLE, raising=False)
+    monkeypatch.delenv(acquire.OFFLINE_VARIABLE, raising=False)
+
+
+def write(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def test_file_in_raw_with_matching_hash_is_used_as_is(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    placed = write(raw / "toy/values.csv", CONTENT)
+    before = placed.stat().st_mtime_ns
+    assert acquire.acquire(make_source(), raw_dir=raw) == placed
+    assert placed.stat().st_mtime_ns == before
+    assert placed.read_bytes() == CONTENT
+
+
+def test_corrupted_raw_file_stops_with_source_id_both_hashes_and_remedies(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    corrupted = write(raw / "toy/values.csv", CONTENT + b"tampered\n")
+    with pytest.raises(AcquisitionError) as caught:
+        acquire.acquire(make_source(), raw_dir=raw)
+    message = str(caught.value)
+    assert "source 'toy'" in message
+    assert f"expected sha256 {GOOD_HASH}" in message
+    assert hashlib.sha256(CONTENT + b"tampered\n").hexdigest() in message
+    assert "ICSFIN_DATA_MIRROR" in message and "https://example.invalid" in message
+    assert corrupted.read_bytes() == CONTENT + b"tampered\n"  # raw file never modified
+
+
+def test_missing_file_is_copied_from_the_mirror_and_verified(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    write(mirror / "toy/values.csv", CONTENT)
+    raw = tmp_path / "raw"
+    path = acquire.acquire(make_source(), raw_dir=raw, mirror=mirror)
+    assert path == raw / "toy/values.csv"
+    assert path.read_bytes() == CONTENT
+    assert [p.name for p in path.parent.iterdir()] == ["values.csv"]  # no temporary left
+
+
+def test_mirror_is_taken_from_the_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = tmp_path / "mirror"
+    write(mirror / "toy/values.csv", CONTENT)
+    monkeypatch.setenv(acquire.MIRROR_VARIABLE, str(mirror))
+    path = acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+    assert path.read_bytes() == CONTENT
+
+
+def test_corrupted_mirror_copy_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    write(mirror / "toy/values.csv", b"something else\n")
+    raw = tmp_path / "raw"
+    with pytest.raises(AcquisitionError, match="checksum mismatch at .*mirror"):
+        acquire.acquire(make_source(), raw_dir=raw, mirror=mirror)
+    assert not (raw / "toy/values.csv").exists()
+
+
+def test_missing_file_without_mirror_offline_names_the_three_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(acquire.OFFLINE_VARIABLE, "1")
+    with pytest.raises(AcquisitionError) as caught:
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw", mirror=tmp_path / "empty")
+    message = str(caught.value)
+    assert "source 'toy' file 'toy/values.csv'" in message
+    assert "(1) place the original file at" in message
+    assert "(2) set ICSFIN_DATA_MIRROR" in message
+    assert "(3) allow downloads from https://example.invalid/toy/values.csv" in message
+
+
+def test_download_failure_is_reported_with_remedies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pooch
+
+    def refuse(**_: object) -> str:
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)
+    with pytest.raises(AcquisitionError, match="download from https://example.invalid.*failed"):
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+    assert not (tmp_path / "raw/toy/values.csv").exists()
+
+
+def test_download_is_asked_for_with_the_pinned_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pooch
+
+    calls: list[dict[str, object]] = []
+
+    def fake_retrieve(**kwargs: object) -> str:
+        calls.append(kwargs)
+        target = Path(str(kwargs["path"])) / str(kwargs["fname"])
+        target.write_bytes(CONTENT)
+        return str(target)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    path = acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+    assert path.read_bytes() == CONTENT
+    assert calls[0]["known_hash"] == f"sha256:{GOOD_HASH}"
+    assert calls[0]["url"] == "https://example.invalid/toy/values.csv"
+
+
+def test_download_with_wrong_hash_is_an_acquisition_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pooch
+
+    def bad_hash(**_: object) -> str:
+        raise ValueError("SHA256 hash of downloaded file does not match the known hash")
+
+    monkeypatch.setattr(pooch, "retrieve", bad_hash)
+    with pytest.raises(AcquisitionError, match="failed its checksum"):
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+
+
+def test_curated_file_must_be_present(tmp_path: Path) -> None:
+    with pytest.raises(AcquisitionError, match="committed to the repository"):
+        acquire.acquire(make_source(origin="curated"), raw_dir=tmp_path / "raw")
+    placed = write(tmp_path / "raw/toy/values.csv", CONTENT)
+    assert acquire.acquire(make_source(origin="curated"), raw_dir=tmp_path / "raw") == placed
+
+
+@pytest.mark.realdata
+def test_every_catalogued_source_is_acquired_and_verified() -> None:
+    paths = acquire.acquire_all()
+    assert len(paths) == 57
+    assert all(path.is_file() for path in paths)

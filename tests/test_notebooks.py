@@ -1,0 +1,59 @@
+"""House rules for the committed notebooks: defaults match params.yaml, logic lives in helpers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from helpers.config import load_params, notebook_parameters
+from helpers.paths import NOTEBOOKS_DIR
+from helpers.pipeline import discover_notebooks
+
+NOTEBOOKS = discover_notebooks(NOTEBOOKS_DIR)
+
+
+def test_there_are_notebooks_to_check() -> None:
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_inventory_sources.ipynb"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_parameter_defaults_match_params_yaml(notebook: Path) -> None:
+    declared = papermill.inspect_notebook(str(notebook))
+    expected = notebook_parameters(notebook.stem, load_params())
+    for name, spec in declared.items():
+        assert name in expected, f"{notebook.name}: parameter {name} is not in params.yaml"
+        assert ast.literal_eval(spec["default"]) == expected[name], f"{notebook.name}: {name}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_reads_as_analysis(notebook: Path) -> None:
+    cells = nbformat.read(notebook, as_version=4).cells
+    assert cells[0].cell_type == "markdown" and "**Purpose.**" in cells[0].source
+    tagged = [cell for cell in cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{notebook.name}: exactly one cell tagged 'parameters'"
+    code = [cell for cell in cells if cell.cell_type == "code"]
+    defining = [
+        cell.source
+        for cell in code
+        if any(
+            isinstance(node, ast.FunctionDef | ast.ClassDef)
+            for node in ast.walk(ast.parse(cell.source))
+        )
+    ]
+    assert not defining, f"{notebook.name}: cells define functions; move them to src/helpers"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_committed_notebook_carries_the_canonical_run(notebook: Path) -> None:
+    executed = nbformat.read(notebook, as_version=4)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    counts = [cell.execution_count for cell in code if cell.execution_count is not None]
+    assert counts == list(range(1, len(counts) + 1)), f"{notebook.name}: run out of order"
+    assert any(cell.outputs for cell in code), f"{notebook.name}: committed without outputs"
+    assert "parameters" in executed.metadata.get("papermill", {}), "not run by the pipeline"
+    errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    assert not errors, f"{notebook.name}: committed with an error output"
