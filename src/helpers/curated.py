@@ -1,0 +1,200 @@
+"""The project's curated fact tables (``data/raw/curated/``): read, validate, tidy.
+
+Every curated row cites its own public source. Validation stops on the first file with bad
+rows and names every offending CSV line (the header is line 1), the column and what was
+expected, so a contributor adding a row sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.readers._common import require_columns
+
+FINANCE_MEASURES: frozenset[str] = frozenset(
+    {
+        "plan",
+        "plan_draft",
+        "forecast",
+        "ytd",
+        "ytd_variance",
+        "outturn",
+        "deficit_support",
+        "deficit_support_withheld",
+        "icb_only_outturn",
+        "forecast_variance",
+    }
+)
+FINANCE_SCOPES: frozenset[str] = frozenset({"system", "icb", "trusts"})
+SOURCE_KINDS: frozenset[str] = frozenset({"official", "press", "campaign"})
+FINANCIAL_YEAR = re.compile(r"^20\d{2}/\d{2}$")
+SOURCE_COLUMNS: list[str] = ["source_publisher", "source_title", "source_date", "source_url"]
+
+FINANCE_PANEL_COLUMNS: list[str] = [
+    "system_name",
+    "icb_code",
+    "financial_year",
+    "measure",
+    "value_gbp_m",
+    "as_at",
+    "scope",
+    *SOURCE_COLUMNS,
+    "source_kind",
+    "notes",
+]
+NATIONAL_COLUMNS: list[str] = ["financial_year", "fact", "value", "unit", "as_at", *SOURCE_COLUMNS]
+LEGACY_DEBT_COLUMNS: list[str] = [
+    "system_name",
+    "icb_code",
+    "measure",
+    "value_gbp_m",
+    "as_at",
+    *SOURCE_COLUMNS,
+]
+LEADERSHIP_COLUMNS: list[str] = [
+    "unit",
+    "org_name",
+    "org_code",
+    "year",
+    "fact",
+    "value",
+    "unit_of_value",
+    *SOURCE_COLUMNS,
+]
+
+
+def read_curated(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read a curated CSV as text (no type guessing), checking its columns; keep line numbers."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    require_columns(frame, columns, path)
+    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    return frame
+
+
+def _lines(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
+    return [int(line) for line in frame.loc[mask, "source_line"]]
+
+
+def _problem(path: Path, frame: pd.DataFrame, mask: pd.Series, what: str) -> str | None:
+    return f"{path}: {what} on line(s) {_lines(frame, mask)}" if mask.any() else None
+
+
+def _raise_if(problems: Iterable[str | None]) -> None:
+    found = [problem for problem in problems if problem]
+    if found:
+        raise DataError("curated data failed validation:\n  " + "\n  ".join(found))
+
+
+def _not_url(values: pd.Series) -> pd.Series:
+    return ~values.str.match(r"^https?://\S+$")
+
+
+def _not_number(values: pd.Series, allow_blank: bool) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    blank = values == ""
+    return (numbers.isna() & ~blank) | (blank & (not allow_blank))
+
+
+def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str]) -> pd.DataFrame:
+    """Check the ICS finance panel row by row; return it with numeric ``value_gbp_m``."""
+    _raise_if(
+        [
+            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+            _problem(
+                path,
+                frame,
+                ~frame["measure"].isin(FINANCE_MEASURES),
+                f"measure not one of {sorted(FINANCE_MEASURES)}",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["icb_code"].isin(icb_codes),
+                "icb_code not one of the 42 ICB Q-codes",
+            ),
+            _problem(
+                path,
+                frame,
+                _not_number(frame["value_gbp_m"], allow_blank=False),
+                "value_gbp_m missing or not a number",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
+                "financial_year not like '2024/25'",
+            ),
+            _problem(
+                path, frame, ~frame["scope"].isin(FINANCE_SCOPES), f"scope not in {FINANCE_SCOPES}"
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["source_kind"].isin(SOURCE_KINDS),
+                f"source_kind not in {sorted(SOURCE_KINDS)}",
+            ),
+        ]
+    )
+    return frame.assign(value_gbp_m=pd.to_numeric(frame["value_gbp_m"]))
+
+
+def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Check the national facts; return them with numeric ``value``."""
+    _raise_if(
+        [
+            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+            _problem(
+                path,
+                frame,
+                _not_number(frame["value"], allow_blank=False),
+                "value missing or not a number",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
+                "financial_year not like '2024/25'",
+            ),
+            _problem(path, frame, frame["fact"] == "", "fact is empty"),
+        ]
+    )
+    return frame.assign(value=pd.to_numeric(frame["value"]))
+
+
+def validate_cited_facts(
+    frame: pd.DataFrame, path: Path, value_column: str, icb_codes: set[str] | None = None
+) -> pd.DataFrame:
+    """Check a table of cited facts whose value may be blank (counts given in the text)."""
+    problems = [
+        _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+        _problem(
+            path,
+            frame,
+            _not_number(frame[value_column], allow_blank=True),
+            f"{value_column} not a number",
+        ),
+    ]
+    if icb_codes is not None and "icb_code" in frame:
+        unknown = (frame["icb_code"] != "") & ~frame["icb_code"].isin(icb_codes)
+        problems.append(_problem(path, frame, unknown, "icb_code not one of the 42 ICB Q-codes"))
+    _raise_if(problems)
+    return frame.assign(**{value_column: pd.to_numeric(frame[value_column], errors="coerce")})
+
+
+def parse_unit(units: pd.Series) -> pd.DataFrame:
+    """Split national-fact units such as '£m (approx., lower bound)' into base and flags."""
+    base = units.str.replace(r"\s*\(.*\)\s*$", "", regex=True).str.strip()
+    return pd.DataFrame(
+        {
+            "unit_base": base,
+            "is_lower_bound": units.str.contains("lower bound", regex=False),
+            "is_approximate": units.str.contains("approx", regex=False),
+        },
+        index=units.index,
+    )
