@@ -114,12 +114,15 @@ def test_second_run_skips_every_stage_and_changes_nothing(project: PipelineLayou
 
     forced = run_pipeline(layout=project, force=True, report=messages.append)
     assert [r.status for r in forced] == ["ran", "ran"]
+    assert forced[0].outputs.keys() == {"table.csv"}  # rewritten with identical bytes
     assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
 
 
 @pytest.mark.slow
 def test_changed_helper_code_or_lost_output_reruns(project: PipelineLayout) -> None:
     run_pipeline(layout=project, report=lambda _: None)
+    project.state_file.unlink()  # as on a fresh clone: outputs present, no record of them
+    assert run_pipeline(layout=project, report=lambda _: None)[0].outputs.keys() == {"table.csv"}
     (project.helpers_dir / "code.py").write_text("VALUE = 2\n")
     assert [r.status for r in run_pipeline(layout=project, report=lambda _: None)] == ["ran", "ran"]
     (project.processed_dir / "table.csv").unlink()

@@ -121,6 +121,18 @@ def snapshot(directory: Path) -> dict[str, str]:
     }
 
 
+def modification_times(directory: Path) -> dict[str, int]:
+    """Modification time (ns) of every file directly in ``directory``: a rewritten file,
+    even with identical bytes, gets a new time, which is how a stage's outputs are found."""
+    if not directory.is_dir():
+        return {}
+    return {
+        item.name: item.stat().st_mtime_ns
+        for item in sorted(directory.iterdir())
+        if item.is_file() and not item.name.startswith(".")
+    }
+
+
 def sanitize_notebook(notebook: nbformat.NotebookNode, parameters: dict[str, Any]) -> None:
     """Strip volatile metadata that papermill and the kernel add, in place."""
     notebook.metadata["papermill"] = {"parameters": parameters}
@@ -275,7 +287,7 @@ def run_pipeline(
             report(f"{label}: skipped (inputs unchanged)")
         else:
             report(f"{label}: running ...")
-            before = snapshot(layout.processed_dir)
+            before = modification_times(layout.processed_dir)
             try:
                 execute_notebook(notebook, parameters, layout)
             except PipelineError:
@@ -283,11 +295,12 @@ def run_pipeline(
                 state["stages"].pop(name, None)
                 _save_state(layout, state)
                 raise
+            written = modification_times(layout.processed_dir)
             after = snapshot(layout.processed_dir)
             outputs = {
                 out: digest
                 for out, digest in after.items()
-                if before.get(out) != digest or out in recorded.get("outputs", {})
+                if before.get(out) != written.get(out) or out in recorded.get("outputs", {})
             }
             state["stages"][name] = {"key": key, "outputs": outputs}
             _save_state(layout, state)
