@@ -167,24 +167,37 @@ def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame.assign(value=pd.to_numeric(frame["value"]))
 
 
+#: Leadership facts whose ``unit_of_value`` says the value is a date or month, not a number.
+TEXT_VALUE_UNITS: frozenset[str] = frozenset({"date", "month", "month (start)"})
+
+
 def validate_cited_facts(
     frame: pd.DataFrame, path: Path, value_column: str, icb_codes: set[str] | None = None
 ) -> pd.DataFrame:
-    """Check a table of cited facts whose value may be blank (counts given in the text)."""
+    """Check a table of cited facts whose value may be blank (counts given in the text).
+
+    Values must be numbers, except where a ``unit_of_value`` column says the value is a date or
+    a month; the returned ``<value_column>`` is numeric (dates become missing) and the text is
+    kept in ``<value_column>_text``.
+    """
+    numeric_expected = pd.Series(True, index=frame.index)
+    if "unit_of_value" in frame:
+        numeric_expected = ~frame["unit_of_value"].isin(TEXT_VALUE_UNITS)
     problems = [
         _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
         _problem(
             path,
             frame,
-            _not_number(frame[value_column], allow_blank=True),
-            f"{value_column} not a number",
+            _not_number(frame[value_column], allow_blank=True) & numeric_expected,
+            f"{value_column} not a number (unit_of_value not in {sorted(TEXT_VALUE_UNITS)})",
         ),
     ]
     if icb_codes is not None and "icb_code" in frame:
         unknown = (frame["icb_code"] != "") & ~frame["icb_code"].isin(icb_codes)
         problems.append(_problem(path, frame, unknown, "icb_code not one of the 42 ICB Q-codes"))
     _raise_if(problems)
-    return frame.assign(**{value_column: pd.to_numeric(frame[value_column], errors="coerce")})
+    numbers = pd.to_numeric(frame[value_column].where(numeric_expected), errors="coerce")
+    return frame.assign(**{f"{value_column}_text": frame[value_column], value_column: numbers})
 
 
 def parse_unit(units: pd.Series) -> pd.DataFrame:

@@ -146,7 +146,25 @@ def write_sources(
     path.write_text(SOURCES_HEADER + body, encoding="utf-8")
 
 
+def project_curated_entries(path: Path = SOURCES_FILE) -> list[dict[str, object]]:
+    """Curated entries the project added itself (not in any MANIFEST), to keep on rebuild."""
+    if not path.is_file():
+        return []
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        entry
+        for entry in document.get("sources", [])
+        if entry.get("origin") == "curated" and entry.get("added_by_project")
+    ]
+
+
+def rebuild(manifest_csv: Path, path: Path = SOURCES_FILE) -> None:
+    """Rebuild the catalogue from a MANIFEST, keeping periods and the project's own entries."""
+    entries = manifest_to_sources(manifest_csv) + project_curated_entries(path)
+    write_sources(sorted(entries, key=lambda entry: str(entry["file"])), load_periods(path), path)
+
+
 if __name__ == "__main__":
     import sys
 
-    write_sources(manifest_to_sources(Path(sys.argv[1])), load_periods())
+    rebuild(Path(sys.argv[1]))

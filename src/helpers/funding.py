@@ -1,0 +1,247 @@
+"""ICB core-services funding by financial year, from the NHS England allocation workbooks and
+the allocation formula's weighted populations.
+
+One row per ``icb_code`` x ``financial_year`` for 2022/23-2025/26:
+
+* ``core_allocation_gbp_m``: ICB core services allocation as published ('Total allocation':
+  recurrent allocation plus the non-recurrent lines NHS England includes in it). 2022/23 has
+  no published total in these workbooks; it is the restated 2022/23 baseline (sheet 'ICB Core
+  Baseline 2023-24': adjusted recurrent baseline + COVID + additional elective funding), the
+  same composition as the 2023/24 total. 2024/25 total = recurrent + additional elective.
+  **2025/26 is not like-for-like**: its total adds elective recovery funding (core and
+  additional, the latter previously held centrally), Service Development Fund transfers,
+  discharge and other items.
+* ``recurrent_allocation_gbp_m``: the recurrent (fair-shares) allocation, the most
+  like-for-like series (2022/23: restated adjusted recurrent baseline). Note that NHS England
+  re-bases each year (pay awards etc. are added in-year), so growth in levels overstates the
+  published recurrent growth rates.
+* ``elective_funding_gbp_m``: additional elective funding (2022/23-2024/25) or elective
+  recovery funding core + additional (2025/26).
+* ``core_allocation_excl_elective_gbp_m``: core minus elective funding, defined the same way
+  every year (the like-for-like core series requested; COVID money remains in 2022/23-2023/24
+  and SDF transfers/discharge in 2025/26).
+* ``allocation_per_head_gbp``: core allocation / population (GBP per head).
+* ``recurrent_allocation_per_head_gbp``: recurrent allocation / population (matches the
+  published £/head for 2023/24-2025/26).
+* ``distance_from_target_pct``: post-convergence distance from the fair-shares target, percent
+  (positive = above target), as published; 2022/23 uses the 2023/24 workbook's distance of the
+  restated 2022/23 baseline from target (``distance_from_target_basis`` says which).
+* ``need_index``: sum of core need-weighted population ('Final WP') / population; England = 1.
+* ``population``: GP registered population projected to the year, as used by the allocation
+  formula (``population_basis`` = 'registered_projected'), from weighted_population.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.acquire import fetch
+from helpers.errors import DataError
+from helpers.joins import checked_merge
+from helpers.readers.icb_allocations import read_core_allocations
+from helpers.readers.weighted_population import read_weighted_population
+
+LOGGER = logging.getLogger(__name__)
+ALLOCATIONS_2023_FILE = "icb_allocations/nhs_allocations_2023_2025.xlsx"
+ALLOCATIONS_2025_FILE = "icb_allocations/nhs_allocations_2025_26.xlsx"
+WEIGHTED_POPULATION_FILES: dict[str, str] = {
+    "2022/23": "weighted_population/2022_2023.csv",
+    "2023/24": "weighted_population/2023_2024.csv",
+    "2024/25": "weighted_population/2024_2025.csv",
+    "2025/26": "weighted_population/2025_2026.csv",
+}
+
+#: (sheet, financial year, items summed) for each output measure and year.
+ItemSpec = tuple[str, str, tuple[str, ...]]
+_BASE_2223 = "ICB Core Baseline 2023-24"
+MEASURES: dict[str, dict[str, ItemSpec]] = {
+    "core_allocation_gbp_k": {
+        "2022/23": (
+            _BASE_2223,
+            "2022/23",
+            (
+                "adjusted_recurrent_baseline_gbp_k",
+                "covid_gbp_k",
+                "additional_elective_funding_icb_gbp_k",
+            ),
+        ),
+        "2023/24": ("ICB Core Allocations 2023-24", "2023/24", ("total_allocation_gbp_k",)),
+        "2024/25": ("ICB Core Allocations 2024-25", "2024/25", ("total_allocation_gbp_k",)),
+        "2025/26": ("ICB Core Allocations 2025-26", "2025/26", ("total_allocation_gbp_k",)),
+    },
+    "recurrent_allocation_gbp_k": {
+        "2022/23": (_BASE_2223, "2022/23", ("adjusted_recurrent_baseline_gbp_k",)),
+        "2023/24": ("ICB Core Allocations 2023-24", "2023/24", ("recurrent_allocation_gbp_k",)),
+        "2024/25": ("ICB Core Allocations 2024-25", "2024/25", ("recurrent_allocation_gbp_k",)),
+        "2025/26": ("ICB Core Allocations 2025-26", "2025/26", ("recurrent_allocation_gbp_k",)),
+    },
+    "elective_funding_gbp_k": {
+        "2022/23": (_BASE_2223, "2022/23", ("additional_elective_funding_icb_gbp_k",)),
+        "2023/24": (
+            "ICB Core Allocations 2023-24",
+            "2023/24",
+            ("additional_elective_funding_gbp_k",),
+        ),
+        "2024/25": (
+            "ICB Core Allocations 2024-25",
+            "2024/25",
+            ("additional_elective_funding_gbp_k",),
+        ),
+        "2025/26": (
+            "ICB Core Allocations 2025-26",
+            "2025/26",
+            (
+                "elective_recovery_funding_core_gbp_k",
+                "elective_recovery_funding_additional_gbp_k",
+            ),
+        ),
+    },
+    "distance_from_target_fraction": {
+        "2022/23": ("ICB Core Allocations 2023-24", "2022/23", ("distance_from_target_fraction",)),
+        "2023/24": (
+            "ICB Core Allocations 2023-24",
+            "2023/24",
+            ("post_convergence_distance_from_target_fraction",),
+        ),
+        "2024/25": (
+            "ICB Core Allocations 2024-25",
+            "2024/25",
+            ("post_convergence_distance_from_target_fraction",),
+        ),
+        "2025/26": (
+            "ICB Core Allocations 2025-26",
+            "2025/26",
+            ("post_convergence_distance_from_target_fraction",),
+        ),
+    },
+}
+DISTANCE_BASIS: dict[str, str] = {
+    "2022/23": "restated 2022/23 baseline vs target (2023/24 workbook)",
+    "2023/24": "post-convergence (published)",
+    "2024/25": "post-convergence (published)",
+    "2025/26": "post-convergence (published)",
+}
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "icb_code",
+    "financial_year",
+    "core_allocation_gbp_m",
+    "core_allocation_excl_elective_gbp_m",
+    "recurrent_allocation_gbp_m",
+    "elective_funding_gbp_m",
+    "allocation_per_head_gbp",
+    "recurrent_allocation_per_head_gbp",
+    "distance_from_target_pct",
+    "distance_from_target_basis",
+    "need_index",
+    "population",
+    "population_basis",
+)
+
+
+def allocation_measures(core: pd.DataFrame) -> pd.DataFrame:
+    """ICB x financial-year measures (see :data:`MEASURES`) from a long core-allocation table
+    (:func:`helpers.readers.icb_allocations.read_core_allocations`), in source units.
+
+    Returns icb_code, financial_year and one column per measure, for the years whose sheets are
+    present; raises DataError if a needed item is missing for any ICB.
+    """
+    icbs = core.loc[core["org_level"] == "icb"]
+    indexed = icbs.set_index(["sheet", "financial_year", "item", "org_code"])["value"].sort_index()
+    columns: dict[str, pd.Series] = {}
+    for measure, by_year in MEASURES.items():
+        pieces = []
+        for year, (sheet, source_year, items) in by_year.items():
+            if sheet not in set(icbs["sheet"]):
+                continue
+            total = None
+            for item in items:
+                try:
+                    values = indexed.loc[(sheet, source_year, item)]
+                except KeyError as error:
+                    raise DataError(
+                        f"allocation sheet {sheet!r}: item {item!r} ({source_year}) not found"
+                    ) from error
+                if values.isna().any() or len(values) != icbs["org_code"].nunique():
+                    raise DataError(f"allocation sheet {sheet!r}: {item!r} missing for some ICBs")
+                total = values if total is None else total + values
+            pieces.append(pd.concat({year: total}, names=["financial_year", "icb_code"]))
+        if pieces:
+            columns[measure] = pd.concat(pieces)
+    frame = pd.DataFrame(columns).reset_index()
+    frame["financial_year"] = frame["financial_year"].astype("string")
+    frame["icb_code"] = frame["icb_code"].astype("string")
+    return frame.sort_values(["icb_code", "financial_year"]).reset_index(drop=True)
+
+
+def icb_weighted_population(practices: pd.DataFrame) -> pd.DataFrame:
+    """Roll practice rows (:func:`read_weighted_population`) up to ICB x financial year.
+
+    Returns icb_code, financial_year, population (projected registered), final_wp, need_index
+    (final_wp / population).
+    """
+    grouped = (
+        practices.groupby(["icb_code", "financial_year"], sort=True)[["population", "final_wp"]]
+        .sum()
+        .reset_index()
+    )
+    grouped["need_index"] = grouped["final_wp"] / grouped["population"]
+    return grouped
+
+
+def build_funding(
+    allocation_paths: tuple[Path, ...] | None = None,
+    weighted_population_paths: Mapping[str, Path] | None = None,
+) -> pd.DataFrame:
+    """ICB core-services funding panel, one row per icb_code x financial_year (2022/23-2025/26).
+
+    Columns: see :data:`OUTPUT_COLUMNS` and the module docstring (GBP million, GBP per head,
+    percent 0-100 for distance from target). ``allocation_paths`` are the allocation workbooks
+    (default: the 2023/24-2024/25 and 2025/26 workbooks); ``weighted_population_paths`` maps
+    financial year -> weighted-population CSV (default: all four years). Years need both an
+    allocation and a population; others are dropped and logged. Sorted by icb_code,
+    financial_year.
+    """
+    paths = allocation_paths or (fetch(ALLOCATIONS_2023_FILE), fetch(ALLOCATIONS_2025_FILE))
+    core = pd.concat([read_core_allocations(path) for path in paths], ignore_index=True)
+    allocations = allocation_measures(core)
+    population_paths = weighted_population_paths or {
+        year: fetch(file) for year, file in sorted(WEIGHTED_POPULATION_FILES.items())
+    }
+    practices = pd.concat(
+        [read_weighted_population(path, year) for year, path in population_paths.items()],
+        ignore_index=True,
+    )
+    population = icb_weighted_population(practices)
+    keys = ["icb_code", "financial_year"]
+    panel = checked_merge(
+        allocations,
+        population[[*keys, "population", "need_index"]],
+        on=keys,
+        how="inner",
+        validate="one_to_one",
+        label="allocations -> weighted population",
+    )
+    lost = len(allocations) - len(panel)
+    if lost:
+        LOGGER.warning("build_funding: %d ICB-year(s) without a population dropped", lost)
+    panel["core_allocation_gbp_m"] = panel["core_allocation_gbp_k"] / 1000.0
+    panel["recurrent_allocation_gbp_m"] = panel["recurrent_allocation_gbp_k"] / 1000.0
+    panel["elective_funding_gbp_m"] = panel["elective_funding_gbp_k"] / 1000.0
+    panel["core_allocation_excl_elective_gbp_m"] = (
+        panel["core_allocation_gbp_m"] - panel["elective_funding_gbp_m"]
+    )
+    panel["allocation_per_head_gbp"] = panel["core_allocation_gbp_k"] * 1000.0 / panel["population"]
+    panel["recurrent_allocation_per_head_gbp"] = (
+        panel["recurrent_allocation_gbp_k"] * 1000.0 / panel["population"]
+    )
+    panel["distance_from_target_pct"] = panel["distance_from_target_fraction"] * 100.0
+    panel["distance_from_target_basis"] = panel["financial_year"].map(DISTANCE_BASIS)
+    panel["population_basis"] = "registered_projected"
+    tidy = panel.loc[:, list(OUTPUT_COLUMNS)]
+    for column in ("distance_from_target_basis", "population_basis"):
+        tidy[column] = tidy[column].astype("string")
+    return tidy.sort_values(keys).reset_index(drop=True)

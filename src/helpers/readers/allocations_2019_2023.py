@@ -1,0 +1,67 @@
+"""Reader for the re-keyed NHS England CCG allocations 2019/20-2022/23 (planned allocations of
+January 2019; third-party long table with CCG, STP and NHS region rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.harmonise import financial_year_label
+from helpers.readers._common import require_columns
+
+COLUMNS: tuple[str, ...] = (
+    "CCG_code",
+    "CCG_name",
+    "funding_allocation",
+    "registered_population",
+    "weighted_population",
+    "tax_year_start",
+    "funding_type",
+)
+FUNDING_TYPES: tuple[str, ...] = ("core_services", "primary_care", "specialised_services")
+
+
+def org_level_of(codes: pd.Series) -> pd.Series:
+    """'england' for ENG, 'region' for NHS region Y-codes, 'stp' for STP/ICS Q-codes, else 'ccg'."""
+    level = pd.Series("ccg", index=codes.index, dtype="string")
+    level[codes.str.match(r"^Y\d{2}$")] = "region"
+    level[codes.str.match(r"^Q[A-Z0-9]{2}$")] = "stp"
+    level[codes == "ENG"] = "england"
+    return level
+
+
+def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
+    """Long table of planned allocations by organisation, year and funding stream.
+
+    Columns: org_code (CCG 3-char code, STP Q-code, region Y-code or 'ENG'), org_name, org_level
+    ('ccg', 'stp', 'region', 'england'), financial_year ('2019/20'..'2022/23'), funding_type
+    ('core_services', 'primary_care', 'specialised_services'), allocation_gbp_k (GBP thousands,
+    as published), registered_population, weighted_population. Sorted by org_level, org_code,
+    financial_year, funding_type.
+    """
+    raw = pd.read_csv(path, encoding="utf-8-sig", dtype={"CCG_code": "string"})
+    require_columns(raw, COLUMNS, path)
+    unknown = ~raw["funding_type"].isin(FUNDING_TYPES)
+    if unknown.any():
+        raise DataError(
+            f"{path}: unknown funding_type value(s) {sorted(raw.loc[unknown, 'funding_type'])[:5]}"
+        )
+    tidy = pd.DataFrame(
+        {
+            "org_code": raw["CCG_code"].astype("string"),
+            "org_name": raw["CCG_name"].astype("string"),
+            "financial_year": raw["tax_year_start"].astype(int).map(financial_year_label),
+            "funding_type": raw["funding_type"].astype("string"),
+            "allocation_gbp_k": raw["funding_allocation"].astype("float64"),
+            "registered_population": raw["registered_population"].astype("float64"),
+            "weighted_population": raw["weighted_population"].astype("float64"),
+        }
+    )
+    tidy["financial_year"] = tidy["financial_year"].astype("string")
+    tidy.insert(2, "org_level", org_level_of(tidy["org_code"]))
+    keys = ["org_level", "org_code", "financial_year", "funding_type"]
+    if tidy.duplicated(keys).any():
+        raise DataError(f"{path}: duplicated {keys} rows")
+    return tidy.sort_values(keys).reset_index(drop=True)

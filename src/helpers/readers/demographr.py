@@ -1,0 +1,55 @@
+"""Reader for demographr's ONS small-area mid-year population estimates (LSOA 2011, single
+year of age, persons), e.g. ``population19_lsoa11.rda`` (mid-2019)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.readers._common import read_rda_frame, require_columns
+
+LOGGER = logging.getLogger(__name__)
+OPEN_AGE = 90  #: the last age column is "90+"; it is returned as age 90
+AGE_COLUMNS: tuple[str, ...] = (*(str(age) for age in range(OPEN_AGE)), f"{OPEN_AGE}+")
+ID_COLUMNS: tuple[str, ...] = ("lsoa11_code", "lsoa11_name", "total_population")
+
+
+def mid_year_of(path: Path) -> int:
+    """Mid-year of the estimates from the file name ('population19_lsoa11.rda' -> 2019)."""
+    match = re.search(r"population(\d{2})_", path.name)
+    if match is None:
+        raise DataError(f"{path}: cannot read the mid-year from the file name")
+    return 2000 + int(match.group(1))
+
+
+def read_population_lsoa11(path: Path) -> pd.DataFrame:
+    """Long table of persons by LSOA 2011 and single year of age (England and Wales).
+
+    Columns: lsoa11_code, lsoa11_name, mid_year (int), age (int 0..90; 90 means 90 and over),
+    population (persons). Sorted by lsoa11_code, age. Raises DataError if the ages do not sum to
+    the published ``total_population`` of an LSOA.
+    """
+    wide = read_rda_frame(path)
+    require_columns(wide, (*ID_COLUMNS, *AGE_COLUMNS), path)
+    ages = wide.loc[:, list(AGE_COLUMNS)].astype("float64")
+    mismatch = (ages.sum(axis=1) - wide["total_population"].astype("float64")).abs() > 0.5
+    if mismatch.any():
+        examples = wide.loc[mismatch, "lsoa11_code"].head(3).tolist()
+        raise DataError(
+            f"{path}: single-year ages do not sum to total_population for "
+            f"{int(mismatch.sum())} LSOA(s), e.g. {examples}"
+        )
+    ages.columns = [int(c.rstrip("+")) for c in AGE_COLUMNS]
+    ages.insert(0, "lsoa11_code", wide["lsoa11_code"].astype("string"))
+    ages.insert(1, "lsoa11_name", wide["lsoa11_name"].astype("string"))
+    long = ages.melt(
+        id_vars=["lsoa11_code", "lsoa11_name"], var_name="age", value_name="population"
+    )
+    long["age"] = long["age"].astype("int64")
+    long.insert(2, "mid_year", mid_year_of(path))
+    LOGGER.info("%s: %d LSOAs x %d ages", path.name, len(wide), len(AGE_COLUMNS))
+    return long.sort_values(["lsoa11_code", "age"]).reset_index(drop=True)

@@ -1,0 +1,102 @@
+"""Reader for NHS England allocation-formula weighted populations by GP practice (2022/23 to
+2025/26): projected registered population and need-weighted populations by component.
+
+Two header layouts exist. 2022/23-2024/25 use ``ICS22``/``R22``/``pop 2022/23`` (the last is
+reused for later years' projected population); 2025/26 uses ``ICB``/``Rcode``/``Population``
+and starts with a byte-order mark. Both are mapped to one set of snake_case names.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.harmonise import financial_year_label
+from helpers.readers._common import require_columns
+
+LOGGER = logging.getLogger(__name__)
+
+#: Need-weighted population columns (same header in every year) -> tidy name.
+WEIGHT_COLUMNS: dict[str, str] = {
+    "G&A WP": "general_acute_wp",
+    "CS WP": "community_services_wp",
+    "MH WP": "mental_health_wp",
+    "Mat WP": "maternity_wp",
+    "Health Ineq WP": "health_inequalities_wp",
+    "Prescr WP": "prescribing_wp",
+    "Final WP": "final_wp",
+    "Primary Medical Care WP": "primary_medical_care_wp",
+    "Final PMC WP": "final_pmc_wp",
+}
+#: Identifier columns by layout -> tidy name.
+LAYOUT_2022: dict[str, str] = {
+    "Practice_Code": "practice_code",
+    "GP_Practice_Name": "practice_name",
+    "ICS22": "icb_code",
+    "ICS22name": "icb_name",
+    "R22": "region_code",
+    "Region22": "region_name",
+    "Patients": "registered_patients",
+    "pop 2022/23": "population",
+}
+LAYOUT_2025: dict[str, str] = {
+    "Practice_Code": "practice_code",
+    "GP_Practice_Name": "practice_name",
+    "ICB": "icb_code",
+    "ICBname": "icb_name",
+    "Rcode": "region_code",
+    "Region": "region_name",
+    "Patients": "registered_patients",
+    "Population": "population",
+}
+TEXT_COLUMNS: tuple[str, ...] = (
+    "practice_code",
+    "practice_name",
+    "icb_code",
+    "icb_name",
+    "region_code",
+    "region_name",
+)
+
+
+def financial_year_of_file(path: Path) -> str:
+    """Financial year from the file name ('2024_2025.csv' -> '2024/25')."""
+    match = re.fullmatch(r"(\d{4})_(\d{4})", path.stem)
+    if match is None or int(match.group(2)) != int(match.group(1)) + 1:
+        raise DataError(f"{path}: file name is not '<YYYY>_<YYYY+1>.csv'; pass financial_year")
+    return financial_year_label(int(match.group(1)))
+
+
+def read_weighted_population(path: Path, financial_year: str | None = None) -> pd.DataFrame:
+    """One row per GP practice: projected population and need-weighted populations.
+
+    Columns: financial_year, practice_code, practice_name, icb_code (NHS Q-code), icb_name,
+    region_code (NHS region Y-code), region_name, registered_patients (float; blank in some
+    years), population (projected registered population used by the formula), then the
+    need-weighted populations general_acute_wp, community_services_wp, mental_health_wp,
+    maternity_wp, health_inequalities_wp, prescribing_wp, final_wp (core services),
+    primary_medical_care_wp, final_pmc_wp. Sorted by icb_code, practice_code.
+    ``financial_year`` defaults to the one in the file name.
+    """
+    year = financial_year or financial_year_of_file(path)
+    raw = pd.read_csv(path, encoding="utf-8-sig", dtype={"Practice_Code": "string"})
+    layout = LAYOUT_2025 if "ICB" in raw.columns else LAYOUT_2022
+    require_columns(raw, (*layout, *WEIGHT_COLUMNS), path)
+    tidy = raw.loc[:, [*layout, *WEIGHT_COLUMNS]].rename(columns={**layout, **WEIGHT_COLUMNS})
+    tidy[list(TEXT_COLUMNS)] = tidy[list(TEXT_COLUMNS)].astype("string")
+    numeric = ["registered_patients", "population", *WEIGHT_COLUMNS.values()]
+    tidy[numeric] = tidy[numeric].apply(pd.to_numeric, errors="raise").astype("float64")
+    for column in ("practice_code", "icb_code", "population", "final_wp"):
+        missing = tidy[column].isna()
+        if missing.any():
+            raise DataError(f"{path}: {int(missing.sum())} row(s) with missing {column}")
+    if tidy["practice_code"].duplicated().any():
+        raise DataError(f"{path}: duplicated Practice_Code values")
+    tidy.insert(0, "financial_year", year)
+    tidy["financial_year"] = tidy["financial_year"].astype("string")
+    LOGGER.info("%s: %d practices, %d ICBs", path.name, len(tidy), tidy["icb_code"].nunique())
+    return tidy.sort_values(["icb_code", "practice_code"]).reset_index(drop=True)

@@ -1,0 +1,146 @@
+"""Validation of the curated fact tables: every bad row is named by its CSV line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.curated import (
+    FINANCE_PANEL_COLUMNS,
+    LEADERSHIP_COLUMNS,
+    LEGACY_DEBT_COLUMNS,
+    NATIONAL_COLUMNS,
+    parse_unit,
+    read_curated,
+    validate_cited_facts,
+    validate_finance_panel,
+    validate_national_facts,
+)
+from helpers.errors import DataError
+from helpers.paths import CURATED_DIR
+
+ICBS = {"QHM", "QOC"}
+GOOD = {
+    "system_name": "North East and North Cumbria",
+    "icb_code": "QHM",
+    "financial_year": "2024/25",
+    "measure": "plan",
+    "value_gbp_m": "-12.5",
+    "as_at": "final plan",
+    "scope": "system",
+    "source_publisher": "HSJ",
+    "source_title": "A title",
+    "source_date": "2024-06",
+    "source_url": "https://example.org/article",
+    "source_kind": "press",
+    "notes": "",
+}
+
+
+def write_panel(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
+    path = tmp_path / "ics_finance_panel.csv"
+    pd.DataFrame(rows, columns=FINANCE_PANEL_COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def load(path: Path) -> pd.DataFrame:
+    return validate_finance_panel(read_curated(path, FINANCE_PANEL_COLUMNS), path, ICBS)
+
+
+def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
+    frame = load(write_panel(tmp_path, [GOOD, {**GOOD, "icb_code": "QOC", "value_gbp_m": "3"}]))
+    assert frame["value_gbp_m"].tolist() == [-12.5, 3.0]
+    assert frame["source_line"].tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "expected"),
+    [
+        ("source_url", "", "source_url missing or not a URL on line(s) [3]"),
+        ("measure", "overspend", "measure not one of"),
+        ("icb_code", "QZZ", "icb_code not one of the 42 ICB Q-codes on line(s) [3]"),
+        ("value_gbp_m", "about 5", "value_gbp_m missing or not a number on line(s) [3]"),
+        ("financial_year", "2024-25", "financial_year not like '2024/25' on line(s) [3]"),
+    ],
+)
+def test_each_kind_of_bad_row_is_named_by_line(
+    tmp_path: Path, field: str, bad: str, expected: str
+) -> None:
+    path = write_panel(tmp_path, [GOOD, {**GOOD, field: bad}, GOOD])
+    with pytest.raises(DataError) as caught:
+        load(path)
+    assert expected in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+    rows = [{**GOOD, "source_url": ""}, GOOD, {**GOOD, "measure": "x", "value_gbp_m": "n/a"}]
+    with pytest.raises(DataError) as caught:
+        load(write_panel(tmp_path, rows))
+    message = str(caught.value)
+    assert "source_url missing or not a URL on line(s) [2]" in message
+    assert "measure not one of" in message and "line(s) [4]" in message
+    assert "value_gbp_m missing or not a number on line(s) [4]" in message
+
+
+def test_missing_column_names_the_file_and_column(tmp_path: Path) -> None:
+    path = write_panel(tmp_path, [GOOD])
+    pd.read_csv(path).drop(columns=["source_url"]).to_csv(path, index=False)
+    with pytest.raises(
+        DataError, match=r"ics_finance_panel.csv: expected column\(s\) \['source_url'\]"
+    ):
+        read_curated(path, FINANCE_PANEL_COLUMNS)
+
+
+def test_national_fact_without_a_number_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "national.csv"
+    row = {
+        "financial_year": "2024/25",
+        "fact": "Systems in deficit",
+        "value": "31",
+        "unit": "systems",
+        "as_at": "plans",
+        "source_publisher": "p",
+        "source_title": "t",
+        "source_date": "2024",
+        "source_url": "https://example.org",
+    }
+    pd.DataFrame([row, {**row, "value": "many"}]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"value missing or not a number on line\(s\) \[3\]"):
+        validate_national_facts(read_curated(path, NATIONAL_COLUMNS), path)
+
+
+def test_units_are_split_into_base_and_flags() -> None:
+    parsed = parse_unit(pd.Series(["£m", "£m (approx., lower bound)", "systems"]))
+    assert parsed["unit_base"].tolist() == ["£m", "£m", "systems"]
+    assert parsed["is_lower_bound"].tolist() == [False, True, False]
+    assert parsed["is_approximate"].tolist() == [False, True, False]
+
+
+@pytest.mark.realdata
+def test_committed_curated_tables_are_valid() -> None:
+    from helpers.geography import icb_lookup_from_files
+
+    codes = set(icb_lookup_from_files()["icb_code"])
+    panel_path = CURATED_DIR / "ics_finance_panel.csv"
+    panel = validate_finance_panel(
+        read_curated(panel_path, FINANCE_PANEL_COLUMNS), panel_path, codes
+    )
+    assert len(panel) == 220 and panel["icb_code"].nunique() == 35
+    national_path = CURATED_DIR / "ics_finance_national.csv"
+    assert (
+        len(validate_national_facts(read_curated(national_path, NATIONAL_COLUMNS), national_path))
+        == 81
+    )
+    debt_path = CURATED_DIR / "legacy_debt.csv"
+    debt = validate_cited_facts(
+        read_curated(debt_path, LEGACY_DEBT_COLUMNS), debt_path, "value_gbp_m", codes
+    )
+    assert len(debt) == 14
+    leaders_path = CURATED_DIR / "leadership_facts.csv"
+    leaders = validate_cited_facts(
+        read_curated(leaders_path, LEADERSHIP_COLUMNS), leaders_path, "value"
+    )
+    assert len(leaders) == 85
