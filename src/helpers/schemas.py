@@ -121,8 +121,10 @@ FINANCE_POSITIONS = pa.DataFrameSchema(
     checks=[
         pa.Check(
             lambda frame: bool(
-                (frame[frame["best_available"]].groupby(["icb_code", "financial_year"]).size() == 1)
-                .all()
+                (
+                    frame[frame["best_available"]].groupby(["icb_code", "financial_year"]).size()
+                    == 1
+                ).all()
             ),
             error="at most one best_available row per system and year",
         )

@@ -1,0 +1,193 @@
+"""Readers for the healthyr NHS England operational statistics (A&E, beds, discharge, RTT).
+
+Each reader keeps the source's own units (counts of attendances, beds, patients or pathways),
+names columns in snake_case and adds ``date`` as the first day of the reporting month
+(or the day itself for the daily discharge files). Derived percentage columns of the source
+(``pct_*``, ``*_occupancy_rate``) are not kept: the project derives its own ratios from counts.
+
+Key columns: ICB files carry ``icb22_code`` (ONS E54, 2022 codes); trust files
+``nhs_trust22_code`` (ODS, not harmonised for mergers); RTT ICB files ``stp20_nhs_code``
+(the provider-parent Q-code: STP codes before July 2022, ICB codes after).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.readers._common import read_rda_frame, require_columns
+
+LOGGER = logging.getLogger(__name__)
+
+AE_COUNTS: tuple[str, ...] = (
+    "total_attendances",
+    "attendances_over_4hours",
+    "total_emergency_admissions",
+    "emergency_admissions_over_4hours",
+)
+GA_BED_COUNTS: tuple[str, ...] = (
+    "general_acute_beds_available",
+    "general_acute_beds_occupied",
+    "adult_general_acute_beds_available",
+    "adult_general_acute_beds_occupied",
+    "paediatric_general_acute_beds_available",
+    "paediatric_general_acute_beds_occupied",
+)
+DISCHARGE_COUNTS: tuple[str, ...] = (
+    "discharged_by_1700",
+    "discharged_between_1701_2359",
+    "discharged_total",
+)
+RTT_FLOW_COUNTS: tuple[str, ...] = ("completed", "incomplete", "new")
+RTT_WAIT_COUNTS: tuple[str, ...] = ("waits_over_18_weeks", "waits_over_52_weeks")
+
+
+def _parse_month_text(values: pd.Series, path: Path) -> pd.Series:
+    """Parse month labels such as 'April 2022' to the first day of the month; fail on any miss."""
+    parsed = pd.to_datetime(values.astype("string").str.strip(), format="%B %Y", errors="coerce")
+    bad = values[parsed.isna()]
+    if len(bad):
+        raise DataError(
+            f"{path}: {len(bad)} unparseable month label(s) in 'date': {bad.unique()[:5]}"
+        )
+    return parsed
+
+
+def _parse_iso_dates(values: pd.Series, path: Path) -> pd.Series:
+    """Parse ISO dates ('2022-04-01'); fail on any value that does not parse."""
+    parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    bad = values[parsed.isna()]
+    if len(bad):
+        raise DataError(f"{path}: {len(bad)} unparseable date(s) in 'date': {bad.unique()[:5]}")
+    return parsed
+
+
+def _r_dates(values: pd.Series, path: Path) -> pd.Series:
+    """Convert R Date values (days since 1970-01-01, read as floats) to timestamps."""
+    if values.isna().any():
+        raise DataError(f"{path}: {int(values.isna().sum())} missing value(s) in 'date'")
+    return pd.to_datetime(values.astype("float64"), unit="D")
+
+
+def _check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path) -> None:
+    """Raise DataError if the key columns do not identify rows uniquely."""
+    duplicated = frame.duplicated(list(keys), keep=False)
+    if duplicated.any():
+        shown = frame.loc[duplicated, list(keys)].head(5).to_dict("records")
+        raise DataError(f"{path}: {int(duplicated.sum())} rows share keys {list(keys)}: {shown}")
+
+
+def _tidy(
+    frame: pd.DataFrame, code: str, counts: Sequence[str], keys: Sequence[str], path: Path
+) -> pd.DataFrame:
+    """Select code, date and count columns, type them, check the keys and sort."""
+    tidy = frame.loc[:, [code, "date", *counts]].copy()
+    tidy[code] = tidy[code].astype("string").str.strip()
+    for column in counts:
+        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+    _check_unique(tidy, keys, path)
+    return tidy.sort_values(list(keys)).reset_index(drop=True)
+
+
+def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
+    """Monthly A&E attendances and 4-hour waits by ICB (all A&E types, system-level sheets).
+
+    Columns: ``icb22_code`` (E54), ``date`` (month start), ``total_attendances``,
+    ``attendances_over_4hours``, ``total_emergency_admissions``,
+    ``emergency_admissions_over_4hours`` (counts).
+    """
+    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    require_columns(frame, ("icb22_code", "date", *AE_COUNTS), path)
+    frame["date"] = _parse_month_text(frame["date"], path)
+    return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path)
+
+
+def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
+    """Monthly A&E attendances and 4-hour waits by trust (ODS code, not merger-harmonised).
+
+    Columns as :func:`read_icb_accidents_emergency` with ``nhs_trust22_code`` for the key;
+    trusts in the 4-hour field test have missing 4-hour breach counts (kept as NaN).
+    """
+    frame = pd.read_csv(path, dtype={"nhs_trust22_code": "string", "date": "string"})
+    require_columns(frame, ("nhs_trust22_code", "date", *AE_COUNTS), path)
+    frame["date"] = _parse_month_text(frame["date"], path)
+    return _tidy(frame, "nhs_trust22_code", AE_COUNTS, ("nhs_trust22_code", "date"), path)
+
+
+def read_general_acute_beds(path: Path) -> pd.DataFrame:
+    """Monthly average general & acute beds available and occupied, by trust.
+
+    Columns: ``nhs_trust22_code``, ``date`` (month start), and for all / adult / paediatric
+    G&A beds ``*_available`` and ``*_occupied`` (mean beds per day over the month).
+    """
+    frame = pd.read_csv(path, dtype={"nhs_trust22_code": "string", "date": "string"})
+    require_columns(frame, ("nhs_trust22_code", "date", *GA_BED_COUNTS), path)
+    frame["date"] = _parse_month_text(frame["date"], path)
+    return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, ("nhs_trust22_code", "date"), path)
+
+
+def read_criteria_to_reside(path: Path) -> pd.DataFrame:
+    """Daily count of hospital patients who no longer meet the criteria to reside, by ICB.
+
+    Columns: ``icb22_code`` (E54), ``date`` (day), ``do_not_meet_criteria_to_reside``: patients
+    not meeting the criteria on the day, before that day's discharges (about 22,000 a day for
+    England; NHS England's headline "remaining in hospital" count, about 12,000-14,000, is a
+    different column not kept by healthyr). One ICB (E54000056) stops after August 2023.
+    """
+    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    require_columns(frame, ("icb22_code", "date", "do_not_meet_criteria_to_reside"), path)
+    frame["date"] = _parse_iso_dates(frame["date"], path)
+    counts = ("do_not_meet_criteria_to_reside",)
+    return _tidy(frame, "icb22_code", counts, ("icb22_code", "date"), path)
+
+
+def read_discharged_patients(path: Path) -> pd.DataFrame:
+    """Daily patients discharged (by 17:00, 17:01-23:59, total), by ICB.
+
+    Columns: ``icb22_code`` (E54), ``date`` (day), ``discharged_by_1700``,
+    ``discharged_between_1701_2359``, ``discharged_total``. The by-time split exists only until
+    May 2023; from June 2023 the source gives the total alone and the split is missing.
+    """
+    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    require_columns(frame, ("icb22_code", "date", *DISCHARGE_COUNTS), path)
+    frame["date"] = _parse_iso_dates(frame["date"], path)
+    return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path)
+
+
+def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
+    """Monthly RTT pathways by provider-parent ICB/STP: completed, incomplete, new.
+
+    Columns: ``stp20_nhs_code`` (Q-code), ``date`` (month start), ``completed``,
+    ``incomplete``, ``new``. Caveat: healthyr sums every 'RTT Part' whose description starts
+    'Incomplete', so ``incomplete`` adds 'Incomplete Pathways with DTA' (a subset) to
+    'Incomplete Pathways' and exceeds the published waiting list (by about 15% for England).
+    """
+    frame = pd.read_csv(path, dtype={"stp20_nhs_code": "string", "date": "string"})
+    require_columns(frame, ("stp20_nhs_code", "date", *RTT_FLOW_COUNTS), path)
+    frame["date"] = _parse_iso_dates(frame["date"], path)
+    return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
+
+
+def read_rtt_stp(path: Path) -> pd.DataFrame:
+    """Monthly RTT waits over 18 and 52 weeks by provider-parent ICB/STP and treatment function.
+
+    Columns: ``stp20_nhs_code`` (Q-code), ``date`` (month start), ``treatment`` (includes the
+    'Total' row), ``waits_over_18_weeks``, ``waits_over_52_weeks``. Caveat: healthyr sums the
+    week bands over all RTT parts (completed as well as incomplete pathways, DTA subset
+    included), so these are not the published counts of patients still waiting.
+    """
+    frame = read_rda_frame(path)
+    require_columns(frame, ("stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS), path)
+    frame["date"] = _r_dates(frame["date"], path)
+    frame["treatment"] = frame["treatment"].astype("string").str.strip()
+    tidy = frame.loc[:, ["stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS]].copy()
+    tidy["stp20_nhs_code"] = tidy["stp20_nhs_code"].astype("string").str.strip()
+    for column in RTT_WAIT_COUNTS:
+        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+    keys = ["stp20_nhs_code", "date", "treatment"]
+    _check_unique(tidy, keys, path)
+    return tidy.sort_values(keys).reset_index(drop=True)

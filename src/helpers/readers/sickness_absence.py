@@ -1,0 +1,66 @@
+"""Reader for NHS sickness absence rates: one monthly CSV per month, one row per organisation.
+
+Columns (snake_case of the source): ``date`` (last day of the reporting month),
+``nhse_region_code``, ``ics_code`` (Q-code; 'QZZ' = special health authorities and other
+national bodies), ``ics_name`` (short ICS name), ``org_code`` (ODS), ``org_name``, ``org_type``,
+``fte_days_lost``, ``fte_days_available`` (FTE days) and ``sickness_absence_rate_percent`` (0-100).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import DataError
+from helpers.readers._common import require_columns, snake_case
+
+LOGGER = logging.getLogger(__name__)
+
+TEXT_COLUMNS: tuple[str, ...] = (
+    "NHSE_REGION_CODE",
+    "ICS_CODE",
+    "ICS_NAME",
+    "ORG_CODE",
+    "ORG_NAME",
+    "ORG_TYPE",
+)
+NUMBER_COLUMNS: tuple[str, ...] = (
+    "FTE_DAYS_LOST",
+    "FTE_DAYS_AVAILABLE",
+    "SICKNESS_ABSENCE_RATE_PERCENT",
+)
+
+
+def read_sickness_absence_month(path: Path) -> pd.DataFrame:
+    """Read one monthly sickness-absence CSV; one row per organisation, sorted by ``org_code``."""
+    frame = pd.read_csv(path, dtype="string")
+    require_columns(frame, ("DATE", *TEXT_COLUMNS, *NUMBER_COLUMNS), path)
+    tidy = frame.loc[:, ["DATE", *TEXT_COLUMNS, *NUMBER_COLUMNS]].copy()
+    tidy["DATE"] = pd.to_datetime(tidy["DATE"], format="%d/%m/%Y", errors="coerce")
+    if tidy["DATE"].isna().any():
+        raise DataError(f"{path}: {int(tidy['DATE'].isna().sum())} unparseable value(s) in DATE")
+    for column in TEXT_COLUMNS:
+        tidy[column] = tidy[column].str.strip()
+    for column in NUMBER_COLUMNS:
+        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+    tidy.columns = [snake_case(column) for column in tidy.columns]
+    duplicated = tidy.duplicated(["date", "org_code"])
+    if duplicated.any():
+        raise DataError(f"{path}: {int(duplicated.sum())} duplicated organisation row(s)")
+    return tidy.sort_values(["date", "org_code"]).reset_index(drop=True)
+
+
+def read_sickness_absence(paths: Iterable[Path]) -> pd.DataFrame:
+    """Read and stack several monthly files (e.g. the 12 months of 2024/25), sorted by month."""
+    frames = [read_sickness_absence_month(Path(path)) for path in paths]
+    if not frames:
+        raise DataError("read_sickness_absence: no files given")
+    stacked = pd.concat(frames, ignore_index=True)
+    duplicated = stacked.duplicated(["date", "org_code"])
+    if duplicated.any():
+        raise DataError(f"sickness absence: {int(duplicated.sum())} organisation-months repeated")
+    LOGGER.info("sickness absence: %d rows from %d monthly file(s)", len(stacked), len(frames))
+    return stacked.sort_values(["date", "org_code"]).reset_index(drop=True)
