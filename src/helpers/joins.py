@@ -46,3 +46,17 @@ def checked_merge(
     else:
         LOGGER.info("%s: every key matched on %s", label, list(on))
     return left.merge(right, on=list(on), how=how, validate=validate)
+
+
+def show_join_reports() -> None:
+    """Print every join's match report (INFO and above from this module) in notebook output."""
+    import sys
+
+    logger = logging.getLogger(__name__)
+    if not any(getattr(handler, "_join_report", False) for handler in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("join report: %(message)s"))
+        handler._join_report = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
