@@ -53,6 +53,6 @@ lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)
 	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip compile --python-version 3.11 --no-header --annotation-style line requirements.in -o requirements.lock
 
 clean: ## Remove build state and rendered report (never touches data/raw)
-	rm -rf .build report/notebooks report/_manuscript report/_output report/.quarto
+	rm -rf .build report/notebooks report/_manuscript report/_output report/.quarto report/_variables.yml
 
 all: report ## Everything: build the report

@@ -312,10 +312,10 @@ def run_pipeline(
 
 
 def render_report_stage(report: Callable[[str], None] = print) -> str:
-    """Render the report: not built yet, so this stage says so and does nothing."""
-    message = "report: rendering is not implemented yet (no-op); notebooks hold the results"
-    report(message)
-    return "no-op"
+    """Render the report (Quarto if installed, else the pandoc fallback); return the renderer."""
+    from helpers import render
+
+    return render.render_report(report)
 
 
 def summarise(results: list[StageResult], total_seconds: float) -> str:

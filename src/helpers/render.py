@@ -1,0 +1,638 @@
+"""Render the report: the pipeline's last stage.
+
+``render_report()`` copies the executed notebooks into ``report/notebooks/``, writes
+``report/_variables.yml`` and then renders ``report/``:
+
+* with Quarto (>= 1.4) when ``quarto`` is on the PATH: ``quarto render report`` builds the
+  manuscript (HTML and a Typst PDF) in ``report/_manuscript/``;
+* otherwise with a fallback built on pandoc (the ``pypandoc-binary`` wheel ships it): one
+  standalone HTML file, ``report/_output/index.html``, with a visible banner saying so.
+
+The fallback resolves what the article uses of Quarto's syntax: front matter (title, author,
+date, abstract), ``{{< var key >}}`` from ``_variables.yml``, ``{{< embed nb.ipynb#label >}}``
+(the labelled cell's stored image or table output, with a numbered caption from its
+``fig-cap``/``tbl-cap`` option), ``@fig-``/``@tbl-``/``@sec-`` cross-references and ``[@key]``
+citations (pandoc's citeproc). Pandoc parses the Markdown; this module only expands the
+shortcodes before parsing and turns cross-reference citations into links in pandoc's AST. An
+unknown variable, label, reference or citation key is an error naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from helpers import report as report_numbers
+from helpers.errors import DataError, PipelineError
+from helpers.io import atomic_write
+from helpers.report import ReportLayout
+
+MIN_QUARTO = (1, 4)
+ARTICLE = "index.qmd"
+FALLBACK_OUTPUT = Path("_output") / "index.html"
+QUARTO_OUTPUT = Path("_manuscript")
+SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[a-z]+)\s*(?P<args>.*?)\s*>\}\}", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*\n", re.DOTALL)
+CELL_OPTION = re.compile(r"^#\|\s?(?P<option>.*)$")
+CROSSREF = re.compile(r"^(?P<kind>fig|tbl|sec)-[A-Za-z0-9_-]+$")
+KIND_NAMES = {"fig": "Figure", "tbl": "Table"}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+DYNAMIC_DATES = {"last-modified", "today", "now"}
+FALLBACK_CSS = """
+body { max-width: 60em; }
+.render-banner { border: 2px solid #b35c00; background: #fff4e5; padding: 0.8em 1em;
+  margin: 1em 0 2em; border-radius: 4px; }
+.embed { margin: 1.5em 0; }
+.embed img { max-width: 100%; height: auto; }
+.embed table { border-collapse: collapse; font-size: 0.85em; }
+.embed th, .embed td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
+.caption { font-style: italic; margin: 0.5em 0; }
+.embed-source { font-size: 0.8em; color: #555; }
+"""
+
+
+class RenderError(PipelineError):
+    """The report could not be rendered (bad shortcode, label, reference, citation, tool)."""
+
+
+@dataclass
+class Embed:
+    """One embedded notebook output: its label, kind (fig or tbl), number and Markdown."""
+
+    label: str
+    kind: str
+    number: int
+    markdown: str
+
+    @property
+    def reference_text(self) -> str:
+        """How a cross-reference to it reads, e.g. 'Figure 2'."""
+        return f"{KIND_NAMES[self.kind]} {self.number}"
+
+
+@dataclass
+class Article:
+    """A ``.qmd`` article split into front matter and body."""
+
+    path: Path
+    meta: dict[str, Any]
+    body: str
+    embeds: dict[str, Embed] = field(default_factory=dict)
+
+
+# --- front matter, variables, cell options ---------------------------------------------------
+
+
+def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
+    """The YAML front matter (a mapping) and the body of a ``.qmd`` file."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise RenderError(f"{source}: no YAML front matter (a block between '---' lines)")
+    meta = yaml.safe_load(match.group("yaml")) or {}
+    if not isinstance(meta, dict):
+        raise RenderError(f"{source}: the front matter is not a YAML mapping")
+    return meta, text[match.end() :]
+
+
+def lookup_variable(variables: dict[str, Any], key: str, source: Path) -> str:
+    """Value of a (dotted) ``var`` key; an unknown key is an error naming it."""
+    value: Any = variables
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise RenderError(
+                f"{source}: unknown variable {{{{< var {key} >}}}}: {key!r} is not in "
+                "_variables.yml (a notebook must write it with helpers.report.save_numbers)"
+            )
+        value = value[part]
+    if isinstance(value, dict | list):
+        raise RenderError(f"{source}: variable {key!r} is a {type(value).__name__}, not a value")
+    return str(value)
+
+
+def substitute_variables(text: str, variables: dict[str, Any], source: Path) -> str:
+    """Replace every ``{{< var key >}}`` in ``text`` with its value."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("name") != "var":
+            return match.group(0)
+        return lookup_variable(variables, match.group("args").strip(), source)
+
+    return SHORTCODE.sub(replace, text)
+
+
+def cell_options(source: str) -> dict[str, Any]:
+    """Quarto cell options: the leading ``#| key: value`` lines of a code cell, as YAML."""
+    lines: list[str] = []
+    for line in source.splitlines():
+        match = CELL_OPTION.match(line)
+        if not match:
+            break
+        lines.append(match.group("option"))
+    options = yaml.safe_load("\n".join(lines)) if lines else {}
+    return options if isinstance(options, dict) else {}
+
+
+def cell_code(source: str) -> str:
+    """A code cell's source without its leading ``#|`` option lines."""
+    lines = source.splitlines()
+    while lines and CELL_OPTION.match(lines[0]):
+        lines.pop(0)
+    return "\n".join(lines).strip("\n")
+
+
+# --- embeds ---------------------------------------------------------------------------------
+
+
+def notebook_labels(notebook_path: Path) -> dict[str, nbformat.NotebookNode]:
+    """Code cells of a notebook by their ``label`` option; a repeated label is an error."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cells: dict[str, nbformat.NotebookNode] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        label = cell_options(cell.source).get("label")
+        if label is None:
+            continue
+        if label in cells:
+            raise RenderError(f"{notebook_path}: two cells have the label {label!r}")
+        cells[str(label)] = cell
+    return cells
+
+
+def find_labelled_cell(notebook_path: Path, label: str) -> nbformat.NotebookNode:
+    """The code cell whose ``#| label:`` is ``label``; raises RenderError naming both."""
+    if not notebook_path.is_file():
+        raise RenderError(f"embed: notebook {notebook_path} does not exist")
+    cells = notebook_labels(notebook_path)
+    if label not in cells:
+        raise RenderError(
+            f"embed: {notebook_path.name} has no cell labelled {label!r} "
+            f"(labels: {sorted(cells) or 'none'})"
+        )
+    return cells[label]
+
+
+def _output_data(cell: nbformat.NotebookNode) -> Iterator[dict[str, Any]]:
+    """The rich (MIME-bundle) outputs of a cell, in order."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in {"execute_result", "display_data"}:
+            yield output.get("data", {})
+
+
+def _image_html(data: dict[str, Any], alt: str) -> str | None:
+    """An ``<img>`` (base64 data URI) or inline ``<svg>`` from one output, or None."""
+    for mime in IMAGE_TYPES:
+        if mime not in data:
+            continue
+        payload = data[mime]
+        payload = "".join(payload) if isinstance(payload, list) else str(payload)
+        if mime == "image/svg+xml":
+            return payload
+        encoded = "".join(payload.split())
+        return f'<img src="data:{mime};base64,{encoded}" alt="{html.escape(alt, quote=True)}">'
+    return None
+
+
+def _raw_html(markup: str) -> str:
+    """A pandoc raw HTML block."""
+    return f"```{{=html}}\n{markup.strip()}\n```"
+
+
+def _figure_body(cell: nbformat.NotebookNode, label: str, source: str, alt: str) -> str:
+    images = [image for data in _output_data(cell) if (image := _image_html(data, alt))]
+    if not images:
+        raise RenderError(f"embed: cell {label!r} in {source} has no image output")
+    return _raw_html("\n".join(images))
+
+
+def _table_body(cell: nbformat.NotebookNode, label: str, source: str) -> str:
+    for data in _output_data(cell):
+        if "text/html" in data:
+            markup = data["text/html"]
+            return _raw_html("".join(markup) if isinstance(markup, list) else str(markup))
+        if "text/markdown" in data:
+            markup = data["text/markdown"]
+            return "".join(markup) if isinstance(markup, list) else str(markup)
+    raise RenderError(f"embed: cell {label!r} in {source} has no HTML or Markdown table output")
+
+
+def embed_markdown(
+    notebook_path: Path, label: str, number: int, source: str, echo: bool = False
+) -> Embed:
+    """Markdown for one embedded output: a fenced div with id ``label``, the output and a
+    numbered caption ("Figure N: ..." or "Table N: ...") taken from the cell's options."""
+    match = CROSSREF.match(label)
+    if not match or match.group("kind") not in KIND_NAMES:
+        raise RenderError(f"embed: label {label!r} must start with 'fig-' or 'tbl-'")
+    kind = match.group("kind")
+    cell = find_labelled_cell(notebook_path, label)
+    options = cell_options(cell.source)
+    caption = options.get(f"{kind}-cap")
+    if not isinstance(caption, str) or not caption.strip():
+        raise RenderError(f"embed: cell {label!r} in {source} has no '{kind}-cap' option")
+    caption_md = f"::: {{.caption}}\n{KIND_NAMES[kind]} {number}: {caption.strip()}\n:::"
+    if kind == "fig":
+        alt = str(options.get("fig-alt") or caption)
+        parts = [_figure_body(cell, label, source, alt), caption_md]
+    else:
+        parts = [caption_md, _table_body(cell, label, source)]
+    if echo:
+        parts.insert(0, f"``` python\n{cell_code(cell.source)}\n```")
+    parts.append(f"::: {{.embed-source}}\nSource: `{source}`\n:::")
+    markdown = f"::: {{#{label} .embed .embed-{kind}}}\n" + "\n\n".join(parts) + "\n:::"
+    return Embed(label=label, kind=kind, number=number, markdown=markdown)
+
+
+def expand_embeds(article: Article) -> str:
+    """Replace every ``{{< embed nb.ipynb#label >}}`` in the body, numbering figures and tables
+    separately in order of appearance; fills ``article.embeds``."""
+    counters = dict.fromkeys(KIND_NAMES, 0)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("name") != "embed":
+            return match.group(0)
+        address, *arguments = match.group("args").split()
+        if "#" not in address:
+            raise RenderError(
+                f"{article.path}: embed {address!r} has no '#label' (the fallback embeds "
+                "single labelled cells only)"
+            )
+        target, label = address.split("#", 1)
+        if label in article.embeds:
+            raise RenderError(f"{article.path}: {label!r} is embedded twice")
+        kind = label.split("-", 1)[0]
+        counters[kind] = counters.get(kind, 0) + 1
+        echo = "echo=true" in arguments
+        embed = embed_markdown(
+            article.path.parent / target, label, counters[kind], target, echo=echo
+        )
+        article.embeds[label] = embed
+        return "\n\n" + embed.markdown + "\n\n"
+
+    return SHORTCODE.sub(replace, article.body)
+
+
+# --- pandoc ---------------------------------------------------------------------------------
+
+
+def pandoc_executable() -> str:
+    """Path of pandoc: the one bundled by pypandoc-binary, else one on the PATH."""
+    try:
+        import pypandoc
+
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError) as error:
+        found = shutil.which("pandoc")
+        if found:
+            return found
+        raise RenderError(
+            "pandoc not found: install the pinned lock (pypandoc-binary) with `make env`"
+        ) from error
+
+
+def pandoc_version() -> str:
+    """Version of the pandoc the fallback uses, e.g. '3.9'."""
+    first = run_pandoc(["--version"]).splitlines()[0]
+    return first.split()[-1]
+
+
+def run_pandoc(arguments: list[str], text: str | None = None) -> str:
+    """Run pandoc with ``arguments`` (and ``text`` on stdin); return stdout or raise."""
+    done = subprocess.run(
+        [pandoc_executable(), *arguments],
+        input=text,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RenderError(f"pandoc {' '.join(arguments[:3])} ... failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def bibliography_keys(bibliography: Path) -> set[str]:
+    """Citation keys defined in a BibTeX/BibLaTeX file (parsed by pandoc)."""
+    if not bibliography.is_file():
+        raise RenderError(f"bibliography {bibliography} does not exist")
+    entries = json.loads(run_pandoc(["-f", "biblatex", "-t", "csljson", str(bibliography)]))
+    return {entry["id"] for entry in entries}
+
+
+def stringify(node: Any) -> str:
+    """Plain text of a pandoc AST fragment (inline elements)."""
+    if isinstance(node, list):
+        return "".join(stringify(item) for item in node)
+    if not isinstance(node, dict):
+        return ""
+    kind = node.get("t")
+    if kind == "Str":
+        return str(node["c"])
+    if kind in {"Space", "SoftBreak", "LineBreak"}:
+        return " "
+    if kind in {"Code", "Math"}:
+        return str(node["c"][-1])
+    if kind in {"RawInline", "Note"}:
+        return ""
+    return stringify(node.get("c", []))
+
+
+def walk(node: Any, visit: Callable[[dict[str, Any]], list[Any] | None]) -> Any:
+    """Copy of a pandoc AST in which ``visit`` may replace any element by a list of elements."""
+    if isinstance(node, list):
+        result: list[Any] = []
+        for item in node:
+            replacement = visit(item) if isinstance(item, dict) and "t" in item else None
+            if replacement is None:
+                result.append(walk(item, visit))
+            else:
+                result.extend(replacement)
+        return result
+    if isinstance(node, dict):
+        return {key: walk(value, visit) for key, value in node.items()}
+    return node
+
+
+def section_titles(ast: dict[str, Any]) -> dict[str, str]:
+    """Titles of the headings whose id starts with ``sec-``."""
+    titles: dict[str, str] = {}
+
+    def visit(element: dict[str, Any]) -> None:
+        if element.get("t") == "Header":
+            identifier = element["c"][1][0]
+            if identifier.startswith("sec-"):
+                titles[identifier] = stringify(element["c"][2])
+        return None
+
+    walk(ast["blocks"], visit)
+    return titles
+
+
+def _text(words: str) -> list[dict[str, Any]]:
+    """Pandoc inlines for a plain string."""
+    inlines: list[dict[str, Any]] = []
+    for index, word in enumerate(words.split(" ")):
+        if index:
+            inlines.append({"t": "Space"})
+        inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
+def resolve_crossrefs(
+    ast: dict[str, Any], targets: dict[str, str], source: Path
+) -> tuple[dict[str, Any], set[str]]:
+    """Turn ``@fig-x``/``@tbl-x``/``@sec-x`` citations into links reading ``targets[id]``.
+
+    Returns the new AST and the remaining (bibliographic) citation keys. A cross-reference
+    with no target is an error naming it.
+    """
+    cited: set[str] = set()
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Cite":
+            return None
+        citations = element["c"][0]
+        ids = [citation["citationId"] for citation in citations]
+        crossrefs = [key for key in ids if CROSSREF.match(key)]
+        if not crossrefs:
+            cited.update(ids)
+            return None
+        if len(crossrefs) != len(ids):
+            raise RenderError(f"{source}: [{'; '.join(ids)}] mixes cross-references and citations")
+        inlines: list[Any] = []
+        for index, citation in enumerate(citations):
+            key = citation["citationId"]
+            if key not in targets:
+                raise RenderError(
+                    f"{source}: unresolved cross-reference @{key}: no embedded output or "
+                    "section has that label"
+                )
+            if index:
+                inlines += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+            prefix = citation.get("citationPrefix") or []
+            suffix = citation.get("citationSuffix") or []
+            inlines += [*prefix, *([{"t": "Space"}] if prefix else [])]
+            inlines.append({"t": "Link", "c": [["", [], []], _text(targets[key]), [f"#{key}", ""]]})
+            inlines += suffix
+        return inlines
+
+    return walk(ast, visit), cited
+
+
+# --- the fallback renderer ------------------------------------------------------------------
+
+
+def display_date(value: Any, commit_date: str | None) -> str | None:
+    """The front-matter date for display; Quarto's dynamic dates become the commit date."""
+    if value is None:
+        return None
+    text = str(value)
+    if text in DYNAMIC_DATES:
+        if not commit_date:
+            return None
+        day = dt.date.fromisoformat(commit_date)
+        return f"{day.day} {day:%B %Y}"
+    return text
+
+
+def author_names(value: Any) -> list[str]:
+    """Author names from Quarto's ``author``/``authors`` (strings or mappings with ``name``)."""
+    items = value if isinstance(value, list) else [value] if value else []
+    names = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, dict):
+            name = name.get("literal") or " ".join(str(part) for part in name.values())
+        if name:
+            names.append(str(name))
+    return names
+
+
+def pandoc_metadata(
+    meta: dict[str, Any], variables: dict[str, Any], article: Path, commit_date: str | None
+) -> dict[str, Any]:
+    """Metadata pandoc's HTML template understands, from Quarto front matter."""
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return substitute_variables(str(value), variables, article) if value else None
+
+    result: dict[str, Any] = {
+        "title": text("title") or article.stem,
+        "subtitle": text("subtitle"),
+        "author": author_names(meta.get("author") or meta.get("authors")),
+        "date": display_date(meta.get("date"), commit_date),
+        "abstract": text("abstract"),
+        "lang": meta.get("lang", "en-GB"),
+        "toc-title": "Contents",
+        "link-citations": True,
+    }
+    return {key: value for key, value in result.items() if value not in (None, [], "")}
+
+
+def banner_html(renderer: str) -> str:
+    """The visible notice that the fallback, not Quarto, rendered this page."""
+    return (
+        '<div class="render-banner" role="note"><strong>Fallback rendering.</strong> '
+        f"This page was rendered by {html.escape(renderer)} because Quarto was not found on "
+        "the machine that built it. For the Quarto manuscript (HTML with linked notebooks, and "
+        'a PDF via Typst), install <a href="https://quarto.org/docs/get-started/">Quarto</a> '
+        "1.4 or later and run <code>make report</code>.</div>"
+    )
+
+
+def render_fallback(
+    article_path: Path,
+    variables: dict[str, Any],
+    output: Path,
+    *,
+    renderer: str,
+    bibliography: Path | None = None,
+    commit_date: str | None = None,
+    number_sections: bool = False,
+) -> Path:
+    """Render a ``.qmd`` article to one standalone HTML file with pandoc; return its path.
+
+    Raises RenderError naming any unknown variable, missing notebook or label, unresolved
+    cross-reference, unknown citation key, or leftover shortcode.
+    """
+    meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
+    article = Article(path=article_path, meta=meta, body=body)
+    body = substitute_variables(body, variables, article_path)
+    article.body = body
+    body = expand_embeds(article)
+    leftover = SHORTCODE.search(body)
+    if leftover:
+        raise RenderError(f"{article_path}: unsupported shortcode {leftover.group(0)!r}")
+    ast = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], body))
+    targets = {label: embed.reference_text for label, embed in article.embeds.items()}
+    targets.update(section_titles(ast))
+    ast, cited = resolve_crossrefs(ast, targets, article_path)
+    if bibliography is None and meta.get("bibliography"):
+        bibliography = article_path.parent / str(meta["bibliography"])
+    arguments = ["-f", "json", "-t", "html5", "--standalone", "--embed-resources", "--toc"]
+    arguments += ["--toc-depth=2", "--fail-if-warnings", "--section-divs", "--wrap=none"]
+    if number_sections:
+        arguments.append("--number-sections")
+    if cited:
+        if bibliography is None:
+            raise RenderError(f"{article_path}: cites {sorted(cited)} but has no bibliography")
+        unknown = sorted(cited - bibliography_keys(bibliography))
+        if unknown:
+            raise RenderError(f"{article_path}: citation keys not in {bibliography}: {unknown}")
+        arguments += ["--citeproc", f"--bibliography={bibliography}"]
+    arguments += [f"--variable=include-before:{banner_html(renderer)}"]
+    arguments += [f"--variable=header-includes:<style>{FALLBACK_CSS}</style>"]
+    with tempfile.TemporaryDirectory() as scratch:
+        meta_file = Path(scratch) / "metadata.yaml"
+        metadata = pandoc_metadata(meta, variables, article_path, commit_date)
+        meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+        arguments.append(f"--metadata-file={meta_file}")
+        document = run_pandoc(arguments, json.dumps(ast))
+    atomic_write(output, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    output.chmod(0o644)
+    return output
+
+
+# --- Quarto and the stage -------------------------------------------------------------------
+
+
+def quarto_version(executable: str) -> tuple[int, ...] | None:
+    """Quarto's version as a tuple, or None if it cannot be run."""
+    try:
+        done = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, check=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    numbers = re.findall(r"\d+", done.stdout.strip())
+    return tuple(int(number) for number in numbers[:3]) or None
+
+
+def find_quarto() -> tuple[str, str] | None:
+    """(executable, version text) of a Quarto >= 1.4 on the PATH, else None."""
+    executable = shutil.which("quarto")
+    if not executable:
+        return None
+    version = quarto_version(executable)
+    if version is None or version[:2] < MIN_QUARTO:
+        return None
+    return executable, ".".join(str(part) for part in version)
+
+
+def render_with_quarto(executable: str, report_dir: Path) -> None:
+    """``quarto render report``: the manuscript's HTML and Typst PDF in ``_manuscript/``."""
+    done = subprocess.run(
+        [executable, "render", str(report_dir)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-20:])
+        raise RenderError(f"quarto render {report_dir} failed:\n{tail}")
+
+
+def _quarto_config(report_dir: Path) -> dict[str, Any]:
+    """The report's ``_quarto.yml`` as a mapping."""
+    config_file = report_dir / "_quarto.yml"
+    if not config_file.is_file():
+        raise RenderError(f"{config_file} does not exist")
+    return yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+
+
+def render_report(
+    report: Callable[[str], None] = print,
+    layout: ReportLayout | None = None,
+    use_quarto: bool | None = None,
+) -> str:
+    """Copy notebooks, write ``_variables.yml`` and render the report; return the renderer.
+
+    ``use_quarto`` None means: Quarto if a Quarto >= 1.4 is on the PATH, else the fallback.
+    Raises RenderError (a PipelineError) naming what is wrong.
+    """
+    layout = layout or ReportLayout()
+    started = time.perf_counter()
+    report_numbers.copy_notebooks(layout)
+    quarto = find_quarto() if use_quarto in (None, True) else None
+    if use_quarto and quarto is None:
+        raise RenderError("Quarto >= 1.4 was requested but is not on the PATH")
+    renderer = f"Quarto {quarto[1]}" if quarto else f"the pandoc {pandoc_version()} fallback"
+    try:
+        variables_file = report_numbers.write_variables(renderer, layout)
+    except DataError as error:
+        raise RenderError(str(error)) from error
+    if quarto:
+        render_with_quarto(quarto[0], layout.report_dir)
+        where = layout.report_dir / QUARTO_OUTPUT
+        report(f"report: rendered by {renderer} (HTML and Typst PDF) into {where}")
+        return renderer
+    config = _quarto_config(layout.report_dir)
+    article = layout.report_dir / str(config.get("manuscript", {}).get("article", ARTICLE))
+    bibliography = config.get("bibliography")
+    output = render_fallback(
+        article,
+        report_numbers.load_variables(variables_file),
+        layout.report_dir / FALLBACK_OUTPUT,
+        renderer=renderer,
+        bibliography=layout.report_dir / str(bibliography) if bibliography else None,
+        commit_date=report_numbers.git_commit_date(layout.root),
+        number_sections=bool(config.get("number-sections", False)),
+    )
+    seconds = time.perf_counter() - started
+    report(
+        f"report: Quarto not found, so rendered by {renderer} into {output} ({seconds:.1f} s).\n"
+        "        This is a standalone HTML fallback (no PDF). For the Quarto manuscript, "
+        "install Quarto >= 1.4 and run `make report`."
+    )
+    return renderer

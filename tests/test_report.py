@@ -1,0 +1,254 @@
+"""Report numbers, _variables.yml and notebook copies; the report's sources are consistent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers import render, report
+from helpers.errors import DataError
+from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_DIR
+from helpers.report import ReportLayout
+
+SECTIONS = {
+    "sec-summary": "Summary of findings",
+    "sec-data": "Data and coverage",
+    "sec-scale": "Scale and timeline of deficits",
+    "sec-funding": "Funding and need",
+    "sec-drivers": "Drivers of deficits",
+    "sec-workforce": "Workforce, leadership and historic debt",
+    "sec-claims": "Claims check",
+    "sec-limitations": "Limitations",
+    "sec-appendix": "Reproducibility appendix",
+}
+
+
+# --- save_numbers, collect_numbers, write_variables, copy_notebooks ---------------------------
+
+
+def test_save_numbers_is_sorted_and_deterministic(tmp_path: Path) -> None:
+    path = report.save_numbers({"b_total": "£1.2 billion", "a_count": 42}, "02_demo", tmp_path)
+    assert path == tmp_path / "numbers_02_demo.json"
+    first = path.read_bytes()
+    report.save_numbers({"a_count": 42, "b_total": "£1.2 billion"}, "02_demo", tmp_path)
+    assert path.read_bytes() == first
+    assert list(json.loads(first)) == ["a_count", "b_total"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize(
+    ("numbers", "message"),
+    [
+        ({"BadKey": 1}, "'BadKey' is not snake_case"),
+        ({"flag": True}, "flag is a bool"),
+        ({"share": float("nan")}, "share is nan"),
+        ({"values": [1, 2]}, "values is a list"),
+    ],
+)
+def test_save_numbers_rejects_bad_keys_and_values(
+    tmp_path: Path, numbers: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(DataError, match=message):
+        report.save_numbers(numbers, "stage", tmp_path)
+
+
+def test_save_numbers_rejects_bad_stage_names(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="stage name 'Bad Stage'"):
+        report.save_numbers({"a": 1}, "Bad Stage", tmp_path)
+
+
+def write_inventory(directory: Path) -> None:
+    """A three-file, two-dataset source inventory."""
+    (directory / "source_inventory.csv").write_text(
+        "dataset_id,file\nimd,imd/a.rda\nimd,imd/b.rda\ngeographr,geographr/c.rda\n"
+    )
+
+
+def test_collect_numbers_merges_stages_and_derived_numbers(tmp_path: Path) -> None:
+    report.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
+    report.save_numbers({"deficit_total": "£1.5 billion"}, "02_describe", tmp_path)
+    write_inventory(tmp_path)
+    assert report.collect_numbers(tmp_path) == {
+        "deficit_total": "£1.5 billion",
+        "n_icbs": 42,
+        "n_raw_datasets": 2,
+        "n_raw_files": 3,
+    }
+
+
+def test_a_key_set_by_two_stages_is_an_error_naming_both(tmp_path: Path) -> None:
+    report.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
+    report.save_numbers({"n_icbs": 42}, "02_describe", tmp_path)
+    with pytest.raises(DataError, match=r"'n_icbs' is set twice: in numbers_01_build.json"):
+        report.collect_numbers(tmp_path)
+
+
+def test_a_stage_repeating_a_derived_number_is_an_error(tmp_path: Path) -> None:
+    write_inventory(tmp_path)
+    report.save_numbers({"n_raw_files": 3}, "00_inventory", tmp_path)
+    with pytest.raises(DataError, match="'n_raw_files' is set twice"):
+        report.collect_numbers(tmp_path)
+
+
+def test_provenance_is_a_reserved_key(tmp_path: Path) -> None:
+    report.save_numbers({"provenance": "x"}, "01_build", tmp_path)
+    with pytest.raises(DataError, match="reserved"):
+        report.collect_numbers(tmp_path)
+
+
+def make_layout(tmp_path: Path) -> ReportLayout:
+    """A miniature project outside any git repository."""
+    for name in ("notebooks", "processed", "report"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "params.yaml").write_text("common: {}\n")
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    return ReportLayout(
+        root=tmp_path,
+        notebooks_dir=tmp_path / "notebooks",
+        processed_dir=tmp_path / "processed",
+        report_dir=tmp_path / "report",
+        params_file=tmp_path / "params.yaml",
+        sources_file=tmp_path / "sources.yaml",
+    )
+
+
+def test_write_variables_has_numbers_and_provenance(tmp_path: Path) -> None:
+    layout = make_layout(tmp_path)
+    report.save_numbers({"n_icbs": 42}, "01_build", layout.processed_dir)
+    path = report.write_variables("the test renderer", layout)
+    assert path == layout.report_dir / "_variables.yml"
+    variables = yaml.safe_load(path.read_text())
+    assert variables["n_icbs"] == 42
+    provenance = variables["provenance"]
+    assert provenance["renderer"] == "the test renderer"
+    assert provenance["git_commit"] == "unknown"
+    assert len(provenance["params_sha256"]) == 64
+    assert set(report.VERSIONED_PACKAGES) | {"python"} <= set(provenance)
+    first = path.read_bytes()
+    report.write_variables("the test renderer", layout)
+    assert path.read_bytes() == first
+
+
+def test_copy_notebooks_copies_pipeline_notebooks_and_drops_stale_copies(tmp_path: Path) -> None:
+    layout = make_layout(tmp_path)
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), layout.notebooks_dir / "01_a_b.ipynb")
+    nbformat.write(new_notebook(), layout.notebooks_dir / "scratch.ipynb")
+    layout.report_notebooks_dir.mkdir()
+    (layout.report_notebooks_dir / "09_gone.ipynb").write_text("{}")
+    copies = report.copy_notebooks(layout)
+    assert [copy.name for copy in copies] == ["01_a_b.ipynb"]
+    assert sorted(p.name for p in layout.report_notebooks_dir.iterdir()) == ["01_a_b.ipynb"]
+    assert copies[0].read_bytes() == (layout.notebooks_dir / "01_a_b.ipynb").read_bytes()
+
+
+# --- the real report's sources: _quarto.yml, index.qmd, references.bib ------------------------
+
+
+@pytest.fixture(scope="module")
+def quarto_config() -> dict[str, Any]:
+    return yaml.safe_load((REPORT_DIR / "_quarto.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def article() -> tuple[dict[str, Any], str]:
+    path = REPORT_DIR / "index.qmd"
+    return render.split_front_matter(path.read_text(), path)
+
+
+@pytest.fixture(scope="module")
+def article_ast(article: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    return json.loads(render.run_pandoc(["-f", "markdown", "-t", "json"], article[1]))
+
+
+def shortcodes(body: str, name: str) -> list[str]:
+    """Arguments of every ``{{< name ... >}}`` shortcode in ``body``."""
+    return [
+        match.group("args").strip()
+        for match in render.SHORTCODE.finditer(body)
+        if match.group("name") == name
+    ]
+
+
+def cited_ids(ast: dict[str, Any]) -> set[str]:
+    """Every ``@key`` in a pandoc AST (citations and cross-references alike)."""
+    found: set[str] = set()
+
+    def visit(element: dict[str, Any]) -> None:
+        if element.get("t") == "Cite":
+            found.update(citation["citationId"] for citation in element["c"][0])
+
+    render.walk(ast, visit)
+    return found
+
+
+def test_quarto_config_is_a_manuscript_that_does_not_execute(
+    quarto_config: dict[str, Any],
+) -> None:
+    assert quarto_config["project"]["type"] == "manuscript"
+    assert quarto_config["manuscript"]["article"] == "index.qmd"
+    assert (REPORT_DIR / quarto_config["manuscript"]["article"]).is_file()
+    assert quarto_config["execute"]["enabled"] is False
+    assert {"html", "typst"} <= set(quarto_config["format"])
+    assert quarto_config["format"]["html"]["toc"] is True
+    assert (REPORT_DIR / quarto_config["bibliography"]).is_file()
+
+
+def test_manuscript_notebooks_exist(quarto_config: dict[str, Any]) -> None:
+    listed = [entry["notebook"] for entry in quarto_config["manuscript"]["notebooks"]]
+    assert "notebooks/00_inventory_sources.ipynb" in listed
+    for path in listed:
+        assert path.startswith("notebooks/"), f"{path}: list the copy in report/notebooks/"
+        assert (NOTEBOOKS_DIR / Path(path).name).is_file(), path
+
+
+def test_article_front_matter_has_what_quarto_needs(article: tuple[dict[str, Any], str]) -> None:
+    meta, _ = article
+    assert meta["title"] and meta["abstract"] and meta["date"]
+    assert render.author_names(meta["author"]) == ["ics-deficits contributors"]
+
+
+def test_article_has_every_section(article_ast: dict[str, Any]) -> None:
+    assert render.section_titles(article_ast) == SECTIONS
+
+
+def test_every_embed_target_has_its_labelled_cell(article: tuple[dict[str, Any], str]) -> None:
+    embeds = shortcodes(article[1], "embed")
+    assert "notebooks/00_inventory_sources.ipynb#tbl-source-inventory" in embeds
+    for address in embeds:
+        target, label = address.split()[0].split("#")
+        assert target.startswith("notebooks/"), f"{target}: embed the copy in report/notebooks/"
+        notebook = NOTEBOOKS_DIR / Path(target).name
+        assert notebook.is_file(), f"{address}: {notebook} does not exist"
+        cell = render.find_labelled_cell(notebook, label)
+        assert cell.get("outputs"), f"{address}: the cell has no stored output (run make report)"
+
+
+def test_every_crossref_has_an_embedded_label_or_section(
+    article: tuple[dict[str, Any], str], article_ast: dict[str, Any]
+) -> None:
+    embedded = {address.split()[0].split("#")[1] for address in shortcodes(article[1], "embed")}
+    refs = {key for key in cited_ids(article_ast) if render.CROSSREF.match(key)}
+    assert "tbl-source-inventory" in refs
+    missing = refs - embedded - set(SECTIONS)
+    assert not missing, f"cross-references with no embedded label or section: {sorted(missing)}"
+
+
+def test_every_citation_is_in_the_bibliography(article_ast: dict[str, Any]) -> None:
+    keys = {key for key in cited_ids(article_ast) if not render.CROSSREF.match(key)}
+    assert keys, "the article cites no source"
+    missing = keys - render.bibliography_keys(REPORT_DIR / "references.bib")
+    assert not missing, f"citation keys not in references.bib: {sorted(missing)}"
+
+
+def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
+    produced = set(report.collect_numbers(PROCESSED_DIR))
+    produced |= {f"provenance.{key}" for key in report.provenance("test")}
+    keys = set(shortcodes(article[1], "var"))
+    assert keys, "the article quotes no computed number"
+    assert not keys - produced, f"variables no stage produces: {sorted(keys - produced)}"
