@@ -130,9 +130,22 @@ def fit_pooled(
     return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
-def fit_logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> ResultsWrapper:
-    """Logit of a binary outcome with HC1 robust standard errors."""
-    return smf.logit(formula(outcome, predictors), data=data).fit(disp=0, cov_type="HC1")
+def fit_logit(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    group: str | None = None,
+    year: str | None = None,
+) -> ResultsWrapper:
+    """Logit of a binary outcome: HC1 robust errors, or clustered by ``group`` when given;
+    with year effects when ``year`` is given."""
+    extra = [f"C({year})"] if year else []
+    model = smf.logit(formula(outcome, predictors, extra), data=data)
+    if group:
+        groups = pd.factorize(data[group])[0]
+        return model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
+    return model.fit(disp=0, cov_type="HC1")
 
 
 def tidy(results: ResultsWrapper, model_name: str) -> pd.DataFrame:
@@ -228,3 +241,137 @@ def leave_one_group_out(
         table.insert(1, "omitted", omitted)
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+#: Plain-English names of the candidate drivers, for tables and figures.
+VARIABLE_LABELS: dict[str, str] = {
+    "distance_from_target_pct": "Distance from target allocation (%)",
+    "need_index": "Need index (need-weighted / registered)",
+    "imd_score": "Deprivation (IoD2025 score)",
+    "share_65plus": "Population aged 65+ (%)",
+    "rural_share": "Rural population (%)",
+    "ae_4h_pct": "A&E seen within 4 hours (%)",
+    "nctr_per_100k": "Not meeting criteria to reside, per 100k",
+    "bed_occupancy_pct": "G&A bed occupancy (%)",
+    "rtt_waiting_per_1000": "RTT waiting list per 1,000",
+    "rtt_52wk_share": "RTT waits over 52 weeks (%)",
+    "sickness_absence_pct": "Staff sickness absence (%)",
+    "staff_engagement": "Staff engagement (0-10)",
+    "log_population": "Size (log population)",
+}
+
+
+def add_log_population(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``log_population`` (natural log of the registered population) as a size measure."""
+    return frame.assign(log_population=np.log(frame["population"]))
+
+
+def cross_section_data(
+    outcome: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, predictors: Sequence[str]
+) -> pd.DataFrame:
+    """One row per system: mean outcome over its covered years and mean drivers over the same
+    years (drivers a source lacks in some of those years are averaged over the years it has)."""
+    cross = system_cross_section(outcome)
+    years = outcome[["icb_code", "financial_year"]]
+    drivers = add_log_population(panel).merge(years, on=["icb_code", "financial_year"])
+    means = mean_over_years(drivers, predictors)
+    regions = lookup[["icb_code", "icb_name", "region_name"]]
+    data = cross.merge(means, on="icb_code", how="left", validate="one_to_one")
+    return data.merge(regions, on="icb_code", how="left", validate="one_to_one")
+
+
+def pooled_data(
+    outcome: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, predictors: Sequence[str]
+) -> pd.DataFrame:
+    """One row per system and year with an outcome, with that year's drivers and the region."""
+    drivers = add_log_population(panel)[["icb_code", "financial_year", *predictors]]
+    data = outcome.merge(
+        drivers, on=["icb_code", "financial_year"], how="left", validate="one_to_one"
+    )
+    regions = lookup[["icb_code", "region_name"]]
+    return data.merge(regions, on="icb_code", how="left", validate="many_to_one")
+
+
+def sensitivity_added_driver(
+    data: pd.DataFrame, outcome: str, main: Sequence[str], candidates: Sequence[str]
+) -> pd.DataFrame:
+    """Cross-section refitted with each candidate driver added to the main specification.
+
+    Each refit uses the systems complete on the main drivers plus that candidate; the table
+    gives the added driver's standardised coefficient and the N it rests on.
+    """
+    tables = []
+    for candidate in candidates:
+        columns = [outcome, *main, candidate]
+        subset, _ = complete_cases(data, columns)
+        if len(subset) <= len(main) + 3:
+            continue
+        scaled = standardise(subset, [*main, candidate])
+        table = tidy(fit_cross_section(scaled, outcome, [*main, candidate]), f"+ {candidate}")
+        tables.append(table[table["term"] == candidate])
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
+
+
+def drop_most_influential(
+    data: pd.DataFrame, outcome: str, predictors: Sequence[str], label: str = "icb_code"
+) -> tuple[str, pd.DataFrame]:
+    """Refit the cross-section without the system with the largest Cook's distance."""
+    results = fit_cross_section(data, outcome, predictors)
+    influence = influence_table(results, data[label])
+    dropped = str(influence.loc[0, "label"])
+    subset = data[data[label] != dropped]
+    return dropped, tidy(fit_cross_section(subset, outcome, predictors), f"without {dropped}")
+
+
+def regression_table(results: dict[str, ResultsWrapper], labels: dict[str, str]) -> pd.DataFrame:
+    """Side-by-side table: 'estimate (std. error)' per term and model, then N and fit rows."""
+    columns = {}
+    for name, fitted in results.items():
+        table = tidy(fitted, name).set_index("term")
+        cells = {
+            labels.get(term, term): f"{row.estimate:.2f} ({row.std_error:.2f})"
+            + ("*" if row.p_value < 0.05 else "")
+            for term, row in table.iterrows()
+            if not term.startswith("C(")
+        }
+        statistics = fit_statistics(fitted, name)
+        cells["N"] = str(statistics["n_obs"])
+        cells["R² (pseudo R² for logit)"] = f"{statistics['r_squared']:.2f}"
+        cells["Standard errors"] = statistics["cov_type"]
+        cells["Year effects"] = "yes" if any(t.startswith("C(") for t in table.index) else "no"
+        columns[name] = cells
+    frame = pd.DataFrame(columns)
+    return frame.fillna("")
+
+
+def alternative_outcomes(
+    positions: pd.DataFrame,
+    panel: pd.DataFrame,
+    lookup: pd.DataFrame,
+    predictors: Sequence[str],
+    definitions: dict[str, dict[str, list[str]]],
+    years: Sequence[str],
+) -> pd.DataFrame:
+    """Cross-section refitted under each alternative outcome definition (measures, sources)."""
+    tables = []
+    for name, definition in definitions.items():
+        outcome = build_outcome(
+            positions,
+            years=years,
+            measures=definition["measures"],
+            source_kinds=definition["source_kinds"],
+        )
+        data, _ = complete_cases(
+            cross_section_data(outcome, panel, lookup, predictors), ["position_pct", *predictors]
+        )
+        if len(data) <= len(predictors) + 3:
+            continue
+        fitted = fit_cross_section(standardise(data, predictors), "position_pct", predictors)
+        tables.append(tidy(fitted, name))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
+
+
+def coefficient_range(table: pd.DataFrame, term: str) -> dict[str, float]:
+    """Smallest and largest estimate of ``term`` across the models of a robustness table."""
+    rows = table[table["term"] == term]
+    return {"min": float(rows["estimate"].min()), "max": float(rows["estimate"].max())}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import matplotlib
@@ -18,7 +19,10 @@ PALETTE = "colorblind"
 
 
 def set_house_style() -> None:
-    """Seaborn theme, fonts and figure size used by every figure in the report."""
+    """Seaborn theme, fonts and figure size used by every figure in the report.
+
+    Every plotting function ends with :func:`finish`, so a notebook shows each figure once.
+    """
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     plt.rcParams.update(
         {
@@ -30,6 +34,14 @@ def set_house_style() -> None:
             "svg.hashsalt": "ics-deficits",
         }
     )
+
+
+def finish(figure: Figure) -> Figure:
+    """Lay out ``figure`` and close it in pyplot, so a notebook displays it once: as the value
+    the plotting function returns, not again when the cell ends."""
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
 
 
 def timeline_chart(timeline: pd.DataFrame) -> Figure:
@@ -70,8 +82,7 @@ def timeline_chart(timeline: pd.DataFrame) -> Figure:
     axis.set_xlabel("Financial year")
     axis.legend(frameon=False, fontsize=8, ncol=2, loc="upper left")
     axis.set_ylim(bottom=0)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figure:
@@ -103,8 +114,7 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
     axis.set_xlabel("Financial year")
     axis.set_ylabel("Position, % of core allocation\n(surplus +, deficit -)")
     axis.legend(title=hue.replace("_", " "), frameon=False, fontsize=8)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
@@ -126,8 +136,7 @@ def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
     axis.set_xlabel("Position, % of core allocation (surplus +, deficit -)")
     axis.set_ylabel("")
     axis.legend(title="financial year", frameon=False, fontsize=8)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def _polygon_patch(geometry: object, **style: object) -> PathPatch:
@@ -190,8 +199,7 @@ def choropleth(
     axis.autoscale_view()
     axis.set_aspect("equal")
     axis.set_axis_off()
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def slope_chart(frame: pd.DataFrame, value: str, first: str, last: str, *, ylabel: str) -> Figure:
@@ -207,8 +215,7 @@ def slope_chart(frame: pd.DataFrame, value: str, first: str, last: str, *, ylabe
     axis.set_xlim(-0.2, 1.2)
     axis.axhline(0, color="black", linewidth=0.8)
     axis.set_ylabel(ylabel)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def scatter_with_fit(
@@ -222,8 +229,7 @@ def scatter_with_fit(
     axis.set_ylabel(ylabel)
     if hue:
         axis.legend(frameon=False, fontsize=8, title=hue.replace("_", " "))
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def coefficient_plot(coefficients: pd.DataFrame, labels: dict[str, str]) -> Figure:
@@ -251,9 +257,8 @@ def coefficient_plot(coefficients: pd.DataFrame, labels: dict[str, str]) -> Figu
     axis.set_yticks(range(len(terms)), terms)
     axis.invert_yaxis()
     axis.set_xlabel("Change in outcome per 1 SD of the driver (95% interval)")
-    axis.legend(frameon=False, fontsize=8, loc="best")
-    figure.tight_layout()
-    return figure
+    axis.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.4, -0.18), ncol=2)
+    return finish(figure)
 
 
 def diagnostics(influence: pd.DataFrame) -> Figure:
@@ -274,8 +279,7 @@ def diagnostics(influence: pd.DataFrame) -> Figure:
     right.set_ylabel("Cook's distance")
     right.set_title("Influence")
     right.legend(frameon=False)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> Figure:
@@ -287,8 +291,7 @@ def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> 
     axis.set_xlabel(xlabel)
     axis.set_ylabel("Permutations")
     axis.legend(frameon=False)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
 
 
 def bar_by_category(
@@ -305,5 +308,103 @@ def bar_by_category(
     sns.barplot(data=frame, x=x, y=y, order=order, color="tab:blue", ax=axis)
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
-    figure.tight_layout()
-    return figure
+    return finish(figure)
+
+
+def race_equality_chart(points: pd.DataFrame) -> Figure:
+    """National race-equality series: shares (%) on the left, headcounts on the right.
+
+    ``points`` is :func:`helpers.leadership.race_equality_series` output (columns series,
+    measure ``share``/``headcount``, year, value). Each point is labelled with its value; a
+    line joins the points of one series but does not imply the years between were measured.
+    """
+    panels = [("share", "Ethnic-minority (BME) share, %"), ("headcount", "BME people (headcount)")]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.6), width_ratios=[3, 2])
+    series_names = list(dict.fromkeys(points["series"]))
+    colours = dict(zip(series_names, sns.color_palette(PALETTE, len(series_names)), strict=True))
+    years = sorted(points["year"].unique())
+    for axis, (measure, ylabel) in zip(axes, panels, strict=True):
+        shown = points[points["measure"] == measure]
+        for name in dict.fromkeys(shown["series"]):
+            rows = shown[shown["series"] == name].sort_values("year")
+            axis.plot(
+                rows["year"], rows["value"], marker="o", color=colours[name], label=name, lw=2
+            )
+            for year, value in zip(rows["year"], rows["value"], strict=True):
+                axis.annotate(
+                    f"{value:g}",
+                    (year, value),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=8,
+                    color=colours[name],
+                )
+        axis.set_xticks(years, [str(year) for year in years])
+        axis.set_ylim(bottom=0, top=shown["value"].max() * 1.2 if len(shown) else 1)
+        axis.set_ylabel(ylabel)
+        axis.set_xlabel("Year of WRES data (as reported)")
+        axis.legend(frameon=False, fontsize=8, loc="upper left")
+    return finish(figure)
+
+
+def distribution_panels(
+    frame: pd.DataFrame, columns: dict[str, str], *, by: str = "financial_year"
+) -> Figure:
+    """One panel per column: its distribution across units (box and points) for each ``by``.
+
+    ``columns`` maps column names to axis labels; groups without values are left out of a
+    panel, and each panel's title gives the number of units per group.
+    """
+    figure, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 4.2), squeeze=False)
+    for axis, (column, label) in zip(axes[0], columns.items(), strict=True):
+        shown = frame[[by, column]].dropna()
+        order = sorted(shown[by].unique())
+        with warnings.catch_warnings():  # seaborn passes matplotlib's deprecated ``vert``
+            warnings.simplefilter("ignore", matplotlib.MatplotlibDeprecationWarning)
+            sns.boxplot(
+                data=shown, x=by, y=column, order=order, color="0.9", showfliers=False, ax=axis
+            )
+        sns.stripplot(
+            data=shown,
+            x=by,
+            y=column,
+            order=order,
+            color="tab:blue",
+            size=4,
+            jitter=0.2,
+            ax=axis,
+        )
+        counts = shown.groupby(by)[column].size().reindex(order)
+        axis.set_title("N = " + ", ".join(str(int(count)) for count in counts), fontsize=9)
+        axis.set_xlabel("Financial year")
+        axis.set_ylabel(label)
+        axis.tick_params(axis="x", labelrotation=30)
+    return finish(figure)
+
+
+def scatter_panels_with_fit(
+    frame: pd.DataFrame,
+    y: str,
+    panels: dict[str, str],
+    *,
+    ylabel: str,
+    notes: dict[str, str] | None = None,
+) -> Figure:
+    """Scatter of ``y`` on each column in ``panels`` with a least-squares line and 95% band.
+
+    ``notes`` (column -> text, e.g. N and correlation) is written above each panel.
+    """
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(4 * len(panels), 4.2), squeeze=False, sharey=True
+    )
+    for axis, (column, label) in zip(axes[0], panels.items(), strict=True):
+        shown = frame[[column, y]].dropna()
+        sns.regplot(data=shown, x=column, y=y, scatter=False, color="0.3", ax=axis, seed=0)
+        axis.scatter(shown[column], shown[y], s=30, color="tab:blue", alpha=0.8)
+        axis.axhline(0, color="black", linewidth=0.8)
+        axis.set_xlabel(label)
+        axis.set_ylabel(ylabel if axis is axes[0][0] else "")
+        if notes and column in notes:
+            axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
+    return finish(figure)
