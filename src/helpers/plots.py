@@ -349,12 +349,13 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
 
 
 def distribution_panels(
-    frame: pd.DataFrame, columns: dict[str, str], *, by: str = "financial_year"
+    frame: pd.DataFrame, columns: dict[str, str], *, by: str = "financial_year", seed: int = 0
 ) -> Figure:
     """One panel per column: its distribution across units (box and points) for each ``by``.
 
     ``columns`` maps column names to axis labels; groups without values are left out of a
-    panel, and each panel's title gives the number of units per group.
+    panel, and each panel's title gives the number of units per group. Points are jittered
+    sideways by a generator seeded with ``seed``, so the figure is the same on every run.
     """
     figure, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 4.2), squeeze=False)
     for axis, (column, label) in zip(axes[0], columns.items(), strict=True):
@@ -365,16 +366,10 @@ def distribution_panels(
             sns.boxplot(
                 data=shown, x=by, y=column, order=order, color="0.9", showfliers=False, ax=axis
             )
-        sns.stripplot(
-            data=shown,
-            x=by,
-            y=column,
-            order=order,
-            color="tab:blue",
-            size=4,
-            jitter=0.2,
-            ax=axis,
-        )
+        generator = np.random.default_rng(seed)
+        positions = shown[by].map({group: index for index, group in enumerate(order)})
+        jitter = generator.uniform(-0.2, 0.2, len(shown))
+        axis.scatter(positions + jitter, shown[column], s=16, color="tab:blue", zorder=3)
         counts = shown.groupby(by)[column].size().reindex(order)
         axis.set_title("N = " + ", ".join(str(int(count)) for count in counts), fontsize=9)
         axis.set_xlabel("Financial year")
