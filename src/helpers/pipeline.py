@@ -300,7 +300,7 @@ def run_pipeline(
             outputs = {
                 out: digest
                 for out, digest in after.items()
-                if before.get(out) != written.get(out) or out in recorded.get("outputs", {})
+                if before.get(out) != written.get(out)
             }
             state["stages"][name] = {"key": key, "outputs": outputs}
             _save_state(layout, state)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -34,6 +35,21 @@ def set_house_style() -> None:
             "svg.hashsalt": "ics-deficits",
         }
     )
+
+
+@contextmanager
+def seeded_global_rng(seed: int = 0) -> Iterator[None]:
+    """Seed numpy's global generator for the block, then restore it.
+
+    seaborn's ``stripplot`` jitters points with the global generator; seeding it makes those
+    figures byte-identical on every run without changing randomness elsewhere.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def finish(figure: Figure) -> Figure:
@@ -98,18 +114,19 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
         showfliers=False,
         ax=axis,
     )
-    sns.stripplot(
-        data=best,
-        x="financial_year",
-        y="value_pct_allocation",
-        order=order,
-        hue=hue,
-        hue_order=sorted(best[hue].unique()),
-        dodge=False,
-        jitter=0.2,
-        size=6,
-        ax=axis,
-    )
+    with seeded_global_rng():
+        sns.stripplot(
+            data=best,
+            x="financial_year",
+            y="value_pct_allocation",
+            order=order,
+            hue=hue,
+            hue_order=sorted(best[hue].unique()),
+            dodge=False,
+            jitter=0.2,
+            size=6,
+            ax=axis,
+        )
     axis.axhline(0, color="black", linewidth=0.8)
     axis.set_xlabel("Financial year")
     axis.set_ylabel("Position, % of core allocation\n(surplus +, deficit -)")
@@ -121,17 +138,18 @@ def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
     """Best-available positions (% of allocation) by a grouping such as region."""
     figure, axis = plt.subplots(figsize=(8, 4.8))
     order = best.groupby(group)["value_pct_allocation"].median().sort_values().index.tolist()
-    sns.stripplot(
-        data=best,
-        y=group,
-        x="value_pct_allocation",
-        order=order,
-        hue="financial_year",
-        hue_order=sorted(best["financial_year"].unique()),
-        size=6,
-        jitter=0.15,
-        ax=axis,
-    )
+    with seeded_global_rng():
+        sns.stripplot(
+            data=best,
+            y=group,
+            x="value_pct_allocation",
+            order=order,
+            hue="financial_year",
+            hue_order=sorted(best["financial_year"].unique()),
+            size=6,
+            jitter=0.15,
+            ax=axis,
+        )
     axis.axvline(0, color="black", linewidth=0.8)
     axis.set_xlabel("Position, % of core allocation (surplus +, deficit -)")
     axis.set_ylabel("")
