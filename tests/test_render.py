@@ -264,6 +264,12 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
         assert f'<section id="{identifier}"' in html, identifier
     for title in titles.values():
         assert title in " ".join(html.split()), title
-    assert 'id="tbl-source-inventory"' in html and "Table 1:" in html
-    assert '<a href="#tbl-source-inventory">Table 1</a>' in html
-    assert "{{<" not in html and "?@" not in html
+    embedded = re.findall(r"\{\{< embed [^#]+#([a-z0-9-]+) >\}\}", article)
+    assert len(embedded) >= 30
+    for label in embedded:  # every embedded figure and table is in the page, numbered
+        assert f'id="{label}"' in html, label
+    figures = [label for label in embedded if label.startswith("fig-")]
+    assert html.count("data:image/png;base64,") >= len(figures)
+    assert f"Figure {len(figures)}:" in html and f"Figure {len(figures) + 1}:" not in html
+    assert re.search(r'<a href="#tbl-source-inventory">Table \d+</a>', html)
+    assert "{{<" not in html and "?@" not in html and "@fig-" not in html and "@tbl-" not in html

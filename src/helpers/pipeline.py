@@ -298,9 +298,7 @@ def run_pipeline(
             written = modification_times(layout.processed_dir)
             after = snapshot(layout.processed_dir)
             outputs = {
-                out: digest
-                for out, digest in after.items()
-                if before.get(out) != written.get(out)
+                out: digest for out, digest in after.items() if before.get(out) != written.get(out)
             }
             state["stages"][name] = {"key": key, "outputs": outputs}
             _save_state(layout, state)
