@@ -125,38 +125,14 @@ def test_missing_not_imputed_and_partial_years_masked() -> None:
 
 @pytest.fixture(scope="module")
 def real_pressure(raw_path) -> pd.DataFrame:
-    from helpers import apportion
-    from helpers.readers import healthyr
+    """The pipeline's own loader (helpers.panel.load_pressure) on the real raw files."""
+    from helpers.panel import load_pressure
     from helpers.readers._common import read_rda_frame
-    from helpers.readers.trust_to_ics_activity import read_trust_ics_weights
 
     lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
     icb_lookup = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
     icb_lookup.columns = ["icb_code", "icb_ons_code"]
-    weights = apportion.combine_weights(
-        apportion.read_patient_share_weights(
-            raw_path("geographr/lookup_nhs_trusts22_icb22.rda"), icb_lookup
-        ),
-        apportion.ed_activity_weights(
-            read_trust_ics_weights(raw_path("trust_to_ics_activity/Trust_to_ICS_mapping.xlsx"))
-        ),
-    )
-    h = "healthyr/"
-    return build_pressure(
-        healthyr.read_icb_accidents_emergency(raw_path(h + "england_icb_accidents_emergency.csv")),
-        healthyr.read_trust_accidents_emergency(
-            raw_path(h + "england_trust_accidents_emergency.csv")
-        ),
-        healthyr.read_rtt_flow_stp(raw_path(h + "england_rtt_flow_stp.csv")),
-        healthyr.read_rtt_stp(raw_path(h + "england_rtt_stp.rda")),
-        healthyr.read_criteria_to_reside(raw_path(h + "england_icb_criteria_to_reside.csv")),
-        healthyr.read_general_acute_beds(raw_path(h + "england_critical_general_acute_beds.csv")),
-        weights,
-        icb_lookup,
-        trust_successors=apportion.read_trust_successors(
-            raw_path("geographr/lookup_trust_trust.rda")
-        ),
-    )
+    return load_pressure(icb_lookup, "2022/23", "2025/26", min_months=12)
 
 
 @pytest.mark.realdata

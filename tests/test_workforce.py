@@ -94,23 +94,14 @@ def test_full_year_rule_by_default() -> None:
 
 @pytest.fixture(scope="module")
 def real_workforce(raw_path) -> pd.DataFrame:
-    from helpers.readers import sickness_absence, staff_survey_2021_2024, staff_survey_2024
+    """The pipeline's own loader (helpers.panel.load_workforce) on the real raw files."""
+    from helpers.panel import load_workforce
     from helpers.readers._common import read_rda_frame
 
     lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
     icb_lookup = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
     icb_lookup.columns = ["icb_code", "icb_ons_code"]
-    months = [f"2024-{i:02d}" for i in range(4, 13)] + [f"2025-{i:02d}" for i in range(1, 4)]
-    sickness = sickness_absence.read_sickness_absence(
-        [raw_path(f"sickness_absence/nhs_sickness_absence_{m}.csv") for m in months]
-    )
-    engagement = staff_survey_2024.read_organisation_engagement(
-        raw_path("staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx")
-    )
-    items = staff_survey_2021_2024.read_staff_survey_items(
-        raw_path("staff_survey_2021_2024/data_trusts_well-being - organisational results.csv")
-    )
-    return build_workforce(sickness, engagement, items, icb_lookup)
+    return load_workforce(icb_lookup, "2022/23", "2025/26", min_months=12)
 
 
 @pytest.mark.realdata
