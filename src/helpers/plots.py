@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,15 @@ def set_house_style() -> None:
     """Seaborn theme, fonts and figure size used by every figure in the report.
 
     Every plotting function ends with :func:`finish`, so a notebook shows each figure once.
+    Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says, so
+    every figure is stored in the notebook as a PNG output.
     """
+    if "ipykernel" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            shell.run_line_magic("matplotlib", "inline")
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     plt.rcParams.update(
         {
