@@ -124,15 +124,11 @@ def test_missing_not_imputed_and_partial_years_masked() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_pressure(raw_path) -> pd.DataFrame:
+def real_pressure(real_icb_codes: pd.DataFrame) -> pd.DataFrame:
     """The pipeline's own loader (helpers.panel.load_pressure) on the real raw files."""
     from helpers.panel import load_pressure
-    from helpers.readers._common import read_rda_frame
 
-    lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
-    icb_lookup = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
-    icb_lookup.columns = ["icb_code", "icb_ons_code"]
-    return load_pressure(icb_lookup, "2022/23", "2025/26", min_months=12)
+    return load_pressure(real_icb_codes, "2022/23", "2025/26", min_months=12)
 
 
 @pytest.mark.realdata

@@ -93,15 +93,11 @@ def test_full_year_rule_by_default() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_workforce(raw_path) -> pd.DataFrame:
+def real_workforce(real_icb_codes: pd.DataFrame) -> pd.DataFrame:
     """The pipeline's own loader (helpers.panel.load_workforce) on the real raw files."""
     from helpers.panel import load_workforce
-    from helpers.readers._common import read_rda_frame
 
-    lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
-    icb_lookup = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
-    icb_lookup.columns = ["icb_code", "icb_ons_code"]
-    return load_workforce(icb_lookup, "2022/23", "2025/26", min_months=12)
+    return load_workforce(real_icb_codes, "2022/23", "2025/26", min_months=12)
 
 
 @pytest.mark.realdata

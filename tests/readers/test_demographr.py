@@ -6,20 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import rdata
 
 from helpers.errors import DataError
 from helpers.readers.demographr import AGE_COLUMNS, read_population_lsoa11
-
-
-def write_rda(path: Path, name: str, frame: pd.DataFrame) -> Path:
-    """Write ``frame`` as the single object of an .rda file (text columns as R factors)."""
-    converted = frame.copy()
-    for column in converted.columns:
-        if not pd.api.types.is_numeric_dtype(converted[column]):
-            converted[column] = pd.Categorical(converted[column].astype(str))
-    rdata.write_rda(path, {name: converted})
-    return path
 
 
 def population_fixture() -> pd.DataFrame:
@@ -37,7 +26,7 @@ def population_fixture() -> pd.DataFrame:
     )
 
 
-def test_long_table_keeps_totals(tmp_path: Path) -> None:
+def test_long_table_keeps_totals(tmp_path: Path, write_rda) -> None:
     path = write_rda(
         tmp_path / "population19_lsoa11.rda", "population19_lsoa11", population_fixture()
     )
@@ -51,7 +40,7 @@ def test_long_table_keeps_totals(tmp_path: Path) -> None:
     assert first.loc[65:].sum() == 35.0  # ages 65..89 (25) plus 90+ (10)
 
 
-def test_ages_not_summing_to_total_raise(tmp_path: Path) -> None:
+def test_ages_not_summing_to_total_raise(tmp_path: Path, write_rda) -> None:
     frame = population_fixture()
     frame.loc[0, "total_population"] = 99.0
     path = write_rda(tmp_path / "population20_lsoa11.rda", "population20_lsoa11", frame)
@@ -59,7 +48,7 @@ def test_ages_not_summing_to_total_raise(tmp_path: Path) -> None:
         read_population_lsoa11(path)
 
 
-def test_missing_age_column_raises_naming_file_and_column(tmp_path: Path) -> None:
+def test_missing_age_column_raises_naming_file_and_column(tmp_path: Path, write_rda) -> None:
     frame = population_fixture().drop(columns="90+")
     path = write_rda(tmp_path / "population19_lsoa11.rda", "population19_lsoa11", frame)
     with pytest.raises(DataError, match=r"population19_lsoa11\.rda.*90\+"):

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import rdata
 
 from helpers.errors import DataError
 from helpers.readers.geographr import (
@@ -14,16 +13,6 @@ from helpers.readers.geographr import (
     read_lsoa21_icb24_lookup,
     read_ruc21_lsoa21,
 )
-
-
-def write_rda(path: Path, name: str, frame: pd.DataFrame) -> Path:
-    """Write ``frame`` as the single object of an .rda file (text columns as R factors)."""
-    converted = frame.copy()
-    for column in converted.columns:
-        if not pd.api.types.is_numeric_dtype(converted[column]):
-            converted[column] = pd.Categorical(converted[column].astype(str))
-    rdata.write_rda(path, {name: converted})
-    return path
 
 
 def lsoa21_fixture() -> pd.DataFrame:
@@ -41,7 +30,7 @@ def lsoa21_fixture() -> pd.DataFrame:
     )
 
 
-def test_lsoa21_lookup_is_sorted_strings(tmp_path: Path) -> None:
+def test_lsoa21_lookup_is_sorted_strings(tmp_path: Path, write_rda) -> None:
     path = write_rda(tmp_path / "lookup.rda", "lookup_lsoa21_icb24", lsoa21_fixture())
     lookup = read_lsoa21_icb24_lookup(path)
     assert lookup["lsoa21_code"].tolist() == ["E01000001", "E01000002"]
@@ -49,14 +38,14 @@ def test_lsoa21_lookup_is_sorted_strings(tmp_path: Path) -> None:
     assert str(lookup["icb24_code"].dtype) == "string"
 
 
-def test_renamed_column_raises_naming_file_and_column(tmp_path: Path) -> None:
+def test_renamed_column_raises_naming_file_and_column(tmp_path: Path, write_rda) -> None:
     frame = lsoa21_fixture().rename(columns={"icb24_code_nhs": "icb_q"})
     path = write_rda(tmp_path / "renamed.rda", "lookup_lsoa21_icb24", frame)
     with pytest.raises(DataError, match=r"renamed\.rda.*icb24_code_nhs"):
         read_lsoa21_icb24_lookup(path)
 
 
-def test_duplicated_lsoa_raises(tmp_path: Path) -> None:
+def test_duplicated_lsoa_raises(tmp_path: Path, write_rda) -> None:
     frame = lsoa21_fixture()
     frame["lsoa21_code"] = "E01000001"
     path = write_rda(tmp_path / "dup.rda", "lookup_lsoa21_icb24", frame)
@@ -64,7 +53,7 @@ def test_duplicated_lsoa_raises(tmp_path: Path) -> None:
         read_lsoa21_icb24_lookup(path)
 
 
-def test_ruc_rejects_unknown_class(tmp_path: Path) -> None:
+def test_ruc_rejects_unknown_class(tmp_path: Path, write_rda) -> None:
     frame = pd.DataFrame(
         {
             "lsoa21_code": ["E01000001", "E01000002"],

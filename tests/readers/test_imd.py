@@ -6,23 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import rdata
 
 from helpers.errors import DataError
 from helpers.geography import weighted_mean_by_icb
 from helpers.readers.census2021_age import read_census2021_age
 from helpers.readers.geographr import read_lsoa21_icb24_lookup
 from helpers.readers.imd import read_imd2019_lsoa11, read_imd2025_icb24, read_imd2025_lsoa21
-
-
-def write_rda(path: Path, name: str, frame: pd.DataFrame) -> Path:
-    """Write ``frame`` as the single object of an .rda file (text columns as R factors)."""
-    converted = frame.copy()
-    for column in converted.columns:
-        if not pd.api.types.is_numeric_dtype(converted[column]):
-            converted[column] = pd.Categorical(converted[column].astype(str))
-    rdata.write_rda(path, {name: converted})
-    return path
 
 
 def imd2019_fixture() -> pd.DataFrame:
@@ -35,7 +24,7 @@ def imd2019_fixture() -> pd.DataFrame:
     )
 
 
-def test_imd2019_snake_case_and_sorted(tmp_path: Path) -> None:
+def test_imd2019_snake_case_and_sorted(tmp_path: Path, write_rda) -> None:
     path = write_rda(tmp_path / "imd.rda", "imd2019_england_lsoa11", imd2019_fixture())
     imd = read_imd2019_lsoa11(path)
     assert list(imd.columns) == ["lsoa11_code", "imd_decile", "imd_rank"]
@@ -43,7 +32,7 @@ def test_imd2019_snake_case_and_sorted(tmp_path: Path) -> None:
     assert imd["imd_rank"].tolist() == [5.0, 32_000.0]
 
 
-def test_missing_rank_raises_naming_file_and_column(tmp_path: Path) -> None:
+def test_missing_rank_raises_naming_file_and_column(tmp_path: Path, write_rda) -> None:
     frame = imd2019_fixture().drop(columns="IMD_rank")
     path = write_rda(tmp_path / "imd_bad.rda", "imd2019_england_lsoa11", frame)
     with pytest.raises(DataError, match=r"imd_bad\.rda.*IMD_rank"):
