@@ -41,6 +41,7 @@ import pandas as pd
 
 from helpers.acquire import fetch
 from helpers.errors import DataError
+from helpers.harmonise import gbp_thousands_to_millions
 from helpers.joins import checked_merge
 from helpers.readers.icb_allocations import read_core_allocations
 from helpers.readers.weighted_population import read_weighted_population
@@ -228,9 +229,8 @@ def build_funding(
     lost = len(allocations) - len(panel)
     if lost:
         LOGGER.warning("build_funding: %d ICB-year(s) without a population dropped", lost)
-    panel["core_allocation_gbp_m"] = panel["core_allocation_gbp_k"] / 1000.0
-    panel["recurrent_allocation_gbp_m"] = panel["recurrent_allocation_gbp_k"] / 1000.0
-    panel["elective_funding_gbp_m"] = panel["elective_funding_gbp_k"] / 1000.0
+    for stem in ("core_allocation", "recurrent_allocation", "elective_funding"):
+        panel[f"{stem}_gbp_m"] = gbp_thousands_to_millions(panel[f"{stem}_gbp_k"])
     panel["core_allocation_excl_elective_gbp_m"] = (
         panel["core_allocation_gbp_m"] - panel["elective_funding_gbp_m"]
     )

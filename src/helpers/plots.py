@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import matplotlib
@@ -318,23 +318,6 @@ def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> 
     axis.set_xlabel(xlabel)
     axis.set_ylabel("Permutations")
     axis.legend(frameon=False)
-    return finish(figure)
-
-
-def bar_by_category(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    *,
-    xlabel: str,
-    ylabel: str,
-    order: Sequence[str] | None = None,
-) -> Figure:
-    """A simple bar chart (used for counts and coverage)."""
-    figure, axis = plt.subplots()
-    sns.barplot(data=frame, x=x, y=y, order=order, color="tab:blue", ax=axis)
-    axis.set_xlabel(xlabel)
-    axis.set_ylabel(ylabel)
     return finish(figure)
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers.errors import DataError
-from helpers.readers.gp_registered_population import read_gp_registered_population
+from helpers.readers.gp_registered_population import COLUMNS, read_gp_registered_population
 
 
 def gp_fixture() -> pd.DataFrame:
@@ -20,18 +20,7 @@ def gp_fixture() -> pd.DataFrame:
         ("2025-03-01", "ICB", "QYG", "E54000008", "FEMALE", "95+", 1),
         ("2025-03-01", "Comm Region", "Y62", "E40000010", "ALL", "ALL", 3),
     ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "extract_date",
-            "org_type",
-            "org_code",
-            "ons_code",
-            "sex",
-            "age",
-            "number_of_patients",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["publication"] = "GP_PRAC_PAT_LIST"
     frame["_load_id"] = 1
     return frame
