@@ -18,6 +18,7 @@ timeline values are magnitudes of a deficit or an overspend in £m.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from helpers.joins import checked_merge
 from helpers.paths import CURATED_DIR
 from helpers.plots import STAGE_ORDER
 from helpers.readers._common import require_columns
+from helpers.tables import PeopleTable, people_table
 
 LOGGER = logging.getLogger(__name__)
 
@@ -451,3 +453,214 @@ def funding_numbers(
             numbers[f"funding_distance_median_pct_{key}"] = round(row["distance_median_pct"], 1)
             numbers[f"funding_distance_sd_pct_{key}"] = round(row["distance_sd_pct"], 1)
     return numbers
+
+
+# --- Chart titles that state the finding (computed, so they change with the data) ---------------
+
+
+def _share_words(count: int, total: int) -> str:
+    """'every one of the 4' / '3 of the 4' / 'none of the 4'."""
+    if total and count == total:
+        return f"all {total}"
+    if count == 0:
+        return f"none of the {total}"
+    return f"{count} of the {total}"
+
+
+def timeline_title(timeline: pd.DataFrame) -> str:
+    """The national timeline's finding: in how many years final plans were below draft plans,
+    and the latest draft-plan total."""
+    values = timeline.pivot_table(
+        index="financial_year", columns="stage", values="value_gbp_m", aggfunc="first"
+    )
+    if "draft plans" not in values or "final plans" not in values:
+        return "ICS finances in England by stage of each financial year"
+    both = values[["draft plans", "final plans"]].dropna()
+    smaller = int((both["final plans"] < both["draft plans"]).sum())
+    latest = values["draft plans"].dropna().index.max()
+    latest_row = timeline[
+        (timeline["financial_year"] == latest) & (timeline["stage"] == "draft plans")
+    ].iloc[0]
+    latest_text = format_gbp_m(
+        float(latest_row["value_gbp_m"]),
+        lower_bound=bool(latest_row["is_lower_bound"]),
+        approximate=bool(latest_row.get("is_approximate", False)),
+    )
+    return (
+        f"Final plans cut the draft-plan deficit in {_share_words(smaller, len(both))} years "
+        f"with both; {latest} drafts added up to {latest_text}"
+    )
+
+
+def positions_title(summary: pd.DataFrame) -> str:
+    """In how many years most systems with a figure were in deficit (from positions_by_year)."""
+    covered = summary[summary["systems"] > 0]
+    majority = int((covered["in_deficit"] * 2 > covered["systems"]).sum())
+    return (
+        f"Most systems with a published position were in deficit in "
+        f"{_share_words(majority, len(covered))} years with figures"
+    )
+
+
+def group_deficit_title(best: pd.DataFrame, group: str, noun: str) -> str:
+    """How many groups (regions, source kinds) have at least one system-year in deficit."""
+    in_deficit = best[best["value_pct_allocation"] < 0][group].nunique()
+    total = best[group].nunique()
+    return f"Deficits appear in {_share_words(int(in_deficit), int(total))} {noun}"
+
+
+def positions_note(summary: pd.DataFrame, unit: str = "systems") -> str:
+    """'N = 19 (2022/23), 16 (2023/24) ... systems of 42' for under a chart."""
+    return n_title(summary, unit)
+
+
+def coverage_map_title(coverage: pd.DataFrame) -> str:
+    """How many systems have any published position, and how many have one every year."""
+    covered = int((coverage["n_years"] > 0).sum())
+    every = int((coverage["n_years"] == coverage["n_years"].max()).sum()) if covered else 0
+    return (
+        f"{covered} of {len(coverage)} systems have a published position; "
+        f"{every} {'has' if every == 1 else 'have'} one in every year"
+    )
+
+
+def position_map_title(coverage: pd.DataFrame) -> str:
+    """How many of the systems with a figure averaged a deficit."""
+    shown = coverage.dropna(subset=["mean_position_pct"])
+    deficit = int((shown["mean_position_pct"] < 0).sum())
+    return f"{deficit} of the {len(shown)} systems with a figure averaged a deficit"
+
+
+def correlation_strength(r: float) -> str:
+    """Words for the size of a correlation: |r| < 0.1 negligible, < 0.3 weak, < 0.5 moderate."""
+    size = abs(r)
+    if math.isnan(size):
+        return "cannot be measured"
+    if size < 0.1:
+        return "negligible"
+    if size < 0.3:
+        return "weak"
+    if size < 0.5:
+        return "moderate"
+    return "strong"
+
+
+def correlation_finding(frame: pd.DataFrame, x: str, y: str, what: str) -> str:
+    """'<what>: a weak positive correlation (r = 0.21)' over rows with both values."""
+    both = frame[[x, y]].dropna()
+    r = float(both[x].corr(both[y])) if len(both) > 1 else float("nan")
+    strength = correlation_strength(r)
+    direction = "" if strength in ("negligible", "cannot be measured") else (
+        " positive" if r > 0 else " negative"
+    )
+    shown = f"{r:.2f}".replace("-", "\u2212")
+    return f"{what}: a {strength}{direction} correlation (r = {shown})"
+
+
+def convergence_title(moved: pd.DataFrame, first: str, last: str) -> str:
+    """How many ICBs moved closer to their fair-shares target between two years."""
+    compared = moved[["first_pct", "last_pct"]].notna().all(axis=1)
+    closer = int(moved.loc[compared, "closer"].sum())
+    return (
+        f"{closer} of {int(compared.sum())} ICBs moved closer to their fair-shares target "
+        f"between {first} and {last}"
+    )
+
+
+# --- Tables for people (helpers.tables) ---------------------------------------------------------
+
+
+def timeline_people_table(timeline: pd.DataFrame) -> PeopleTable:
+    """The plotted national facts with publishers and links, for readers."""
+    table = timeline_table(timeline).reset_index()
+    table["Link"] = timeline["source_url"].to_numpy()
+    return people_table(
+        table,
+        {
+            "Year": "Year",
+            "Stage": "Stage",
+            "Basis": "Basis",
+            "Value": "Value",
+            "Fact (as recorded)": "Fact as published",
+            "Publisher": "Publisher",
+            "Date": "Date",
+            "Link": "Source",
+        },
+        formats={"Value": "text", "Date": "text"},
+        links={"Link": "Publisher"},
+        name="tbl-deficit-timeline",
+    )
+
+
+def positions_people_table(summary: pd.DataFrame) -> PeopleTable:
+    """:func:`positions_by_year` for readers: counts, median and range, systems by source kind."""
+    frame = summary.reset_index()
+    labels = {
+        "financial_year": "Financial year",
+        "systems": f"Systems with a figure (of {N_ICBS})",
+        "in_deficit": "In deficit",
+        "median_pct": "Median position, % of allocation",
+        "min_pct": "Lowest, %",
+        "max_pct": "Highest, %",
+    }
+    kinds = [column for column in frame.columns if column.startswith("n_")]
+    labels.update({kind: f"From {kind.removeprefix('n_')} sources" for kind in kinds})
+    formats = {"systems": "int", "in_deficit": "int", **dict.fromkeys(kinds, "int")}
+    formats.update({"median_pct": "1dp", "min_pct": "1dp", "max_pct": "1dp"})
+    return people_table(frame, labels, formats=formats, name="tbl-positions-by-year")
+
+
+def funding_people_table(summary: pd.DataFrame, below_target_pct: float) -> PeopleTable:
+    """:func:`funding_by_year` for readers, one row per financial year."""
+    threshold = f"{abs(below_target_pct):g}"
+    return people_table(
+        summary.reset_index(),
+        {
+            "financial_year": "Financial year",
+            "icbs": "ICBs",
+            "per_head_min_gbp": "Lowest allocation per head, £",
+            "per_head_min_icb": "ICB with the lowest",
+            "per_head_median_gbp": "Median per head, £",
+            "per_head_max_gbp": "Highest per head, £",
+            "per_head_max_icb": "ICB with the highest",
+            "distance_min_pct": "Distance from target: lowest, %",
+            "distance_median_pct": "median, %",
+            "distance_max_pct": "highest, %",
+            "distance_sd_pct": "standard deviation, points",
+            "below_target_n": f"ICBs more than {threshold}% below target",
+            "need_index_min": "Need index: lowest",
+            "need_index_max": "highest",
+        },
+        formats={
+            "icbs": "int",
+            "per_head_min_gbp": "gbp",
+            "per_head_median_gbp": "gbp",
+            "per_head_max_gbp": "gbp",
+            "distance_min_pct": "1dp",
+            "distance_median_pct": "1dp",
+            "distance_max_pct": "1dp",
+            "distance_sd_pct": "1dp",
+            "below_target_n": "int",
+            "need_index_min": "3dp",
+            "need_index_max": "3dp",
+        },
+        name="tbl-funding-by-year",
+    )
+
+
+def convergence_people_table(moved: pd.DataFrame, first: str, last: str) -> PeopleTable:
+    """:func:`convergence` for readers: each ICB's distance in two years and the change."""
+    frame = moved.assign(closer_text=moved["closer"].map({True: "yes", False: "no"}))
+    return people_table(
+        frame,
+        {
+            "icb_name": "ICB",
+            "region_name": "Region",
+            "first_pct": f"Distance from target {first}, %",
+            "last_pct": f"{last}, %",
+            "change_pp": "Change, points",
+            "closer_text": "Closer to target",
+        },
+        formats={"first_pct": "1dp", "last_pct": "1dp", "change_pp": "1dp"},
+        name="tbl-funding-convergence",
+    )

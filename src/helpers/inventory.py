@@ -23,6 +23,8 @@ INVENTORY_COLUMNS: list[str] = [
     "period",
     "official_source",
     "licence",
+    "publisher",
+    "url",
 ]
 
 
@@ -76,6 +78,11 @@ def sha256_check(source: Source, actual: str) -> str:
     return "verified" if actual == source.sha256 else "MISMATCH"
 
 
+def publisher(official_source: str) -> str:
+    """Who published a source: the catalogue's official-source text before its first ' - '."""
+    return official_source.split(" - ", 1)[0].strip()
+
+
 def inventory_row(source: Source, path: Path, period: str) -> dict[str, object]:
     """One inventory row for a file that has been acquired (and so verified) at ``path``."""
     actual = sha256_of(path)
@@ -93,6 +100,8 @@ def inventory_row(source: Source, path: Path, period: str) -> dict[str, object]:
         "period": period,
         "official_source": source.official_source,
         "licence": source.licence,
+        "publisher": publisher(source.official_source),
+        "url": source.url or "",
     }
 
 

@@ -17,15 +17,34 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 STAGE_ORDER: list[str] = ["draft plans", "final plans", "forecast", "outturn"]
+#: Categorical palette (Okabe-Ito, colour-blind safe) for unordered groups.
 PALETTE = "colorblind"
+#: Sequential palette (perceptually ordered, colour-blind safe) for ordered groups: years,
+#: stages of a year, counts.
+ORDERED_PALETTE = "viridis"
+FONT_FAMILY = "DejaVu Sans"  # the report's body font is the same family (report/assets/report.css)
+TITLE_WIDTH = 62  # characters per line of a chart title before it wraps
+NOTE_COLOUR = "0.35"
+MISSING_COLOUR = (0.88, 0.88, 0.88)
+#: Okabe-Ito vermillion and blue, for "fell"/"rose" pairs.
+FELL, ROSE = "#D55E00", "#0072B2"
+#: Stages of a system's figure, earliest to final (the ordered scale of position charts).
+ORDERED_STAGES: list[str] = ["draft plan", "final plan", "forecast", "outturn"]
+
+
+def ordered_colours(count: int) -> list[tuple[float, float, float]]:
+    """``count`` colours from the ordered palette, dark to light, avoiding its pale yellow end."""
+    return list(sns.color_palette(ORDERED_PALETTE, count + 1))[:count] if count else []
 
 
 def set_house_style() -> None:
-    """Seaborn theme, fonts and figure size used by every figure in the report.
+    """Seaborn theme, fonts, sizes and output format used by every figure in the report.
 
+    Figures are drawn in one font family (DejaVu Sans, also the report's body font), with text
+    large enough to read when the figure is shrunk to a phone's width, and are stored as
+    double-resolution ("retina") PNGs: sharp on high-density screens, deterministic bytes.
     Every plotting function ends with :func:`finish`, so a notebook shows each figure once.
-    Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says, so
-    every figure is stored in the notebook as a PNG output.
+    Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says.
     """
     if "ipykernel" in sys.modules:
         from IPython import get_ipython
@@ -33,17 +52,62 @@ def set_house_style() -> None:
         shell = get_ipython()
         if shell is not None:
             shell.run_line_magic("matplotlib", "inline")
-    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+            shell.run_line_magic("config", "InlineBackend.figure_formats = ['retina']")
+    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=1.15)
     plt.rcParams.update(
         {
-            "figure.figsize": (8, 4.5),
+            "font.family": "sans-serif",
+            "font.sans-serif": [FONT_FAMILY],
+            "figure.figsize": (7, 4.4),
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "axes.titleweight": "bold",
-            "axes.titlesize": 12,
+            "axes.titlesize": 13,
+            "axes.titlelocation": "left",
+            "legend.frameon": False,
             "svg.hashsalt": "ics-deficits",
         }
     )
+
+
+def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
+    """A chart title wrapped onto lines of at most ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) if text else text
+
+
+def legend_below(axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **options: object) -> None:
+    """The axis's legend outside the data, centred below the plot."""
+    handles, labels = axis.get_legend_handles_labels()
+    if not handles:
+        return
+    axis.legend(
+        handles,
+        labels,
+        title=title,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=min(ncol, len(handles)),
+        frameon=False,
+        fontsize=10,
+        title_fontsize=10,
+        **options,
+    )
+
+
+def titled(figure: Figure, title: str | None = None, note: str | None = None) -> Figure:
+    """Give a figure a finding as its title (on the first axis) and a small note (N, coverage)
+    under the plot; returns the figure, laid out again."""
+    axis = figure.axes[0]
+    if title:
+        axis.set_title(wrap_title(title), loc="left", fontsize=13, fontweight="bold")
+    if note:
+        figure.text(0.01, 0.005, note, fontsize=9.5, color=NOTE_COLOUR, ha="left", va="bottom")
+        figure.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        figure.tight_layout()
+    return figure
 
 
 @contextmanager
@@ -76,9 +140,9 @@ def timeline_chart(timeline: pd.DataFrame) -> Figure:
     Hollow markers are lower bounds; marker shape distinguishes aggregate deficits from
     overspends against plan, which are not the same quantity.
     """
-    figure, axis = plt.subplots(figsize=(9, 4.8))
+    figure, axis = plt.subplots(figsize=(7.5, 5.2))
     years = sorted(timeline["financial_year"].unique())
-    colours = dict(zip(STAGE_ORDER, sns.color_palette(PALETTE, len(STAGE_ORDER)), strict=True))
+    colours = dict(zip(STAGE_ORDER, ordered_colours(len(STAGE_ORDER)), strict=True))
     markers = {"aggregate deficit": "o", "overspend against plan": "s"}
     width = 0.8 / len(STAGE_ORDER)
     for _, row in timeline.iterrows():
@@ -105,15 +169,23 @@ def timeline_chart(timeline: pd.DataFrame) -> Figure:
     axis.set_xticks(range(len(years)), years)
     axis.set_ylabel("£ billion (deficit or overspend)")
     axis.set_xlabel("Financial year")
-    axis.legend(frameon=False, fontsize=8, ncol=2, loc="upper left")
+    legend_below(axis, ncol=3)
     axis.set_ylim(bottom=0)
     return finish(figure)
 
 
 def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figure:
     """Best-available system positions (% of core allocation) per financial year."""
-    figure, axis = plt.subplots()
+    figure, axis = plt.subplots(figsize=(7, 5))
     order = sorted(best["financial_year"].unique())
+    present = list(best[hue].dropna().unique())
+    ranks = {value: index for index, value in enumerate(ORDERED_STAGES)}
+    if all(value in ranks for value in present):  # an ordered scale: ordered colours
+        hue_order = sorted(present, key=ranks.__getitem__)
+        palette = dict(zip(hue_order, ordered_colours(len(hue_order)), strict=True))
+    else:
+        hue_order = sorted(present)
+        palette = dict(zip(hue_order, sns.color_palette(PALETTE, len(hue_order)), strict=True))
     sns.boxplot(
         data=best,
         x="financial_year",
@@ -130,7 +202,8 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
             y="value_pct_allocation",
             order=order,
             hue=hue,
-            hue_order=sorted(best[hue].unique()),
+            hue_order=hue_order,
+            palette=palette,
             dodge=False,
             jitter=0.2,
             size=6,
@@ -138,15 +211,16 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
         )
     axis.axhline(0, color="black", linewidth=0.8)
     axis.set_xlabel("Financial year")
-    axis.set_ylabel("Position, % of core allocation\n(surplus +, deficit -)")
-    axis.legend(title=hue.replace("_", " "), frameon=False, fontsize=8)
+    axis.set_ylabel("Position, % of core allocation\n(surplus +, deficit \u2212)")
+    legend_below(axis, ncol=4, title=hue.replace("_", " "))
     return finish(figure)
 
 
 def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
     """Best-available positions (% of allocation) by a grouping such as region."""
-    figure, axis = plt.subplots(figsize=(8, 4.8))
+    figure, axis = plt.subplots(figsize=(7, 5.2))
     order = best.groupby(group)["value_pct_allocation"].median().sort_values().index.tolist()
+    years = sorted(best["financial_year"].unique())
     with seeded_global_rng():
         sns.stripplot(
             data=best,
@@ -154,15 +228,16 @@ def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
             x="value_pct_allocation",
             order=order,
             hue="financial_year",
-            hue_order=sorted(best["financial_year"].unique()),
+            hue_order=years,
+            palette=dict(zip(years, ordered_colours(len(years)), strict=True)),
             size=6,
             jitter=0.15,
             ax=axis,
         )
     axis.axvline(0, color="black", linewidth=0.8)
-    axis.set_xlabel("Position, % of core allocation (surplus +, deficit -)")
+    axis.set_xlabel("Position, % of core allocation (surplus +, deficit \u2212)")
     axis.set_ylabel("")
-    axis.legend(title="financial year", frameon=False, fontsize=8)
+    legend_below(axis, ncol=4, title="Financial year")
     return finish(figure)
 
 
@@ -196,13 +271,13 @@ def choropleth(
 
     Missing values are drawn in light grey and named in the legend by ``missing_label``.
     """
-    figure, axis = plt.subplots(figsize=(6, 7))
+    figure, axis = plt.subplots(figsize=(6.5, 6.5))
     values = shapes[column]
     present = values.notna()
     if categorical:
         categories = sorted(values[present].unique())
-        palette = dict(zip(categories, sns.color_palette(PALETTE, len(categories)), strict=True))
-        colours = [palette.get(value, (0.88, 0.88, 0.88)) for value in values]
+        palette = dict(zip(categories, ordered_colours(len(categories))[::-1], strict=True))
+        colours = [palette.get(value, MISSING_COLOUR) for value in values]
         for category, colour in palette.items():
             axis.scatter([], [], marker="s", color=colour, label=category)
     else:
@@ -218,11 +293,11 @@ def choropleth(
             mapper.to_rgba(value) if pd.notna(value) else (0.88, 0.88, 0.88, 1.0)
             for value in values
         ]
-        figure.colorbar(mapper, ax=axis, shrink=0.6, label=title)
+        figure.colorbar(mapper, ax=axis, shrink=0.6, label=title, location="bottom", pad=0.02)
     for geometry, colour in zip(shapes["geometry"], colours, strict=True):
         axis.add_patch(_polygon_patch(geometry, facecolor=colour, edgecolor="white", linewidth=0.4))
-    axis.scatter([], [], marker="s", color=(0.88, 0.88, 0.88), label=missing_label)
-    axis.legend(frameon=False, fontsize=8, loc="upper left")
+    axis.scatter([], [], marker="s", color=MISSING_COLOUR, label=missing_label)
+    axis.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axis.autoscale_view()
     axis.set_aspect("equal")
     axis.set_axis_off()
@@ -234,7 +309,7 @@ def slope_chart(frame: pd.DataFrame, value: str, first: str, last: str, *, ylabe
     wide = frame.pivot(index="icb_code", columns="financial_year", values=value)[[first, last]]
     figure, axis = plt.subplots(figsize=(5, 5))
     for _, row in wide.dropna().iterrows():
-        colour = "tab:red" if row[last] < row[first] else "tab:blue"
+        colour = FELL if row[last] < row[first] else ROSE
         axis.plot(
             [0, 1], [row[first], row[last]], color=colour, alpha=0.6, marker="o", markersize=3
         )
@@ -255,7 +330,7 @@ def scatter_with_fit(
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     if hue:
-        axis.legend(frameon=False, fontsize=8, title=hue.replace("_", " "))
+        legend_below(axis, title=hue.replace("_", " "))
     return finish(figure)
 
 
@@ -317,7 +392,7 @@ def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> 
     axis.axvline(-observed, color="tab:red", linewidth=1, linestyle="--", label="mirror")
     axis.set_xlabel(xlabel)
     axis.set_ylabel("Permutations")
-    axis.legend(frameon=False)
+    legend_below(axis, ncol=2)
     return finish(figure)
 
 
@@ -329,7 +404,7 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
     line joins the points of one series but does not imply the years between were measured.
     """
     panels = [("share", "Ethnic-minority (BME) share, %"), ("headcount", "BME people (headcount)")]
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.6), width_ratios=[3, 2])
+    figure, axes = plt.subplots(1, 2, figsize=(10, 5.6), width_ratios=[3, 2])
     series_names = list(dict.fromkeys(points["series"]))
     colours = dict(zip(series_names, sns.color_palette(PALETTE, len(series_names)), strict=True))
     years = sorted(points["year"].unique())
@@ -354,7 +429,7 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
         axis.set_ylim(bottom=0, top=shown["value"].max() * 1.2 if len(shown) else 1)
         axis.set_ylabel(ylabel)
         axis.set_xlabel("Year of WRES data (as reported)")
-        axis.legend(frameon=False, fontsize=8, loc="upper left")
+        legend_below(axis, ncol=1)
     return finish(figure)
 
 
@@ -380,8 +455,6 @@ def distribution_panels(
         positions = shown[by].map({group: index for index, group in enumerate(order)})
         jitter = generator.uniform(-0.2, 0.2, len(shown))
         axis.scatter(positions + jitter, shown[column], s=16, color="tab:blue", zorder=3)
-        counts = shown.groupby(by)[column].size().reindex(order)
-        axis.set_title("N = " + ", ".join(str(int(count)) for count in counts), fontsize=9)
         axis.set_xlabel("Financial year")
         axis.set_ylabel(label)
         axis.tick_params(axis="x", labelrotation=30)

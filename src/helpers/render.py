@@ -19,6 +19,7 @@ unknown variable, label, reference or citation key is an error naming it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import json
@@ -43,6 +44,7 @@ from helpers.report import ReportLayout
 MIN_QUARTO = (1, 4)
 ARTICLE = "index.qmd"
 FALLBACK_OUTPUT = Path("_output") / "index.html"
+FALLBACK_PDF = Path("_output") / "index.pdf"
 QUARTO_OUTPUT = Path("_manuscript")
 SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[a-z]+)\s*(?P<args>.*?)\s*>\}\}", re.DOTALL)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*\n", re.DOTALL)
@@ -51,17 +53,10 @@ CROSSREF = re.compile(r"^(?P<kind>fig|tbl|sec)-[A-Za-z0-9_-]+$")
 KIND_NAMES = {"fig": "Figure", "tbl": "Table"}
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 DYNAMIC_DATES = {"last-modified", "today", "now"}
-FALLBACK_CSS = """
-body { max-width: 60em; }
-.render-banner { border: 2px solid #b35c00; background: #fff4e5; padding: 0.8em 1em;
-  margin: 1em 0 2em; border-radius: 4px; }
-.embed { margin: 1.5em 0; }
-.embed img { max-width: 100%; height: auto; }
-.embed table { border-collapse: collapse; font-size: 0.85em; }
-.embed th, .embed td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
-.caption { font-style: italic; margin: 0.5em 0; }
-.embed-source { font-size: 0.8em; color: #555; }
-"""
+ASSETS_DIR = "assets"
+TEMPLATE_FILE = "fallback.html"
+CSS_FILE = "report.css"
+CREDITS_FILE = "exhibit_credits.yml"
 
 
 class RenderError(PipelineError):
@@ -192,8 +187,19 @@ def _output_data(cell: nbformat.NotebookNode) -> Iterator[dict[str, Any]]:
             yield output.get("data", {})
 
 
-def _image_html(data: dict[str, Any], alt: str) -> str | None:
-    """An ``<img>`` (base64 data URI) or inline ``<svg>`` from one output, or None."""
+def _output_metadata(cell: nbformat.NotebookNode) -> Iterator[dict[str, Any]]:
+    """The metadata of the rich outputs of a cell, in the order of :func:`_output_data`."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in {"execute_result", "display_data"}:
+            yield output.get("metadata", {})
+
+
+def _image_html(data: dict[str, Any], alt: str, metadata: dict[str, Any] | None = None) -> str | None:
+    """An ``<img>`` (base64 data URI) or inline ``<svg>`` from one output, or None.
+
+    A high-resolution ("retina") PNG carries its display width in the output's metadata; the
+    image gets that width so it is drawn sharp at its intended size.
+    """
     for mime in IMAGE_TYPES:
         if mime not in data:
             continue
@@ -202,8 +208,25 @@ def _image_html(data: dict[str, Any], alt: str) -> str | None:
         if mime == "image/svg+xml":
             return payload
         encoded = "".join(payload.split())
-        return f'<img src="data:{mime};base64,{encoded}" alt="{html.escape(alt, quote=True)}">'
+        size = (metadata or {}).get(mime, {})
+        width = f' width="{int(size["width"])}"' if isinstance(size, dict) and size.get("width") else ""
+        alt_text = html.escape(alt, quote=True)
+        return f'<img src="data:{mime};base64,{encoded}"{width} alt="{alt_text}">'
     return None
+
+
+def image_payloads(cell: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
+    """(MIME type, bytes) of every image output of a cell (for the PDF's image files)."""
+    images: list[tuple[str, bytes]] = []
+    for data in _output_data(cell):
+        for mime in IMAGE_TYPES:
+            if mime in data:
+                payload = data[mime]
+                payload = "".join(payload) if isinstance(payload, list) else str(payload)
+                raw = payload.encode() if mime == "image/svg+xml" else base64.b64decode(payload)
+                images.append((mime, raw))
+                break
+    return images
 
 
 def _raw_html(markup: str) -> str:
@@ -212,28 +235,96 @@ def _raw_html(markup: str) -> str:
 
 
 def _figure_body(cell: nbformat.NotebookNode, label: str, source: str, alt: str) -> str:
-    images = [image for data in _output_data(cell) if (image := _image_html(data, alt))]
-    if not images:
+    """The figure's images, then any HTML the cell also displayed (its data download)."""
+    parts: list[str] = []
+    found = False
+    for data, metadata in zip(_output_data(cell), _output_metadata(cell), strict=True):
+        image = _image_html(data, alt, metadata)
+        if image:
+            parts.append(image)
+            found = True
+        elif "text/html" in data:
+            markup = data["text/html"]
+            parts.append("".join(markup) if isinstance(markup, list) else str(markup))
+    if not found:
         raise RenderError(f"embed: cell {label!r} in {source} has no image output")
-    return _raw_html("\n".join(images))
+    return _raw_html("\n".join(parts))
 
 
 def _table_body(cell: nbformat.NotebookNode, label: str, source: str) -> str:
     for data in _output_data(cell):
         if "text/html" in data:
             markup = data["text/html"]
-            return _raw_html("".join(markup) if isinstance(markup, list) else str(markup))
+            markup = "".join(markup) if isinstance(markup, list) else str(markup)
+            if 'class="table-scroll"' not in markup:  # a table not made by helpers.tables
+                markup = f'<div class="table-scroll" tabindex="0">\n{markup}\n</div>'
+            return _raw_html(markup)
         if "text/markdown" in data:
             markup = data["text/markdown"]
             return "".join(markup) if isinstance(markup, list) else str(markup)
     raise RenderError(f"embed: cell {label!r} in {source} has no HTML or Markdown table output")
 
 
+@dataclass
+class EmbedContext:
+    """What an embed needs beyond its cell: notebook titles, publisher credits, output target.
+
+    ``titles`` maps a notebook path as written in the shortcode to its title (from
+    ``_quarto.yml``); ``credits`` maps a label or a notebook stem to the publishers credited
+    under the exhibit; ``notebook_href`` is the folder the source line links notebooks from.
+    For the PDF (``target="typst"``) images are written as files to ``image_dir`` and tables
+    become placeholders that :func:`render_pdf` fills with pandoc tables.
+    """
+
+    titles: dict[str, str] = field(default_factory=dict)
+    credits: dict[str, str] = field(default_factory=dict)
+    notebook_href: str = "../notebooks/"
+    target: str = "html"
+    image_dir: Path | None = None
+    tables: dict[str, str] = field(default_factory=dict)
+
+    def credit(self, label: str, source: str) -> str | None:
+        """The publisher credit of an exhibit: its own, else its notebook's, else None."""
+        return self.credits.get(label) or self.credits.get(Path(source).stem)
+
+
+def source_line(label: str, source: str, context: EmbedContext) -> str:
+    """'Data: <publishers>. Made in [<notebook title>](<link>).' for under an exhibit."""
+    title = context.titles.get(source) or Path(source).stem
+    name = Path(source).name
+    credit = context.credit(label, source)
+    made = f"Made in notebook [{title}]({context.notebook_href}{name})."
+    return f"Data: {credit.rstrip('.')}. {made}" if credit else made
+
+
+def _typst_figure(cell: nbformat.NotebookNode, label: str, source: str, context: EmbedContext) -> str:
+    """Markdown images (files in ``context.image_dir``) for the PDF."""
+    if context.image_dir is None:
+        raise RenderError("embed: the PDF target needs an image folder")
+    images = image_payloads(cell)
+    if not images:
+        raise RenderError(f"embed: cell {label!r} in {source} has no image output")
+    lines = []
+    for index, (mime, raw) in enumerate(images, start=1):
+        suffix = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}[mime]
+        path = context.image_dir / f"{label}-{index}.{suffix}"
+        path.write_bytes(raw)
+        lines.append(f"![]({path.name}){{width=100%}}")
+    return "\n\n".join(lines)
+
+
 def embed_markdown(
-    notebook_path: Path, label: str, number: int, source: str, echo: bool = False
+    notebook_path: Path,
+    label: str,
+    number: int,
+    source: str,
+    echo: bool = False,
+    context: EmbedContext | None = None,
 ) -> Embed:
-    """Markdown for one embedded output: a fenced div with id ``label``, the output and a
-    numbered caption ("Figure N: ..." or "Table N: ...") taken from the cell's options."""
+    """Markdown for one embedded output: a fenced div with id ``label``, the output, a
+    numbered caption ("Figure N: ..." or "Table N: ...") taken from the cell's options and a
+    source line crediting the publishers and linking the notebook."""
+    context = context or EmbedContext()
     match = CROSSREF.match(label)
     if not match or match.group("kind") not in KIND_NAMES:
         raise RenderError(f"embed: label {label!r} must start with 'fig-' or 'tbl-'")
@@ -243,23 +334,35 @@ def embed_markdown(
     caption = options.get(f"{kind}-cap")
     if not isinstance(caption, str) or not caption.strip():
         raise RenderError(f"embed: cell {label!r} in {source} has no '{kind}-cap' option")
-    caption_md = f"::: {{.caption}}\n{KIND_NAMES[kind]} {number}: {caption.strip()}\n:::"
+    caption_md = (
+        f"::: {{.caption}}\n[{KIND_NAMES[kind]} {number}:]{{.label}} {caption.strip()}\n:::"
+    )
     if kind == "fig":
         alt = str(options.get("fig-alt") or caption)
-        parts = [_figure_body(cell, label, source, alt), caption_md]
+        body = (
+            _typst_figure(cell, label, source, context)
+            if context.target == "typst"
+            else _figure_body(cell, label, source, alt)
+        )
+        parts = [body, caption_md]
     else:
-        parts = [caption_md, _table_body(cell, label, source)]
+        table = _table_body(cell, label, source)
+        if context.target == "typst":
+            context.tables[label] = table
+            table = f"::: {{.table-placeholder data-label=\"{label}\"}}\n:::"
+        parts = [caption_md, table]
     if echo:
         parts.insert(0, f"``` python\n{cell_code(cell.source)}\n```")
-    parts.append(f"::: {{.embed-source}}\nSource: `{source}`\n:::")
+    parts.append(f"::: {{.embed-source}}\n{source_line(label, source, context)}\n:::")
     markdown = f"::: {{#{label} .embed .embed-{kind}}}\n" + "\n\n".join(parts) + "\n:::"
     return Embed(label=label, kind=kind, number=number, markdown=markdown)
 
 
-def expand_embeds(article: Article) -> str:
+def expand_embeds(article: Article, context: EmbedContext | None = None) -> str:
     """Replace every ``{{< embed nb.ipynb#label >}}`` in the body, numbering figures and tables
     separately in order of appearance; fills ``article.embeds``."""
     counters = dict.fromkeys(KIND_NAMES, 0)
+    article.embeds.clear()
 
     def replace(match: re.Match[str]) -> str:
         if match.group("name") != "embed":
@@ -277,7 +380,7 @@ def expand_embeds(article: Article) -> str:
         counters[kind] = counters.get(kind, 0) + 1
         echo = "echo=true" in arguments
         embed = embed_markdown(
-            article.path.parent / target, label, counters[kind], target, echo=echo
+            article.path.parent / target, label, counters[kind], target, echo=echo, context=context
         )
         article.embeds[label] = embed
         return "\n\n" + embed.markdown + "\n\n"
@@ -484,14 +587,77 @@ def pandoc_metadata(
 
 
 def banner_html(renderer: str) -> str:
-    """The visible notice that the fallback, not Quarto, rendered this page."""
+    """One discreet line saying which renderer built the page (the fallback, not Quarto)."""
     return (
-        '<div class="render-banner" role="note"><strong>Fallback rendering.</strong> '
-        f"This page was rendered by {html.escape(renderer)} because Quarto was not found on "
-        "the machine that built it. For the Quarto manuscript (HTML with linked notebooks, and "
-        'a PDF via Typst), install <a href="https://quarto.org/docs/get-started/">Quarto</a> '
-        "1.4 or later and run <code>make report</code>.</div>"
+        f'<p class="renderer-note" role="note">Rendered by {html.escape(renderer)} because Quarto '
+        "was not found; the Quarto manuscript (install "
+        '<a href="https://quarto.org/docs/get-started/">Quarto</a> 1.4 or later and run '
+        "<code>make report</code>) adds linked notebooks.</p>"
     )
+
+
+def assets_dir(report_dir: Path) -> Path:
+    """The report's ``assets/`` (template, CSS); the repository's when a report has none."""
+    own = report_dir / ASSETS_DIR
+    if (own / TEMPLATE_FILE).is_file():
+        return own
+    from helpers.paths import REPORT_DIR
+
+    return REPORT_DIR / ASSETS_DIR
+
+
+def load_credits(report_dir: Path) -> dict[str, str]:
+    """Publisher credits per exhibit label or notebook stem (``exhibit_credits.yml``)."""
+    path = report_dir / CREDITS_FILE
+    if not path.is_file():
+        return {}
+    credits = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(credits, dict) or not all(
+        isinstance(value, str) for value in credits.values()
+    ):
+        raise RenderError(f"{path}: expected a mapping of label or notebook to a credit line")
+    return {str(key): value for key, value in credits.items()}
+
+
+def notebook_titles(config: dict[str, Any]) -> dict[str, str]:
+    """Notebook path -> title, from the manuscript's ``notebooks`` list in ``_quarto.yml``."""
+    entries = config.get("manuscript", {}).get("notebooks", []) or []
+    return {
+        str(entry["notebook"]): str(entry.get("title") or entry["notebook"])
+        for entry in entries
+        if isinstance(entry, dict) and "notebook" in entry
+    }
+
+
+def _parse_article(
+    article_path: Path, variables: dict[str, Any], context: EmbedContext
+) -> tuple[Article, dict[str, Any]]:
+    """The article with variables and embeds resolved, parsed into a pandoc AST."""
+    meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
+    article = Article(path=article_path, meta=meta, body=body)
+    article.body = substitute_variables(body, variables, article_path)
+    body = expand_embeds(article, context)
+    leftover = SHORTCODE.search(body)
+    if leftover:
+        raise RenderError(f"{article_path}: unsupported shortcode {leftover.group(0)!r}")
+    ast = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], body))
+    return article, ast
+
+
+def _citation_arguments(
+    article: Article, cited: set[str], bibliography: Path | None
+) -> list[str]:
+    """pandoc's citeproc arguments; unknown keys are an error naming them."""
+    if bibliography is None and article.meta.get("bibliography"):
+        bibliography = article.path.parent / str(article.meta["bibliography"])
+    if not cited:
+        return []
+    if bibliography is None:
+        raise RenderError(f"{article.path}: cites {sorted(cited)} but has no bibliography")
+    unknown = sorted(cited - bibliography_keys(bibliography))
+    if unknown:
+        raise RenderError(f"{article.path}: citation keys not in {bibliography}: {unknown}")
+    return ["--citeproc", f"--bibliography={bibliography}"]
 
 
 def render_fallback(
@@ -503,46 +669,149 @@ def render_fallback(
     bibliography: Path | None = None,
     commit_date: str | None = None,
     number_sections: bool = False,
+    context: EmbedContext | None = None,
 ) -> Path:
     """Render a ``.qmd`` article to one standalone HTML file with pandoc; return its path.
 
     Raises RenderError naming any unknown variable, missing notebook or label, unresolved
     cross-reference, unknown citation key, or leftover shortcode.
     """
-    meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
-    article = Article(path=article_path, meta=meta, body=body)
-    body = substitute_variables(body, variables, article_path)
-    article.body = body
-    body = expand_embeds(article)
-    leftover = SHORTCODE.search(body)
-    if leftover:
-        raise RenderError(f"{article_path}: unsupported shortcode {leftover.group(0)!r}")
-    ast = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], body))
+    context = context or EmbedContext()
+    article, ast = _parse_article(article_path, variables, context)
     targets = {label: embed.reference_text for label, embed in article.embeds.items()}
     targets.update(section_titles(ast))
     ast, cited = resolve_crossrefs(ast, targets, article_path)
-    if bibliography is None and meta.get("bibliography"):
-        bibliography = article_path.parent / str(meta["bibliography"])
+    assets = assets_dir(article_path.parent)
     arguments = ["-f", "json", "-t", "html5", "--standalone", "--embed-resources", "--toc"]
     arguments += ["--toc-depth=2", "--fail-if-warnings", "--section-divs", "--wrap=none"]
+    arguments += [f"--template={assets / TEMPLATE_FILE}", f"--css={assets / CSS_FILE}"]
     if number_sections:
         arguments.append("--number-sections")
-    if cited:
-        if bibliography is None:
-            raise RenderError(f"{article_path}: cites {sorted(cited)} but has no bibliography")
-        unknown = sorted(cited - bibliography_keys(bibliography))
-        if unknown:
-            raise RenderError(f"{article_path}: citation keys not in {bibliography}: {unknown}")
-        arguments += ["--citeproc", f"--bibliography={bibliography}"]
+    arguments += _citation_arguments(article, cited, bibliography)
     arguments += [f"--variable=include-before:{banner_html(renderer)}"]
-    arguments += [f"--variable=header-includes:<style>{FALLBACK_CSS}</style>"]
     with tempfile.TemporaryDirectory() as scratch:
         meta_file = Path(scratch) / "metadata.yaml"
-        metadata = pandoc_metadata(meta, variables, article_path, commit_date)
+        metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
         arguments.append(f"--metadata-file={meta_file}")
         document = run_pandoc(arguments, json.dumps(ast))
     atomic_write(output, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    output.chmod(0o644)
+    return output
+
+
+# --- the PDF (pandoc to Typst, compiled by the typst package) ---------------------------------
+
+TYPST_PREAMBLE = """#set text(font: ("DejaVu Sans",), size: 9.5pt, lang: "en", region: "gb")
+#set par(justify: false)
+#show table: set text(size: 6.5pt)
+#show link: set text(fill: rgb("#005eb8"))
+#show heading: set block(above: 1.2em, below: 0.6em)
+"""
+
+
+def _table_blocks(markup: str) -> list[Any]:
+    """pandoc blocks for an HTML table (the CSV link and scroll wrapper dropped)."""
+    markup = re.sub(r'<a class="csv-download".*?</a>', "", markup, flags=re.DOTALL)
+    markup = re.sub(r"<caption>.*?</caption>", "", markup, flags=re.DOTALL)
+    markup = markup.replace("```{=html}", "").replace("```", "")
+    parsed = json.loads(run_pandoc(["-f", "html", "-t", "json"], markup))
+    return [block for block in parsed["blocks"] if block.get("t") == "Table"] or parsed["blocks"]
+
+
+def _fill_tables(ast: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
+    """Replace each table placeholder div by the pandoc table parsed from its HTML."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div":
+            return None
+        attributes = dict(element["c"][0][2])
+        if "table-placeholder" not in element["c"][0][1]:
+            return None
+        label = attributes.get("label") or attributes.get("data-label")
+        if label not in tables:
+            raise RenderError(f"PDF: no table HTML for placeholder {label!r}")
+        return _table_blocks(tables[label])
+
+    return walk(ast, visit)
+
+
+def _strip_raw_html(ast: dict[str, Any]) -> dict[str, Any]:
+    """Drop raw HTML blocks and inlines (a PDF cannot show them)."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") in {"RawBlock", "RawInline"} and element["c"][0] == "html":
+            return []
+        return None
+
+    return walk(ast, visit)
+
+
+def matplotlib_font_dir() -> Path:
+    """The folder of the fonts matplotlib ships (DejaVu Sans: the charts' font)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def render_pdf(
+    article_path: Path,
+    variables: dict[str, Any],
+    output: Path,
+    *,
+    renderer: str,
+    bibliography: Path | None = None,
+    commit_date: str | None = None,
+    number_sections: bool = False,
+    context: EmbedContext | None = None,
+) -> Path:
+    """Render the article to an A4 PDF: pandoc writes Typst, the ``typst`` package compiles it.
+
+    Same article, variables, embeds and cross-references as the HTML; images become files,
+    tables become pandoc tables parsed from their HTML; raw HTML is dropped. Returns the path.
+    """
+    try:
+        import typst
+    except ImportError as error:
+        raise RenderError("the typst package is missing: run `make env`") from error
+    base = context or EmbedContext()
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        context = EmbedContext(
+            titles=base.titles,
+            credits=base.credits,
+            notebook_href=base.notebook_href,
+            target="typst",
+            image_dir=scratch,
+        )
+        article, ast = _parse_article(article_path, variables, context)
+        targets = {label: embed.reference_text for label, embed in article.embeds.items()}
+        targets.update(section_titles(ast))
+        ast, cited = resolve_crossrefs(ast, targets, article_path)
+        ast = _strip_raw_html(_fill_tables(ast, context.tables))
+        metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
+        metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
+        metadata["mainfont"] = "DejaVu Sans"
+        metadata["fontsize"] = "9.5pt"
+        metadata["section-numbering"] = "1.1" if number_sections else None
+        metadata = {key: value for key, value in metadata.items() if value is not None}
+        meta_file = scratch / "metadata.yaml"
+        meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+        preamble = scratch / "preamble.typ"
+        preamble.write_text(TYPST_PREAMBLE, encoding="utf-8")
+        arguments = ["-f", "json", "-t", "typst", "--standalone", "--toc", "--toc-depth=2"]
+        arguments += [f"--metadata-file={meta_file}", f"--include-in-header={preamble}"]
+        arguments += _citation_arguments(article, cited, bibliography)
+        arguments += ["--wrap=none"]
+        source = scratch / "index.typ"
+        source.write_text(run_pandoc(arguments, json.dumps(ast)), encoding="utf-8")
+        try:
+            pdf = typst.compile(
+                str(source), root=str(scratch), font_paths=[str(matplotlib_font_dir())]
+            )
+        except Exception as error:  # typst raises its own error types
+            raise RenderError(f"typst could not compile the PDF: {error}") from error
+        atomic_write(output, lambda tmp: tmp.write_bytes(pdf))
     output.chmod(0o644)
     return output
 
@@ -620,19 +889,22 @@ def render_report(
     config = _quarto_config(layout.report_dir)
     article = layout.report_dir / str(config.get("manuscript", {}).get("article", ARTICLE))
     bibliography = config.get("bibliography")
-    output = render_fallback(
-        article,
-        report_numbers.load_variables(variables_file),
-        layout.report_dir / FALLBACK_OUTPUT,
-        renderer=renderer,
-        bibliography=layout.report_dir / str(bibliography) if bibliography else None,
-        commit_date=report_numbers.git_commit_date(layout.root),
-        number_sections=bool(config.get("number-sections", False)),
-    )
+    options: dict[str, Any] = {
+        "renderer": renderer,
+        "bibliography": layout.report_dir / str(bibliography) if bibliography else None,
+        "commit_date": report_numbers.git_commit_date(layout.root),
+        "number_sections": bool(config.get("number-sections", False)),
+        "context": EmbedContext(
+            titles=notebook_titles(config), credits=load_credits(layout.report_dir)
+        ),
+    }
+    variables = report_numbers.load_variables(variables_file)
+    output = render_fallback(article, variables, layout.report_dir / FALLBACK_OUTPUT, **options)
+    pdf = render_pdf(article, variables, layout.report_dir / FALLBACK_PDF, **options)
     seconds = time.perf_counter() - started
     report(
-        f"report: Quarto not found, so rendered by {renderer} into {output} ({seconds:.1f} s).\n"
-        "        This is a standalone HTML fallback (no PDF). For the Quarto manuscript, "
-        "install Quarto >= 1.4 and run `make report`."
+        f"report: Quarto not found, so rendered by {renderer} into {output} and {pdf} "
+        f"(A4, via Typst) in {seconds:.1f} s.\n"
+        "        For the Quarto manuscript, install Quarto >= 1.4 and run `make report`."
     )
     return renderer

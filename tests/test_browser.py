@@ -1,0 +1,165 @@
+"""The rendered report in a real browser: headless Chromium at a laptop's and a phone's width.
+
+Loads ``report/_output/index.html`` (the fallback build of ``make report``) in Debian's
+Chromium, driven by Playwright over the DevTools protocol (no browser is downloaded: Playwright
+is pointed at ``/usr/bin/chromium``, which ``.ci/run`` installs with apt-get when missing). At
+each width it checks that no resource failed, the console stayed clean, every image decoded,
+body text does not overflow sideways, and the key points and the headline chart are in the
+first screen. Screenshots (first screen and full page) go to ``.build/screenshots/`` for a
+person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.paths import ROOT
+
+REPORT_HTML = ROOT / "report" / "_output" / "index.html"
+SCREENSHOTS = ROOT / ".build" / "screenshots"
+CHROMIUM = os.environ.get("ICSFIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+
+# Elements of body text that must fit the viewport's width (tables scroll inside their box).
+OVERFLOW_SCRIPT = """() => {
+  const width = document.documentElement.clientWidth;
+  const selectors = "main p, main li, main h1, main h2, main h3, main dd, main dt, header p, " +
+    "header h1, .caption, .embed-source, .embed img, .table-scroll";
+  const wide = [];
+  for (const element of document.querySelectorAll(selectors)) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && (box.right > width + 1 || box.left < -1)) {
+      wide.push(element.tagName + "." + element.className + ": " +
+        element.textContent.trim().slice(0, 60) + " (right " + Math.round(box.right) + ")");
+    }
+  }
+  return {page: document.documentElement.scrollWidth, width: width, wide: wide};
+}"""
+
+IMAGES_SCRIPT = """async () => {
+  const results = [];
+  for (const image of Array.from(document.images)) {
+    let decoded = true;
+    try { await image.decode(); } catch (error) { decoded = false; }
+    results.push({alt: (image.alt || "").slice(0, 50), decoded: decoded,
+                  width: image.naturalWidth, height: image.naturalHeight});
+  }
+  return results;
+}"""
+
+FIRST_SCREEN_SCRIPT = """(selector) => {
+  const element = document.querySelector(selector);
+  if (!element) { return null; }
+  const box = element.getBoundingClientRect();
+  return {top: box.top, bottom: box.bottom, height: box.height, viewport: window.innerHeight};
+}"""
+
+
+def _require_browser() -> None:
+    """Fail (not skip) with a clear message when the browser or the page is missing."""
+    if not Path(CHROMIUM).is_file() and not shutil.which(CHROMIUM):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's package "
+            "(`apt-get install chromium`; .ci/run does this) or set ICSFIN_CHROMIUM"
+        )
+    if not REPORT_HTML.is_file():
+        pytest.fail(f"{REPORT_HTML} does not exist: run `make report` first")
+
+
+@pytest.fixture(scope="module", params=sorted(VIEWPORTS))
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The report loaded at one viewport, with what the browser reported while loading."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    name = request.param
+    width, height = VIEWPORTS[name]
+    profile = tmp_path_factory.mktemp(f"chromium-profile-{name}")
+    events: dict[str, list[str]] = {"failed": [], "console": []}
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": width, "height": height},
+            device_scale_factor=2 if name == "phone" else 1,
+        )
+        try:
+            page = context.new_page()
+            page.on(
+                "requestfailed",
+                lambda request: events["failed"].append(f"{request.url[:80]}: {request.failure}"),
+            )
+            page.on(
+                "response",
+                lambda response: events["failed"].append(f"{response.url[:80]}: {response.status}")
+                if response.status >= 400
+                else None,
+            )
+            page.on(
+                "console",
+                lambda message: events["console"].append(f"{message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None,
+            )
+            page.on("pageerror", lambda error: events["console"].append(f"pageerror: {error}"))
+            page.goto(REPORT_HTML.as_uri(), wait_until="load")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-first-screen.png"))
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-full-page.png"), full_page=True)
+            yield {
+                "name": name,
+                "events": events,
+                "overflow": page.evaluate(OVERFLOW_SCRIPT),
+                "images": page.evaluate(IMAGES_SCRIPT),
+                "key_points": page.evaluate(FIRST_SCREEN_SCRIPT, "#key-points"),
+                "headline": page.evaluate(FIRST_SCREEN_SCRIPT, "#fig-deficit-timeline img"),
+                "title": page.title(),
+            }
+        finally:
+            context.close()
+
+
+def test_no_resource_failed_and_console_is_clean(loaded: dict[str, Any]) -> None:
+    assert loaded["title"].startswith("Why do England")
+    assert loaded["events"]["failed"] == []
+    assert loaded["events"]["console"] == []
+
+
+def test_every_image_is_decoded(loaded: dict[str, Any]) -> None:
+    images = loaded["images"]
+    assert len(images) >= 10
+    bad = [image for image in images if not image["decoded"] or image["width"] == 0]
+    assert bad == []
+
+
+def test_body_text_does_not_overflow_sideways(loaded: dict[str, Any]) -> None:
+    overflow = loaded["overflow"]
+    assert overflow["wide"] == []
+    assert overflow["page"] <= overflow["width"], overflow
+
+
+def test_key_points_and_headline_chart_are_in_the_first_screen(loaded: dict[str, Any]) -> None:
+    key_points, headline = loaded["key_points"], loaded["headline"]
+    assert key_points is not None, "no #key-points block"
+    assert headline is not None, "no headline chart image"
+    viewport = key_points["viewport"]
+    assert 0 <= key_points["top"] and key_points["bottom"] <= viewport, key_points
+    assert headline["top"] < viewport - 40, headline  # the chart starts on the first screen
+    assert (SCREENSHOTS / f"{loaded['name']}-first-screen.png").stat().st_size > 10_000
