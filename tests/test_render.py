@@ -160,9 +160,11 @@ def test_fallback_embeds_figures_and_tables_with_numbered_captions(project: Repo
     assert 'id="fig-demo-trend"' in html
     assert re.search(r'<img [^>]*src="data:image/png;base64,iVBOR', html)
     assert "A line falling then rising." in html
-    assert "Figure 1: Deficit by year, £ million." in html
+    assert '<span class="label">Figure 1:</span> Deficit by year, £ million.' in html
     assert 'id="tbl-demo-panel"' in html
-    assert "Table 1: The panel, one row per ICB." in html
+    assert '<span class="label">Table 1:</span> The panel, one row per ICB.' in html
+    assert 'class="table-scroll"' in html  # a plain pandas table gets the scrolling box
+    assert "Made in notebook" in html and 'href="../notebooks/01_demo_notebook.ipynb"' in html
     assert "<table" in html and "QHM" in html
 
 
@@ -182,8 +184,9 @@ def test_fallback_resolves_vars_crossrefs_and_citations(project: ReportLayout) -
 def test_fallback_says_which_renderer_ran(project: ReportLayout) -> None:
     messages: list[str] = []
     html = render_fallback(project, messages)
-    assert 'class="render-banner"' in html and "Quarto</a> 1.4 or later" in html
+    assert 'class="renderer-note"' in html and "Quarto</a> 1.4 or later" in html
     assert "make report" in html
+    assert (project.report_dir / "_output" / "index.pdf").read_bytes().startswith(b"%PDF")
     assert "Quarto not found" in messages[0] and "Quarto >= 1.4" in messages[0]
     variables = yaml.safe_load((project.report_dir / "_variables.yml").read_text())
     assert "fallback" in variables["provenance"]["renderer"]
@@ -248,7 +251,7 @@ def test_cell_options_are_read_from_leading_comment_lines() -> None:
 def test_real_report_renders_every_section(tmp_path: Path) -> None:
     report_dir = tmp_path / "report"
     report_dir.mkdir()
-    for name in ("index.qmd", "_quarto.yml", "references.bib"):
+    for name in ("index.qmd", "_quarto.yml", "references.bib", "exhibit_credits.yml"):
         shutil.copy(REPORT_DIR / name, report_dir / name)
     layout = ReportLayout(
         notebooks_dir=NOTEBOOKS_DIR, processed_dir=PROCESSED_DIR, report_dir=report_dir
@@ -259,7 +262,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     _, body = render.split_front_matter(article, REPORT_DIR / "index.qmd")
     ast = render.run_pandoc(["-f", "markdown", "-t", "json"], body)
     titles = render.section_titles(json.loads(ast))
-    assert len(titles) == 9
+    assert len(titles) == 10
     for identifier in titles:
         assert f'<section id="{identifier}"' in html, identifier
     for title in titles.values():
@@ -270,6 +273,6 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
         assert f'id="{label}"' in html, label
     figures = [label for label in embedded if label.startswith("fig-")]
     assert html.count("data:image/png;base64,") >= len(figures)
-    assert f"Figure {len(figures)}:" in html and f"Figure {len(figures) + 1}:" not in html
+    assert f">Figure {len(figures)}:<" in html and f"Figure {len(figures) + 1}:" not in html
     assert re.search(r'<a href="#tbl-source-inventory">Table \d+</a>', html)
     assert "{{<" not in html and "?@" not in html and "@fig-" not in html and "@tbl-" not in html

@@ -25,6 +25,7 @@ SECTIONS = {
     "sec-workforce": "Workforce, leadership and historic debt",
     "sec-claims": "Claims check",
     "sec-limitations": "Limitations",
+    "sec-glossary": "Glossary",
     "sec-appendix": "Reproducibility appendix",
 }
 
@@ -209,7 +210,7 @@ def test_manuscript_notebooks_exist(quarto_config: dict[str, Any]) -> None:
 
 def test_article_front_matter_has_what_quarto_needs(article: tuple[dict[str, Any], str]) -> None:
     meta, _ = article
-    assert meta["title"] and meta["abstract"] and meta["date"]
+    assert meta["title"] and meta["date"]
     assert render.author_names(meta["author"]) == ["ics-deficits contributors"]
 
 
@@ -249,6 +250,73 @@ def test_every_citation_is_in_the_bibliography(article_ast: dict[str, Any]) -> N
 def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
     produced = set(report.collect_numbers(PROCESSED_DIR))
     produced |= {f"provenance.{key}" for key in report.provenance("test")}
+    produced |= {f"key_points.{key}" for key in report.KEY_POINTS}
     keys = set(shortcodes(article[1], "var"))
     assert keys, "the article quotes no computed number"
     assert not keys - produced, f"variables no stage produces: {sorted(keys - produced)}"
+
+
+# --- key points -----------------------------------------------------------------------------
+
+NUMBERS = {
+    "national_draft_2023_24_gbp_m": 3000,
+    "national_draft_2023_24_text": "£3 billion",
+    "national_draft_2025_26_gbp_m": 6600,
+    "national_draft_2025_26_text": "£6.6 billion",
+    "national_final_2025_26_text": "£2.2 billion",
+    "positions_n_systems_2023_24": 16,
+    "positions_n_deficit_2023_24": 12,
+    "positions_median_pct_2023_24": -1.4,
+    "positions_n_systems_2024_25": 20,
+    "positions_n_deficit_2024_25": 14,
+    "positions_median_pct_2024_25": -1.7,
+    "positions_n_systems_any_year": 32,
+    "positions_n_systems_none": 10,
+    "claims_n": 11,
+    "claims_n_supported": 2,
+    "claims_n_partly_supported": 8,
+    "claims_n_contradicted": 0,
+    "claims_n_not_testable": 1,
+    "model_distance_coef": "-0.67",
+    "model_distance_ci_low": "-1.29",
+    "model_distance_ci_high": "-0.05",
+    "model_n_systems": 30,
+}
+
+
+def test_key_points_are_computed_from_the_numbers() -> None:
+    points = report.key_points(NUMBERS)
+    assert list(points) == list(report.KEY_POINTS)
+    assert points["scale"] == (
+        "Systems' draft plans for 2025/26 added up to a deficit of £6.6 billion, the largest "
+        "draft-plan total of the 2 years with one; final plans still carried £2.2 billion "
+        "before deficit support."
+    )
+    assert points["positions"] == (
+        "14 of the 20 systems with a published 2024/25 position were in deficit "
+        "(median \u22121.7% of core allocation)."
+    )
+    assert points["claims"].startswith("Of 11 published claims checked: 2 supported, 8 partly")
+    assert "\u22120.67 percentage points" in points["drivers"] and "N = 30" in points["drivers"]
+    assert points["coverage"].startswith("Only 32 of the 42 systems")
+
+
+def test_key_points_change_with_the_numbers() -> None:
+    numbers = {**NUMBERS, "national_draft_2023_24_gbp_m": 9000, "positions_n_systems_2023_24": 25}
+    numbers["positions_n_deficit_2023_24"] = 5
+    points = report.key_points(numbers)
+    assert "the largest" not in points["scale"]
+    assert points["positions"].startswith("5 of the 25 systems with a published 2023/24")
+    numbers["model_headline_sentence"] = "A sentence the models stage wrote."
+    assert report.key_points(numbers)["drivers"] == "A sentence the models stage wrote."
+
+
+def test_a_key_point_without_numbers_says_so() -> None:
+    points = report.key_points({})
+    assert all("no numbers" in sentence for sentence in points.values())
+
+
+def test_key_points_is_a_reserved_key(tmp_path: Path) -> None:
+    report.save_numbers({"key_points": "x"}, "01_build", tmp_path)
+    with pytest.raises(DataError, match="reserved"):
+        report.collect_numbers(tmp_path)

@@ -9,6 +9,7 @@ import pandas as pd
 from helpers.acquire import sha256_of
 from helpers.readers._common import read_rda_frame
 from helpers.sources import Source
+from helpers.tables import PeopleTable, people_table
 
 INVENTORY_COLUMNS: list[str] = [
     "dataset_id",
@@ -126,3 +127,33 @@ def summarise_by_dataset(source_inventory: pd.DataFrame) -> pd.DataFrame:
         period=("period", "first"),
     )
     return summary.reset_index()
+
+
+def inventory_people_table(source_inventory: pd.DataFrame) -> PeopleTable:
+    """Every raw file for the appendix: publisher, licence, SHA-256, pinned address, period."""
+    frame = source_inventory.assign(
+        megabytes=source_inventory["bytes"] / 1e6,
+        address=source_inventory["url"].fillna(""),
+        address_text=[
+            "download (pinned commit)" if url else "in this repository"
+            for url in source_inventory["url"].fillna("")
+        ],
+    )
+    frame.loc[frame["address"] == "", "address"] = None
+    return people_table(
+        frame,
+        {
+            "file": "File",
+            "publisher": "Publisher",
+            "licence": "Licence",
+            "period": "Period",
+            "rows": "Rows",
+            "megabytes": "Size, MB",
+            "sha256": "SHA-256",
+            "sha256_check": "Check",
+            "address": "Pinned address",
+        },
+        formats={"rows": "int", "megabytes": "2dp", "sha256": "text"},
+        links={"address": "address_text"},
+        name="tbl-source-inventory",
+    )

@@ -339,6 +339,20 @@ def _year_bound(years: pd.Series, first: bool) -> pd.Series:
     return years.map(bound).astype("Int64")
 
 
+#: Human labels and formats of :func:`theme_rows` tables (helpers.tables.people_table).
+THEME_ROW_LABELS: dict[str, str] = {
+    "year": "Year",
+    "organisation": "Organisation",
+    "code": "ICB code",
+    "fact": "Fact as published",
+    "value": "Value",
+    "unit": "Unit",
+    "orgs_covered": "Organisations covered",
+    "source_url": "Source",
+}
+THEME_ROW_FORMATS: dict[str, str] = {"year": "year", "value": "text", "orgs_covered": "int"}
+
+
 def theme_rows(facts: pd.DataFrame, theme: str) -> pd.DataFrame:
     """The rows of one theme for display, with coverage and source; sorted by year and line."""
     rows = facts[facts["theme"] == theme].sort_values(["first_year", "source_line"])
@@ -582,3 +596,58 @@ def correlation_notes(associations: pd.DataFrame, sample: str) -> dict[str, str]
         )
         for _, row in rows.iterrows()
     }
+
+
+# --- Chart titles that state the finding (computed from the data) -------------------------------
+
+
+def race_title(gaps: pd.DataFrame) -> str:
+    """The latest year's workforce and board shares and whether the gap narrowed since the
+    first year with both (from :func:`share_gap`)."""
+    first, last = gaps.sort_values("year").iloc[0], gaps.sort_values("year").iloc[-1]
+    change = float(last["gap_pp"]) - float(first["gap_pp"])
+    trend = "narrower" if change < -0.5 else "wider" if change > 0.5 else "about the same"
+    return (
+        f"Ethnic-minority staff were {last['workforce_pct']:g}% of the trust workforce but "
+        f"{last['leadership_pct']:g}% of board members in {int(last['year'])}; the gap is "
+        f"{trend} than in {int(first['year'])}"
+    )
+
+
+def survey_spread_title(summary: pd.DataFrame, variable: str, label: str) -> str:
+    """'<label> ranged from a% to b% across ICBs in <year>' for the latest year of a measure."""
+    rows = summary[summary["variable"] == variable].sort_values("financial_year")
+    if rows.empty:
+        return label
+    last = rows.iloc[-1]
+    return (
+        f"{label} ranged from {last['min']:.0f}% to {last['max']:.0f}% across "
+        f"{int(last['n_icbs'])} ICBs in {last['financial_year']}"
+    )
+
+
+def association_title(associations: pd.DataFrame, sample: str, alpha: float = 0.05) -> str:
+    """How many survey measures are associated with the position at ``alpha`` (Spearman),
+    in the ``sample`` rows of :func:`association_table`; uncorrected, so a count of none is
+    the only strong statement."""
+    rows = associations[associations["sample"] == sample]
+    significant = int((rows["spearman_p"] < alpha).sum())
+    total = len(rows)
+    if significant == 0:
+        return f"None of the {total} staff-survey measures is clearly associated with the position"
+    return (
+        f"{significant} of {total} staff-survey measures are associated with the position "
+        "(before correction for multiple tests)"
+    )
+
+
+def association_note(associations: pd.DataFrame, sample: str, labels: dict[str, str]) -> str:
+    """'N = 32 systems. Spearman rho: <label> 0.13 (p 0.48); ...' for under the chart."""
+    rows = associations[associations["sample"] == sample]
+    parts = [
+        f"{labels.get(row.variable, row.variable).split(',')[0]} {row.spearman_rho:.2f} "
+        f"(p {row.spearman_p:.2f})".replace("-", "\u2212")
+        for row in rows.itertuples()
+    ]
+    n = int(rows["n"].max()) if len(rows) else 0
+    return f"N = {n} systems. Spearman \u03c1: " + "; ".join(parts)

@@ -433,17 +433,24 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
     return finish(figure)
 
 
+def _panel_grid(count: int) -> tuple[int, int]:
+    """Rows and columns for ``count`` panels: stacked one per row, so each stays readable when
+    the figure is shrunk to a phone's width."""
+    return count, 1
+
+
 def distribution_panels(
     frame: pd.DataFrame, columns: dict[str, str], *, by: str = "financial_year", seed: int = 0
 ) -> Figure:
     """One panel per column: its distribution across units (box and points) for each ``by``.
 
     ``columns`` maps column names to axis labels; groups without values are left out of a
-    panel, and each panel's title gives the number of units per group. Points are jittered
+    panel (the caller notes the number of units per group under the figure). Points are jittered
     sideways by a generator seeded with ``seed``, so the figure is the same on every run.
     """
-    figure, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 4.2), squeeze=False)
-    for axis, (column, label) in zip(axes[0], columns.items(), strict=True):
+    rows, cols = _panel_grid(len(columns))
+    figure, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.6 * rows), squeeze=False)
+    for axis, (column, label) in zip(axes.flat, columns.items(), strict=False):
         shown = frame[[by, column]].dropna()
         order = sorted(shown[by].unique())
         with warnings.catch_warnings():  # seaborn passes matplotlib's deprecated ``vert``
@@ -473,16 +480,15 @@ def scatter_panels_with_fit(
 
     ``notes`` (column -> text, e.g. N and correlation) is written above each panel.
     """
-    figure, axes = plt.subplots(
-        1, len(panels), figsize=(4 * len(panels), 4.2), squeeze=False, sharey=True
-    )
-    for axis, (column, label) in zip(axes[0], panels.items(), strict=True):
+    rows, cols = _panel_grid(len(panels))
+    figure, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.6 * rows), squeeze=False)
+    for axis, (column, label) in zip(axes.flat, panels.items(), strict=False):
         shown = frame[[column, y]].dropna()
         sns.regplot(data=shown, x=column, y=y, scatter=False, color="0.3", ax=axis, seed=0)
         axis.scatter(shown[column], shown[y], s=30, color="tab:blue", alpha=0.8)
         axis.axhline(0, color="black", linewidth=0.8)
         axis.set_xlabel(label)
-        axis.set_ylabel(ylabel if axis is axes[0][0] else "")
+        axis.set_ylabel(ylabel)
         if notes and column in notes:
             axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
     return finish(figure)

@@ -62,7 +62,9 @@ def format_number(value: object, fmt: str | None) -> str:
     """One cell as text: separators, decimals, true minus; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return MISSING
-    if fmt in (None, "text", "verdict") and not _is_number(value):
+    if fmt in ("text", "verdict"):
+        return signed(str(value)) if _is_number(value) else str(value)
+    if fmt is None and not _is_number(value):
         return str(value)
     if fmt == "year":
         return str(int(value)) if _is_number(value) else str(value)

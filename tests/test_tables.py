@@ -1,0 +1,111 @@
+"""Tables for people: labels, no index, separators, true minus, links, verdicts, CSV."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pandas as pd
+import pytest
+
+from helpers import tables
+from helpers.tables import MINUS, TableError
+
+
+@pytest.fixture()
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "icb_code": ["QHM", "QYG", "QOC"],
+            "deficit_gbp_m": [-1234.567, 56.0, float("nan")],
+            "share_pct": [-2.345, 0.5, 10.0],
+            "verdict": ["supported", "contradicted", "not testable"],
+            "source_url": ["https://www.hsj.co.uk/a", None, "https://example.org/b"],
+            "publisher": ["HSJ", "none", "Example"],
+        },
+        index=[10, 11, 12],
+    )
+
+
+def test_format_number_separators_decimals_and_true_minus() -> None:
+    assert tables.format_number(-1234567.891, "int") == f"{MINUS}1,234,568"
+    assert tables.format_number(1884.756, None) == "1,884.76"
+    assert tables.format_number(521391.18, "1dp") == "521,391.2"
+    assert tables.format_number(-2.345, "pct1") == f"{MINUS}2.3%"
+    assert tables.format_number(-1212.4, "gbp_m") == f"{MINUS}£1,212m"
+    assert tables.format_number(1500, "gbp") == "£1,500"
+    assert tables.format_number(0.0004, "p") == "<0.001"
+    assert tables.format_number(0.0472, "p") == "0.047"
+    assert tables.format_number(2016, "year") == "2016"
+    assert tables.format_number(float("nan"), "1dp") == tables.MISSING
+    assert tables.format_number(None, None) == tables.MISSING
+    assert tables.format_number("QOC", None) == "QOC"
+    assert tables.format_number(-3, "text") == f"{MINUS}3"
+
+
+def test_people_table_shows_labels_not_names_and_no_index(frame: pd.DataFrame) -> None:
+    table = tables.people_table(
+        frame,
+        {"icb_code": "ICB", "deficit_gbp_m": "Deficit, £m", "share_pct": "Share, %"},
+        formats={"deficit_gbp_m": "1dp", "share_pct": "pct1"},
+        caption="Three systems",
+    )
+    markup = table.to_html()
+    assert "<th scope=\"col\">ICB</th>" in markup
+    assert '<th scope="col" class="num">Deficit, £m</th>' in markup
+    for internal in ("icb_code", "deficit_gbp_m", "share_pct", ">10<", ">11<"):
+        assert internal not in markup, internal
+    assert f'<td class="num">{MINUS}1,234.6</td>' in markup
+    assert f'<td class="num">{MINUS}2.3%</td>' in markup
+    assert "-1" not in re.sub(r"<[^>]+>|base64,[A-Za-z0-9+/=]+", "", markup)
+    assert "<caption>Three systems</caption>" in markup
+    assert 'class="table-scroll"' in markup
+    assert table._repr_html_() == markup
+
+
+def test_links_are_links_and_verdicts_are_colour_coded(frame: pd.DataFrame) -> None:
+    markup = tables.people_table(
+        frame,
+        {"icb_code": "ICB", "verdict": "Verdict", "source_url": "Source"},
+        formats={"verdict": "verdict"},
+        links={"source_url": "publisher"},
+    ).to_html()
+    assert '<a href="https://www.hsj.co.uk/a">HSJ</a>' in markup
+    assert f"<td>{tables.MISSING}</td>" in markup  # a missing link
+    assert '<span class="verdict verdict-supported">supported</span>' in markup
+    assert '<span class="verdict verdict-contradicted">contradicted</span>' in markup
+    assert '<span class="verdict verdict-untestable">not testable</span>' in markup
+    plain = tables.people_table(frame, {"source_url": "Source"}, links=["source_url"]).to_html()
+    assert '<a href="https://example.org/b">example.org</a>' in plain
+
+
+def test_csv_download_holds_the_shown_data_under_human_headers(frame: pd.DataFrame) -> None:
+    table = tables.people_table(frame, {"icb_code": "ICB", "share_pct": "Share, %"}, name="tbl-x")
+    markup = table.to_html()
+    match = re.search(r'download="tbl-x.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', markup)
+    assert match
+    text = base64.b64decode(match.group(1)).decode()
+    assert text.splitlines() == ["ICB,\"Share, %\"", "QHM,-2.345", "QYG,0.5", "QOC,10.0"]
+    link = tables.data_download(frame[["icb_code"]], "Figure: deficits").to_html()
+    assert 'download="figure-deficits.csv"' in link
+
+
+def test_output_is_deterministic(frame: pd.DataFrame) -> None:
+    labels = {"icb_code": "ICB", "deficit_gbp_m": "Deficit"}
+    assert tables.people_table(frame, labels).to_html() == tables.people_table(frame, labels).to_html()
+
+
+@pytest.mark.parametrize(
+    ("labels", "options", "message"),
+    [
+        ({"nope": "No"}, {}, r"columns \['nope'\] are not in the frame"),
+        ({"icb_code": "ICB"}, {"formats": {"icb_code": "fancy"}}, "unknown formats"),
+        ({"icb_code": "ICB"}, {"formats": {"share_pct": "1dp"}}, "columns not shown"),
+        ({"source_url": "S"}, {"links": {"source_url": "missing"}}, "link text columns"),
+    ],
+)
+def test_bad_specifications_name_the_problem(
+    frame: pd.DataFrame, labels: dict[str, str], options: dict, message: str
+) -> None:
+    with pytest.raises(TableError, match=message):
+        tables.people_table(frame, labels, **options)
