@@ -34,6 +34,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+LOAD_TIMEOUT_MS = 180_000
 
 # Elements of body text that must fit the viewport's width (tables scroll inside their box).
 OVERFLOW_SCRIPT = """() => {
@@ -99,24 +100,30 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             args=CHROMIUM_FLAGS,
             viewport={"width": width, "height": height},
             device_scale_factor=2 if name == "phone" else 1,
+            timeout=LOAD_TIMEOUT_MS,
         )
         try:
             page = context.new_page()
+            page.set_default_timeout(LOAD_TIMEOUT_MS)  # the machine may be busy: be patient
             page.on(
                 "requestfailed",
                 lambda request: events["failed"].append(f"{request.url[:80]}: {request.failure}"),
             )
             page.on(
                 "response",
-                lambda response: events["failed"].append(f"{response.url[:80]}: {response.status}")
-                if response.status >= 400
-                else None,
+                lambda response: (
+                    events["failed"].append(f"{response.url[:80]}: {response.status}")
+                    if response.status >= 400
+                    else None
+                ),
             )
             page.on(
                 "console",
-                lambda message: events["console"].append(f"{message.type}: {message.text}")
-                if message.type in ("error", "warning")
-                else None,
+                lambda message: (
+                    events["console"].append(f"{message.type}: {message.text}")
+                    if message.type in ("error", "warning")
+                    else None
+                ),
             )
             page.on("pageerror", lambda error: events["console"].append(f"pageerror: {error}"))
             page.goto(REPORT_HTML.as_uri(), wait_until="load")
@@ -160,6 +167,6 @@ def test_key_points_and_headline_chart_are_in_the_first_screen(loaded: dict[str,
     assert key_points is not None, "no #key-points block"
     assert headline is not None, "no headline chart image"
     viewport = key_points["viewport"]
-    assert 0 <= key_points["top"] and key_points["bottom"] <= viewport, key_points
+    assert key_points["top"] >= 0 and key_points["bottom"] <= viewport, key_points
     assert headline["top"] < viewport - 40, headline  # the chart starts on the first screen
     assert (SCREENSHOTS / f"{loaded['name']}-first-screen.png").stat().st_size > 10_000

@@ -184,7 +184,7 @@ def test_fallback_resolves_vars_crossrefs_and_citations(project: ReportLayout) -
 def test_fallback_says_which_renderer_ran(project: ReportLayout) -> None:
     messages: list[str] = []
     html = render_fallback(project, messages)
-    assert 'class="renderer-note"' in html and "Quarto</a> 1.4 or later" in html
+    assert 'class="renderer-note"' in html and "1.4 or later</a>) was not found" in html
     assert "make report" in html
     assert (project.report_dir / "_output" / "index.pdf").read_bytes().startswith(b"%PDF")
     assert "Quarto not found" in messages[0] and "Quarto >= 1.4" in messages[0]
@@ -262,7 +262,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     _, body = render.split_front_matter(article, REPORT_DIR / "index.qmd")
     ast = render.run_pandoc(["-f", "markdown", "-t", "json"], body)
     titles = render.section_titles(json.loads(ast))
-    assert len(titles) == 10
+    assert len(titles) == 11
     for identifier in titles:
         assert f'<section id="{identifier}"' in html, identifier
     for title in titles.values():

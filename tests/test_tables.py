@@ -51,7 +51,7 @@ def test_people_table_shows_labels_not_names_and_no_index(frame: pd.DataFrame) -
         caption="Three systems",
     )
     markup = table.to_html()
-    assert "<th scope=\"col\">ICB</th>" in markup
+    assert '<th scope="col">ICB</th>' in markup
     assert '<th scope="col" class="num">Deficit, £m</th>' in markup
     for internal in ("icb_code", "deficit_gbp_m", "share_pct", ">10<", ">11<"):
         assert internal not in markup, internal
@@ -82,17 +82,21 @@ def test_links_are_links_and_verdicts_are_colour_coded(frame: pd.DataFrame) -> N
 def test_csv_download_holds_the_shown_data_under_human_headers(frame: pd.DataFrame) -> None:
     table = tables.people_table(frame, {"icb_code": "ICB", "share_pct": "Share, %"}, name="tbl-x")
     markup = table.to_html()
-    match = re.search(r'download="tbl-x.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', markup)
+    match = re.search(
+        r'download="tbl-x.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', markup
+    )
     assert match
     text = base64.b64decode(match.group(1)).decode()
-    assert text.splitlines() == ["ICB,\"Share, %\"", "QHM,-2.345", "QYG,0.5", "QOC,10.0"]
+    assert text.splitlines() == ['ICB,"Share, %"', "QHM,-2.345", "QYG,0.5", "QOC,10.0"]
     link = tables.data_download(frame[["icb_code"]], "Figure: deficits").to_html()
     assert 'download="figure-deficits.csv"' in link
 
 
 def test_output_is_deterministic(frame: pd.DataFrame) -> None:
     labels = {"icb_code": "ICB", "deficit_gbp_m": "Deficit"}
-    assert tables.people_table(frame, labels).to_html() == tables.people_table(frame, labels).to_html()
+    assert (
+        tables.people_table(frame, labels).to_html() == tables.people_table(frame, labels).to_html()
+    )
 
 
 @pytest.mark.parametrize(

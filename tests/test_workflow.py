@@ -57,7 +57,11 @@ def test_the_workflow_passes_actionlint() -> None:
 
 def test_actionlint_flags_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    text = WORKFLOWS[0].read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout-minutes: soon")
+    text = (
+        WORKFLOWS[0]
+        .read_text()
+        .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout-minutes: soon")
+    )
     broken.write_text(text.replace("${{ github.ref }}", "${{ github.nowhere }}"))
     done = actionlint(broken)
     assert done.returncode == 1

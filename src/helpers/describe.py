@@ -550,8 +550,10 @@ def correlation_finding(frame: pd.DataFrame, x: str, y: str, what: str) -> str:
     both = frame[[x, y]].dropna()
     r = float(both[x].corr(both[y])) if len(both) > 1 else float("nan")
     strength = correlation_strength(r)
-    direction = "" if strength in ("negligible", "cannot be measured") else (
-        " positive" if r > 0 else " negative"
+    direction = (
+        ""
+        if strength in ("negligible", "cannot be measured")
+        else (" positive" if r > 0 else " negative")
     )
     shown = f"{r:.2f}".replace("-", "\u2212")
     return f"{what}: a {strength}{direction} correlation (r = {shown})"

@@ -153,7 +153,7 @@ def inventory_people_table(source_inventory: pd.DataFrame) -> PeopleTable:
             "sha256_check": "Check",
             "address": "Pinned address",
         },
-        formats={"rows": "int", "megabytes": "2dp", "sha256": "text"},
+        formats={"rows": "int", "megabytes": "2dp", "sha256": "code"},
         links={"address": "address_text"},
         name="tbl-source-inventory",
     )

@@ -601,16 +601,27 @@ def correlation_notes(associations: pd.DataFrame, sample: str) -> dict[str, str]
 # --- Chart titles that state the finding (computed from the data) -------------------------------
 
 
+#: A change in the workforce-board gap smaller than this (percentage points) reads "about the
+#: same": the shares are published to one decimal place by different sources.
+GAP_CHANGE_PP = 1.0
+
+
 def race_title(gaps: pd.DataFrame) -> str:
     """The latest year's workforce and board shares and whether the gap narrowed since the
     first year with both (from :func:`share_gap`)."""
     first, last = gaps.sort_values("year").iloc[0], gaps.sort_values("year").iloc[-1]
     change = float(last["gap_pp"]) - float(first["gap_pp"])
-    trend = "narrower" if change < -0.5 else "wider" if change > 0.5 else "about the same"
+    trend = (
+        "narrower than"
+        if change < -GAP_CHANGE_PP
+        else "wider than"
+        if change > GAP_CHANGE_PP
+        else "about the same as"
+    )
     return (
         f"Ethnic-minority staff were {last['workforce_pct']:g}% of the trust workforce but "
         f"{last['leadership_pct']:g}% of board members in {int(last['year'])}; the gap is "
-        f"{trend} than in {int(first['year'])}"
+        f"{trend} in {int(first['year'])}"
     )
 
 
@@ -641,12 +652,17 @@ def association_title(associations: pd.DataFrame, sample: str, alpha: float = 0.
     )
 
 
+def _minus(value: float) -> str:
+    """A coefficient to two decimals with a true minus sign."""
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
 def association_note(associations: pd.DataFrame, sample: str, labels: dict[str, str]) -> str:
     """'N = 32 systems. Spearman rho: <label> 0.13 (p 0.48); ...' for under the chart."""
     rows = associations[associations["sample"] == sample]
     parts = [
-        f"{labels.get(row.variable, row.variable).split(',')[0]} {row.spearman_rho:.2f} "
-        f"(p {row.spearman_p:.2f})".replace("-", "\u2212")
+        f"{labels.get(row.variable, row.variable).split(',')[0]} "
+        f"{_minus(row.spearman_rho)} (p {row.spearman_p:.2f})"
         for row in rows.itertuples()
     ]
     n = int(rows["n"].max()) if len(rows) else 0

@@ -21,10 +21,11 @@ STAGE_ORDER: list[str] = ["draft plans", "final plans", "forecast", "outturn"]
 PALETTE = "colorblind"
 #: Sequential palette (perceptually ordered, colour-blind safe) for ordered groups: years,
 #: stages of a year, counts.
-ORDERED_PALETTE = "viridis"
+ORDERED_PALETTE = "plasma"
 FONT_FAMILY = "DejaVu Sans"  # the report's body font is the same family (report/assets/report.css)
-TITLE_WIDTH = 62  # characters per line of a chart title before it wraps
+TITLE_WIDTH = 54  # characters per line of a chart title before it wraps
 NOTE_COLOUR = "0.35"
+NOTE_SIZE = 9.5
 MISSING_COLOUR = (0.88, 0.88, 0.88)
 #: Okabe-Ito vermillion and blue, for "fell"/"rose" pairs.
 FELL, ROSE = "#D55E00", "#0072B2"
@@ -33,8 +34,11 @@ ORDERED_STAGES: list[str] = ["draft plan", "final plan", "forecast", "outturn"]
 
 
 def ordered_colours(count: int) -> list[tuple[float, float, float]]:
-    """``count`` colours from the ordered palette, dark to light, avoiding its pale yellow end."""
-    return list(sns.color_palette(ORDERED_PALETTE, count + 1))[:count] if count else []
+    """``count`` colours spread along the ordered palette, dark to light, stopping short of
+    its palest end so every colour stands out on white."""
+    colour_map = matplotlib.colormaps[ORDERED_PALETTE]
+    stops = np.linspace(0.0, 0.82, count) if count > 1 else [0.0] * count
+    return [tuple(colour_map(stop)[:3]) for stop in stops]
 
 
 def set_house_style() -> None:
@@ -77,7 +81,9 @@ def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
-def legend_below(axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **options: object) -> None:
+def legend_below(
+    axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **options: object
+) -> None:
     """The axis's legend outside the data, centred below the plot."""
     handles, labels = axis.get_legend_handles_labels()
     if not handles:
@@ -98,13 +104,18 @@ def legend_below(axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **o
 
 def titled(figure: Figure, title: str | None = None, note: str | None = None) -> Figure:
     """Give a figure a finding as its title (on the first axis) and a small note (N, coverage)
-    under the plot; returns the figure, laid out again."""
+    under the plot, wrapped to the figure's width; returns the figure, laid out again."""
     axis = figure.axes[0]
     if title:
         axis.set_title(wrap_title(title), loc="left", fontsize=13, fontweight="bold")
     if note:
-        figure.text(0.01, 0.005, note, fontsize=9.5, color=NOTE_COLOUR, ha="left", va="bottom")
-        figure.tight_layout(rect=(0, 0.05, 1, 1))
+        width_inches, height_inches = figure.get_size_inches()
+        characters = max(40, int(width_inches * 72 / (NOTE_SIZE * 0.62)))
+        wrapped = wrap_title(note, characters)
+        lines = wrapped.count("\n") + 1
+        figure.text(0.01, 0.005, wrapped, fontsize=NOTE_SIZE, color=NOTE_COLOUR, va="bottom")
+        reserved = min(0.3, lines * NOTE_SIZE * 1.5 / 72 / height_inches)
+        figure.tight_layout(rect=(0, reserved, 1, 1))
     else:
         figure.tight_layout()
     return figure
@@ -397,14 +408,14 @@ def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> 
 
 
 def race_equality_chart(points: pd.DataFrame) -> Figure:
-    """National race-equality series: shares (%) on the left, headcounts on the right.
+    """National race-equality series: shares (%) above, headcounts below.
 
     ``points`` is :func:`helpers.leadership.race_equality_series` output (columns series,
     measure ``share``/``headcount``, year, value). Each point is labelled with its value; a
     line joins the points of one series but does not imply the years between were measured.
     """
     panels = [("share", "Ethnic-minority (BME) share, %"), ("headcount", "BME people (headcount)")]
-    figure, axes = plt.subplots(1, 2, figsize=(10, 5.6), width_ratios=[3, 2])
+    figure, axes = plt.subplots(2, 1, figsize=(7, 9), height_ratios=[3, 2])
     series_names = list(dict.fromkeys(points["series"]))
     colours = dict(zip(series_names, sns.color_palette(PALETTE, len(series_names)), strict=True))
     years = sorted(points["year"].unique())
@@ -425,7 +436,8 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
                     fontsize=8,
                     color=colours[name],
                 )
-        axis.set_xticks(years, [str(year) for year in years])
+        shown_years = sorted(shown["year"].unique()) or years
+        axis.set_xticks(shown_years, [str(year) for year in shown_years])
         axis.set_ylim(bottom=0, top=shown["value"].max() * 1.2 if len(shown) else 1)
         axis.set_ylabel(ylabel)
         axis.set_xlabel("Year of WRES data (as reported)")

@@ -194,7 +194,9 @@ def _output_metadata(cell: nbformat.NotebookNode) -> Iterator[dict[str, Any]]:
             yield output.get("metadata", {})
 
 
-def _image_html(data: dict[str, Any], alt: str, metadata: dict[str, Any] | None = None) -> str | None:
+def _image_html(
+    data: dict[str, Any], alt: str, metadata: dict[str, Any] | None = None
+) -> str | None:
     """An ``<img>`` (base64 data URI) or inline ``<svg>`` from one output, or None.
 
     A high-resolution ("retina") PNG carries its display width in the output's metadata; the
@@ -209,7 +211,9 @@ def _image_html(data: dict[str, Any], alt: str, metadata: dict[str, Any] | None 
             return payload
         encoded = "".join(payload.split())
         size = (metadata or {}).get(mime, {})
-        width = f' width="{int(size["width"])}"' if isinstance(size, dict) and size.get("width") else ""
+        width = (
+            f' width="{int(size["width"])}"' if isinstance(size, dict) and size.get("width") else ""
+        )
         alt_text = html.escape(alt, quote=True)
         return f'<img src="data:{mime};base64,{encoded}"{width} alt="{alt_text}">'
     return None
@@ -297,7 +301,9 @@ def source_line(label: str, source: str, context: EmbedContext) -> str:
     return f"Data: {credit.rstrip('.')}. {made}" if credit else made
 
 
-def _typst_figure(cell: nbformat.NotebookNode, label: str, source: str, context: EmbedContext) -> str:
+def _typst_figure(
+    cell: nbformat.NotebookNode, label: str, source: str, context: EmbedContext
+) -> str:
     """Markdown images (files in ``context.image_dir``) for the PDF."""
     if context.image_dir is None:
         raise RenderError("embed: the PDF target needs an image folder")
@@ -349,7 +355,7 @@ def embed_markdown(
         table = _table_body(cell, label, source)
         if context.target == "typst":
             context.tables[label] = table
-            table = f"::: {{.table-placeholder data-label=\"{label}\"}}\n:::"
+            table = f'::: {{.table-placeholder data-label="{label}"}}\n:::'
         parts = [caption_md, table]
     if echo:
         parts.insert(0, f"``` python\n{cell_code(cell.source)}\n```")
@@ -589,10 +595,9 @@ def pandoc_metadata(
 def banner_html(renderer: str) -> str:
     """One discreet line saying which renderer built the page (the fallback, not Quarto)."""
     return (
-        f'<p class="renderer-note" role="note">Rendered by {html.escape(renderer)} because Quarto '
-        "was not found; the Quarto manuscript (install "
-        '<a href="https://quarto.org/docs/get-started/">Quarto</a> 1.4 or later and run '
-        "<code>make report</code>) adds linked notebooks.</p>"
+        f'<p class="renderer-note" role="note">Rendered by {html.escape(renderer)}: Quarto '
+        '(<a href="https://quarto.org/docs/get-started/">1.4 or later</a>) was not found; '
+        "<code>make report</code> uses it where installed.</p>"
     )
 
 
@@ -644,9 +649,7 @@ def _parse_article(
     return article, ast
 
 
-def _citation_arguments(
-    article: Article, cited: set[str], bibliography: Path | None
-) -> list[str]:
+def _citation_arguments(article: Article, cited: set[str], bibliography: Path | None) -> list[str]:
     """pandoc's citeproc arguments; unknown keys are an error naming them."""
     if bibliography is None and article.meta.get("bibliography"):
         bibliography = article.path.parent / str(article.meta["bibliography"])

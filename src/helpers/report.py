@@ -132,7 +132,9 @@ def _year_label(year_key: str) -> str:
 def _by_year(numbers: dict[str, Number], prefix: str, suffix: str = "") -> dict[str, Number]:
     """Values of ``<prefix><YYYY_YY><suffix>`` keys, by year key, in year order."""
     pattern = re.compile(rf"^{re.escape(prefix)}(\d{{4}}_\d{{2}}){re.escape(suffix)}$")
-    found = {match.group(1): value for key, value in numbers.items() if (match := pattern.match(key))}
+    found = {
+        match.group(1): value for key, value in numbers.items() if (match := pattern.match(key))
+    }
     return dict(sorted(found.items()))
 
 
@@ -145,7 +147,9 @@ def _signed(value: Number) -> str:
 def key_point_scale(numbers: dict[str, Number]) -> str | None:
     """The latest draft-plan aggregate deficit, whether it is the largest in the series, and
     the final-plan figure of the same year."""
-    drafts = {year: float(value) for year, value in _by_year(numbers, "national_draft_", "_gbp_m").items()}
+    drafts = {
+        year: float(value) for year, value in _by_year(numbers, "national_draft_", "_gbp_m").items()
+    }
     if not drafts:
         return None
     latest = max(drafts)
@@ -184,7 +188,8 @@ def key_point_coverage(numbers: dict[str, Number]) -> str | None:
     """How many of the 42 systems have any published position."""
     if "positions_n_systems_any_year" not in numbers:
         return None
-    text = f"Only {numbers['positions_n_systems_any_year']} of the 42 systems have a published position"
+    covered = numbers["positions_n_systems_any_year"]
+    text = f"{covered} of the 42 systems have a published position in some year"
     if "positions_n_systems_none" in numbers:
         text += f"; {numbers['positions_n_systems_none']} have none"
     return text + ", so every finding rests on a partial, self-selected sample."

@@ -18,7 +18,7 @@ hold) and which both renderers embed as is. What it does to a frame:
 Formats (``formats`` maps a *source* column name to one of them): ``"int"``, ``"1dp"``,
 ``"2dp"``, ``"3dp"``, ``"pct0"``/``"pct1"`` (a number already in %, shown with ``%``),
 ``"gbp_m"`` (``£1,234m``), ``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``),
-``"text"``, ``"verdict"``, ``"year"`` (no separator). Unformatted numeric columns get a
+``"text"``, ``"code"`` (monospace, e.g. a hash), ``"verdict"``, ``"year"`` (no separator). Unformatted numeric columns get a
 separator and at most two decimals.
 """
 
@@ -38,7 +38,7 @@ MINUS = "\u2212"
 MISSING = "\u2013"  # an en dash marks a missing value
 DECIMALS: dict[str, int] = {"int": 0, "1dp": 1, "2dp": 2, "3dp": 3, "pct0": 0, "pct1": 1}
 FORMATS: frozenset[str] = frozenset(
-    [*DECIMALS, "gbp_m", "gbp", "p", "text", "verdict", "year", "pct2"]
+    [*DECIMALS, "gbp_m", "gbp", "p", "text", "code", "verdict", "year", "pct2"]
 )
 VERDICT_CLASSES: dict[str, str] = {
     "supported": "verdict-supported",
@@ -62,8 +62,8 @@ def format_number(value: object, fmt: str | None) -> str:
     """One cell as text: separators, decimals, true minus; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return MISSING
-    if fmt in ("text", "verdict"):
-        return signed(str(value)) if _is_number(value) else str(value)
+    if fmt in ("text", "verdict", "code"):
+        return signed(str(value)) if _is_number(value) and fmt != "code" else str(value)
     if fmt is None and not _is_number(value):
         return str(value)
     if fmt == "year":
@@ -105,7 +105,7 @@ def slug(text: str) -> str:
     return SLUG.sub("-", text.lower()).strip("-")[:60] or "table"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PeopleTable:
     """A frame formatted for readers; displays as HTML in a notebook and in the report."""
 
@@ -136,14 +136,16 @@ class PeopleTable:
             url = html.escape(str(value), quote=True)
             return f'<td><a href="{url}">{html.escape(text)}</a></td>'
         text = html.escape(format_number(value, fmt))
+        if fmt == "code":
+            return f'<td class="code">{text}</td>'
         if fmt == "verdict":
             css = VERDICT_CLASSES.get(str(value), "verdict-other")
             return f'<td><span class="verdict {css}">{text}</span></td>'
-        numeric = fmt not in ("text", "verdict") and _is_number(value)
+        numeric = fmt not in ("text", "verdict", "code") and _is_number(value)
         return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
 
     def _header_cell(self, column: str) -> str:
-        numeric = self.formats.get(column) not in ("text", "verdict") and (
+        numeric = self.formats.get(column) not in ("text", "verdict", "code") and (
             pd.api.types.is_numeric_dtype(self.frame[column])
             and not pd.api.types.is_bool_dtype(self.frame[column])
         )
@@ -172,6 +174,9 @@ class PeopleTable:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return f"PeopleTable({self.name}: {len(self.frame)} rows, {len(self.labels)} columns)"
+
 
 def people_table(
     frame: pd.DataFrame,
@@ -195,8 +200,7 @@ def people_table(
     missing = [column for column in labels if column not in frame.columns]
     if missing:
         raise TableError(
-            f"people_table: columns {missing} are not in the frame "
-            f"(columns: {list(frame.columns)})"
+            f"people_table: columns {missing} are not in the frame (columns: {list(frame.columns)})"
         )
     unknown = {column: fmt for column, fmt in formats.items() if fmt not in FORMATS}
     if unknown:
@@ -217,7 +221,7 @@ def people_table(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class DataDownload:
     """A link offering a figure's data as CSV; displays as HTML beside the figure."""
 
@@ -235,6 +239,9 @@ class DataDownload:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"DataDownload({self.name}.csv: {len(self.frame)} rows)"
 
 
 def data_download(frame: pd.DataFrame, name: str) -> DataDownload:
