@@ -18,8 +18,8 @@ hold) and which both renderers embed as is. What it does to a frame:
 Formats (``formats`` maps a *source* column name to one of them): ``"int"``, ``"1dp"``,
 ``"2dp"``, ``"3dp"``, ``"pct0"``/``"pct1"`` (a number already in %, shown with ``%``),
 ``"gbp_m"`` (``£1,234m``), ``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``),
-``"text"``, ``"code"`` (monospace, e.g. a hash), ``"verdict"``, ``"year"`` (no separator). Unformatted numeric columns get a
-separator and at most two decimals.
+``"text"``, ``"code"`` (monospace, e.g. a hash), ``"verdict"``, ``"year"`` (no separator).
+Unformatted numeric columns get a separator and at most two decimals.
 """
 
 from __future__ import annotations
