@@ -130,7 +130,16 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{name}-first-screen.png"))
             page.screenshot(path=str(SCREENSHOTS / f"{name}-full-page.png"), full_page=True)
+            # print as a reader would: the page's own CSS picks A4 and hides the CSV links
+            page.emulate_media(media="print")
+            hidden = page.evaluate(
+                "() => getComputedStyle(document.querySelector('.csv-download')).display"
+            )
+            printed = {"pdf": SCREENSHOTS / f"{name}-printed.pdf", "csv_link_display": hidden}
+            page.pdf(path=str(printed["pdf"]), prefer_css_page_size=True)
+            page.emulate_media(media="screen")
             yield {
+                "printed": printed,
                 "name": name,
                 "events": events,
                 "overflow": page.evaluate(OVERFLOW_SCRIPT),
@@ -170,3 +179,32 @@ def test_key_points_and_headline_chart_are_in_the_first_screen(loaded: dict[str,
     assert key_points["top"] >= 0 and key_points["bottom"] <= viewport, key_points
     assert headline["top"] < viewport - 40, headline  # the chart starts on the first screen
     assert (SCREENSHOTS / f"{loaded['name']}-first-screen.png").stat().st_size > 10_000
+
+
+def test_every_table_in_the_report_is_made_for_people() -> None:
+    """No raw pandas table (internal column names, printed row numbers) reaches the report:
+    every table is a helpers.tables.people_table, with a CSV download of its data."""
+    _require_browser()
+    import re
+
+    html = REPORT_HTML.read_text(encoding="utf-8")
+    tables = re.findall(r"<table[^>]*>", html)
+    assert tables, "the report has no table"
+    raw = [tag for tag in tables if 'class="people"' not in tag]
+    assert raw == [], f"{len(raw)} tables not made by helpers.tables.people_table"
+    assert 'class="dataframe"' not in html
+    assert html.count('class="csv-download"') >= len(tables)
+
+
+def test_printing_uses_a4_and_hides_the_interactive_bits(loaded: dict[str, Any]) -> None:
+    from pypdf import PdfReader
+
+    printed = loaded["printed"]
+    assert printed["csv_link_display"] == "none"
+    reader = PdfReader(printed["pdf"])
+    sizes = {
+        (round(float(page.mediabox.width)), round(float(page.mediabox.height)))
+        for page in reader.pages
+    }
+    assert sizes == {(595, 842)}  # A4 in points
+    assert 10 <= len(reader.pages) <= 80

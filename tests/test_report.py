@@ -308,7 +308,7 @@ def test_key_points_change_with_the_numbers() -> None:
     points = report.key_points(numbers)
     assert "the largest" not in points["scale"]
     assert points["positions"].startswith("5 of the 25 systems with a published 2023/24")
-    numbers["model_headline_sentence"] = "A sentence the models stage wrote."
+    numbers["model_conclusion"] = "A sentence the models stage wrote."
     assert report.key_points(numbers)["drivers"] == "A sentence the models stage wrote."
 
 

@@ -802,7 +802,8 @@ def render_pdf(
         meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
         preamble = scratch / "preamble.typ"
         preamble.write_text(TYPST_PREAMBLE, encoding="utf-8")
-        arguments = ["-f", "json", "-t", "typst", "--standalone", "--toc", "--toc-depth=2"]
+        arguments = ["-f", "json", "-t", "typst", "--standalone", "--toc", "--toc-depth=1"]
+        arguments.append("--shift-heading-level-by=-1")  # the article's ## sections are chapters
         arguments += [f"--metadata-file={meta_file}", f"--include-in-header={preamble}"]
         arguments += _citation_arguments(article, cited, bibliography)
         arguments += ["--wrap=none"]

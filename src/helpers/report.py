@@ -38,7 +38,7 @@ NUMBERS_GLOB = "numbers_*.json"
 PROVENANCE_KEY = "provenance"
 KEY_POINTS_KEY = "key_points"
 DERIVED_STAGE = "report"
-VERSIONED_PACKAGES = ("pandas", "statsmodels", "seaborn", "papermill")
+VERSIONED_PACKAGES = ("pandas", "numpy", "statsmodels", "matplotlib", "seaborn", "papermill", "typst")
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,9 @@ def key_point_coverage(numbers: dict[str, Number]) -> str | None:
 
 
 def key_point_drivers(numbers: dict[str, Number]) -> str | None:
-    """The main model's headline: the sentence the models stage made, else its numbers."""
-    for key in ("model_headline_sentence", "model_distance_sentence"):
+    """The main model's headline: the conclusion the models stage wrote with
+    ``helpers.inference`` (``model_conclusion``), else the main estimate's numbers alone."""
+    for key in ("model_conclusion", "model_headline_sentence"):
         if key in numbers:
             return str(numbers[key])
     needed = ("model_distance_coef", "model_distance_ci_low", "model_distance_ci_high")
