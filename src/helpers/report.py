@@ -38,7 +38,15 @@ NUMBERS_GLOB = "numbers_*.json"
 PROVENANCE_KEY = "provenance"
 KEY_POINTS_KEY = "key_points"
 DERIVED_STAGE = "report"
-VERSIONED_PACKAGES = ("pandas", "numpy", "statsmodels", "matplotlib", "seaborn", "papermill", "typst")
+VERSIONED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "typst",
+)
 
 
 @dataclass(frozen=True)

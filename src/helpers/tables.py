@@ -247,3 +247,141 @@ class DataDownload:
 def data_download(frame: pd.DataFrame, name: str) -> DataDownload:
     """A CSV download link for the data behind a figure (``name``: the figure's label)."""
     return DataDownload(frame=frame.reset_index(drop=True), name=slug(name))
+
+
+# --- Any frame to a table for people ------------------------------------------------------------
+
+#: Words that read better in capitals or spelled out in a column label.
+LABEL_WORDS: dict[str, str] = {
+    "icb": "ICB",
+    "icbs": "ICBs",
+    "ics": "ICS",
+    "imd": "IMD",
+    "rtt": "RTT",
+    "ae": "A&E",
+    "vif": "VIF",
+    "se": "SE",
+    "sd": "SD",
+    "ci": "CI",
+    "n": "N",
+    "gp": "GP",
+    "ons": "ONS",
+    "bme": "BME",
+    "url": "link",
+    "pct": "%",
+    "pp": "percentage points",
+    "gbp": "£",
+    "m": "m",
+}
+#: Whole column names with a fixed human label.
+KNOWN_LABELS: dict[str, str] = {
+    "conf_low": "95% CI, low",
+    "conf_high": "95% CI, high",
+    "p_value": "p",
+    "pvalue": "p",
+    "std_error": "Standard error",
+    "nobs": "N",
+    "n_obs": "N",
+    "term": "Term",
+    "financial_year": "Financial year",
+    "icb_code": "ICB code",
+    "icb_name": "ICB",
+    "region_name": "Region",
+    "all": "All",
+    "source_url": "Source",
+    "url": "Link",
+}
+UNIT_SUFFIXES: list[tuple[str, str]] = [
+    ("_gbp_m", ", £m"),
+    ("_gbp", ", £"),
+    ("_pct", ", %"),
+    ("_pp", ", percentage points"),
+]
+
+
+def human_label(name: object) -> str:
+    """A readable label for a column name: 'core_allocation_gbp_m' -> 'Core allocation, £m'.
+
+    Known names have fixed labels; a unit suffix becomes ', <unit>'; abbreviations are
+    capitalised; other underscores become spaces. A name that is already readable (has a
+    space or a capital) is kept.
+    """
+    if isinstance(name, tuple):
+        return " · ".join(human_label(part) for part in name if str(part))
+    text = str(name)
+    if text in KNOWN_LABELS:
+        return KNOWN_LABELS[text]
+    if " " in text or text != text.lower():
+        return text
+    unit = ""
+    for suffix, words in UNIT_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text, unit = text[: -len(suffix)], words
+            break
+    words = [LABEL_WORDS.get(word, word) for word in text.split("_") if word]
+    if not words:
+        return str(name)
+    if words[0] == "N" and len(words) > 1:
+        words = ["Number", "of", *words[1:]]
+    first = words[0]
+    words[0] = first if first in LABEL_WORDS.values() else first[:1].upper() + first[1:]
+    return " ".join(words) + unit
+
+
+def _auto_format(column: str, values: pd.Series) -> str | None:
+    """A format for a column from its name and values (None: the default)."""
+    lowered = column.lower()
+    if pd.api.types.is_bool_dtype(values):
+        return "text"
+    if lowered in {"p", "p_value", "pvalue", "p_adjusted", "q_value"} or lowered.endswith("_p"):
+        return "p" if pd.api.types.is_numeric_dtype(values) else None
+    if "year" in lowered and pd.api.types.is_integer_dtype(values):
+        return "year"
+    if pd.api.types.is_integer_dtype(values):
+        return "int"
+    if pd.api.types.is_float_dtype(values):
+        shown = values.dropna()
+        if len(shown) and (shown == shown.round()).all() and shown.abs().max() >= 10:
+            return "int"
+        return "2dp"
+    return None
+
+
+def auto_table(
+    frame: pd.DataFrame,
+    *,
+    labels: dict[str, str] | None = None,
+    formats: dict[str, str] | None = None,
+    caption: str | None = None,
+    name: str | None = None,
+) -> PeopleTable:
+    """Any frame as a :class:`PeopleTable`: a named index becomes columns (a plain row number
+    is dropped), column names get human labels (``labels`` overrides), numbers get formats from
+    their type (``formats`` overrides), and columns of URLs become links."""
+    shown = frame.copy()
+    if isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [
+            " · ".join(str(part) for part in column if str(part)) for column in shown.columns
+        ]
+    named_index = any(level is not None for level in shown.index.names)
+    shown = shown.reset_index(drop=not named_index)
+    shown.columns = [str(column) for column in shown.columns]
+    if shown.columns.duplicated().any():
+        raise TableError(f"auto_table: repeated column names {list(shown.columns)}")
+    overrides = dict(labels or {})
+    table_labels = {column: overrides.get(column, human_label(column)) for column in shown.columns}
+    table_formats = {
+        column: fmt for column in shown.columns if (fmt := _auto_format(column, shown[column]))
+    }
+    table_formats.update(formats or {})
+    links = [
+        column
+        for column in shown.columns
+        if shown[column].dtype == object
+        and shown[column].dropna().astype(str).str.match(r"https?://").any()
+    ]
+    for column in links:
+        table_formats.pop(column, None)
+    return people_table(
+        shown, table_labels, formats=table_formats, caption=caption, links=links, name=name
+    )
