@@ -316,3 +316,34 @@ def test_convergence_and_funding_numbers() -> None:
 def test_correlation_title() -> None:
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, None], "y": [2.0, 4.0, 6.0, 1.0]})
     assert describe.correlation_title(frame, "x", "y") == "N = 3 ICBs; Pearson r = 1.00"
+
+
+# --- chart titles that state the finding ---------------------------------------------------------
+
+
+def test_titles_state_computed_findings() -> None:
+    best = describe.best_positions(positions(), lookup(), YEARS)
+    summary = describe.positions_by_year(best, [*YEARS, "2024/25"])
+    assert describe.positions_title(summary) == (
+        "Most systems with a published position were in deficit in 1 of the 2 years with figures"
+    )
+    assert describe.group_deficit_title(best, "region_name", "regions") == (
+        "Deficits appear in all 1 regions"
+    )
+    coverage = describe.system_coverage(best, lookup(), YEARS)
+    assert describe.coverage_map_title(coverage).startswith("2 of 3 systems have a published")
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 2.1, 2.9, 4.2]})
+    assert describe.correlation_finding(frame, "x", "y", "X and Y") == (
+        "X and Y: a strong positive correlation (r = 1.00)"
+    )
+    assert describe.correlation_strength(-0.2) == "weak"
+    assert describe.correlation_strength(0.05) == "negligible"
+
+
+def test_timeline_title_changes_with_the_data() -> None:
+    timeline = describe.national_timeline(selection(), facts())
+    title = describe.timeline_title(timeline)
+    assert title.startswith("Final plans cut the draft-plan deficit in")
+    assert "drafts added up to" in title
+    people = describe.timeline_people_table(timeline).to_html()
+    assert '<th scope="col">Fact as published</th>' in people and "source_url" not in people

@@ -340,3 +340,33 @@ def test_distribution_jitter_is_reproducible() -> None:
     first, second = (plots.distribution_panels(panel, {"staff_x": "x"}, seed=7) for _ in range(2))
     offsets = [figure.axes[0].collections[-1].get_offsets() for figure in (first, second)]
     np.testing.assert_array_equal(offsets[0], offsets[1])
+
+
+def test_finding_titles_are_computed() -> None:
+    gaps = pd.DataFrame(
+        {"year": [2016, 2023], "workforce_pct": [17.7, 26.4], "leadership_pct": [7.1, 15.6]}
+    ).assign(gap_pp=lambda t: t["workforce_pct"] - t["leadership_pct"])
+    assert leadership.race_title(gaps) == (
+        "Ethnic-minority staff were 26.4% of the trust workforce but 15.6% of board members in "
+        "2023; the gap is about the same as in 2016"
+    )
+    wider = gaps.assign(leadership_pct=[7.1, 10.0])
+    wider["gap_pp"] = wider["workforce_pct"] - wider["leadership_pct"]
+    assert leadership.race_title(wider).endswith("the gap is wider than in 2016")
+    associations = pd.DataFrame(
+        {
+            "sample": ["s", "s"],
+            "variable": ["a_pct", "b"],
+            "n": [30, 30],
+            "spearman_rho": [-0.13, 0.4],
+            "spearman_p": [0.48, 0.01],
+        }
+    )
+    assert leadership.association_title(associations, "s") == (
+        "1 of 2 staff-survey measures are associated with the position "
+        "(before correction for multiple tests)"
+    )
+    note = leadership.association_note(associations, "s", {"a_pct": "Share of a, %"})
+    assert (
+        note == "N = 30 systems. Spearman \u03c1: Share of a \u22120.13 (p 0.48); b 0.40 (p 0.01)"
+    )

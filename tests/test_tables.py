@@ -113,3 +113,44 @@ def test_bad_specifications_name_the_problem(
 ) -> None:
     with pytest.raises(TableError, match=message):
         tables.people_table(frame, labels, **options)
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("core_allocation_gbp_m", "Core allocation, £m"),
+        ("distance_from_target_pct", "Distance from target, %"),
+        ("imd_score", "IMD score"),
+        ("n_systems", "Number of systems"),
+        ("conf_low", "95% CI, low"),
+        ("financial_year", "Financial year"),
+        ("Already readable", "Already readable"),
+        (("estimate", "cross_section"), "Estimate · Cross section"),
+    ],
+)
+def test_human_label(name: object, label: str) -> None:
+    assert tables.human_label(name) == label
+
+
+def test_auto_table_turns_any_frame_into_a_table_for_people() -> None:
+    frame = pd.DataFrame(
+        {
+            "share_pct": [1.234, -2.0],
+            "n_obs": [30, 29],
+            "source_url": ["https://www.ons.gov.uk/x", None],
+        },
+        index=pd.Index(["imd_score", "rural_share"], name="variable"),
+    )
+    table = tables.auto_table(frame.rename(index=tables.human_label), name="tbl-demo")
+    assert table.labels == {
+        "variable": "Variable",
+        "share_pct": "Share, %",
+        "n_obs": "N",
+        "source_url": "Source",
+    }
+    markup = table.to_html()
+    assert "<td>IMD score</td>" in markup and "imd_score" not in markup
+    assert f'<td class="num">{MINUS}2.00</td>' in markup
+    assert '<a href="https://www.ons.gov.uk/x">ons.gov.uk</a>' in markup
+    unnamed = tables.auto_table(pd.DataFrame({"a": [1, 2]}, index=[7, 8]))
+    assert list(unnamed.labels) == ["a"] and ">7<" not in unnamed.to_html()
