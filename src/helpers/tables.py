@@ -377,7 +377,7 @@ def auto_table(
     links = [
         column
         for column in shown.columns
-        if shown[column].dtype == object
+        if not pd.api.types.is_numeric_dtype(shown[column])
         and shown[column].dropna().astype(str).str.match(r"https?://").any()
     ]
     for column in links:
