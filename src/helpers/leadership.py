@@ -582,3 +582,68 @@ def correlation_notes(associations: pd.DataFrame, sample: str) -> dict[str, str]
         )
         for _, row in rows.iterrows()
     }
+
+
+#: Columns of ``system_facts.csv``: the curated facts that name one system.
+SYSTEM_FACT_COLUMNS: list[str] = [
+    "icb_code",
+    "kind",
+    "when",
+    "fact",
+    "value",
+    "unit",
+    "source_publisher",
+    "source_date",
+    "source_url",
+    "source_file",
+    "source_line",
+]
+
+
+def system_facts(facts: pd.DataFrame, debt: pd.DataFrame, icb_codes: set[str]) -> pd.DataFrame:
+    """Leadership facts about one system (unit ``system`` with its ICB code) and legacy-debt
+    rows naming a system, one row each, sorted by system, file and line.
+
+    Trust-level facts are not included: the curated table gives trust codes, not systems.
+    Legacy-debt values are in £m; ``value_text`` keeps a fact's value as written.
+    """
+    leadership_rows = facts[(facts["unit"] == "system") & facts["org_code"].isin(icb_codes)]
+    debt_rows_named = debt[debt["icb_code"].isin(icb_codes)]
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "icb_code": leadership_rows["org_code"],
+                    "kind": "leadership",
+                    "when": leadership_rows["year"],
+                    "fact": leadership_rows["fact"],
+                    "value": leadership_rows["value"],
+                    "unit": leadership_rows["unit_of_value"],
+                    "source_publisher": leadership_rows["source_publisher"],
+                    "source_date": leadership_rows["source_date"],
+                    "source_url": leadership_rows["source_url"],
+                    "source_file": LEADERSHIP_FILE.name,
+                    "source_line": leadership_rows["source_line"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "icb_code": debt_rows_named["icb_code"],
+                    "kind": "legacy debt (" + debt_rows_named["kind"] + ")",
+                    "when": debt_rows_named["as_at"],
+                    "fact": debt_rows_named["system_name"] + ": " + debt_rows_named["measure"],
+                    "value": debt_rows_named["value_gbp_m"],
+                    "unit": "£m",
+                    "source_publisher": debt_rows_named["source_publisher"],
+                    "source_date": debt_rows_named["source_date"],
+                    "source_url": debt_rows_named["source_url"],
+                    "source_file": LEGACY_DEBT_FILE.name,
+                    "source_line": debt_rows_named["source_line"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return frame.sort_values(["icb_code", "source_file", "source_line"], ignore_index=True)[
+        SYSTEM_FACT_COLUMNS
+    ]

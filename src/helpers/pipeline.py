@@ -335,8 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         results = run_pipeline(force=arguments.force)
+        from helpers import profile_pages
+
+        profile_pages.build_profiles(force=arguments.force)
         if not arguments.no_render:
             render_report_stage()
+            profile_pages.publish_beside_report()
     except PipelineError as error:
         print(f"\nPIPELINE FAILED: {error}", file=sys.stderr)
         print("The executed copy with the traceback is in .build/failed/.", file=sys.stderr)

@@ -413,3 +413,81 @@ def scatter_panels_with_fit(
         if notes and column in notes:
             axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
     return finish(figure)
+
+
+def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Figure:
+    """One system's cited positions by year and stage (£m); best-available figures ringed.
+
+    ``timeline`` has columns financial_year, stage, measure, value_gbp_m, best_available and
+    x (year index plus a fixed offset per stage, so stages sit side by side within a year).
+    """
+    figure, axis = plt.subplots(figsize=(8, 3.8))
+    axis.axhline(0, color="0.3", linewidth=0.8)
+    stages = list(dict.fromkeys(timeline["stage"]))
+    colours = dict(zip(stages, sns.color_palette(PALETTE, max(len(stages), 1)), strict=False))
+    for stage in stages:
+        rows = timeline[timeline["stage"] == stage]
+        axis.scatter(
+            rows["x"], rows["value_gbp_m"], s=40, color=colours[stage], label=stage, zorder=3
+        )
+    best = timeline[timeline["best_available"]]
+    axis.scatter(
+        best["x"],
+        best["value_gbp_m"],
+        s=160,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.2,
+        label="best available",
+        zorder=4,
+    )
+    axis.set_xticks(range(len(years)), years)
+    axis.set_xlim(-0.6, len(years) - 0.4)
+    axis.set_ylabel("£m (deficit negative)")
+    axis.set_title(title, fontsize=10)
+    if stages:
+        axis.legend(fontsize=8, loc="best", frameon=True)
+    return finish(figure)
+
+
+def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
+    """Each measure across the 42 systems (grey), the profiled system (large, coloured) and
+    the median of the systems (vertical bar), one row per measure."""
+    labels = list(dict.fromkeys(data["label"]))
+    figure, axes = plt.subplots(
+        len(labels), 1, figsize=(8, 0.75 * len(labels) + 0.8), squeeze=False
+    )
+    highlight = sns.color_palette(PALETTE)[3]
+    for axis, label in zip(axes[:, 0], labels, strict=True):
+        rows = data[data["label"] == label]
+        others = rows[~rows["is_system"]]
+        own = rows[rows["is_system"]]
+        axis.scatter(others["value"], np.zeros(len(others)), s=18, color="0.6", alpha=0.7)
+        axis.scatter(own["value"], np.zeros(len(own)), s=90, color=highlight, zorder=3)
+        axis.axvline(rows["value"].median(), color="0.2", linewidth=1)
+        axis.set_yticks([])
+        axis.set_ylabel("")
+        axis.set_title(label, fontsize=9, loc="left", fontweight="normal")
+        axis.grid(axis="y", visible=False)
+    figure.suptitle(title, fontsize=10, fontweight="bold")
+    return finish(figure)
+
+
+def profile_model_scatter(data: pd.DataFrame, title: str) -> Figure:
+    """Actual against fitted position (% of core allocation) for the systems in a model's
+    sample, the profiled system highlighted, with the line of perfect fit."""
+    figure, axis = plt.subplots(figsize=(5, 4.2))
+    axis.set_title(title, fontsize=10)
+    if data.empty:
+        return finish(figure)
+    others = data[~data["is_system"]]
+    own = data[data["is_system"]]
+    axis.scatter(others["fitted"], others["actual"], s=22, color="0.6")
+    axis.scatter(own["fitted"], own["actual"], s=90, color=sns.color_palette(PALETTE)[3], zorder=3)
+    low = float(min(data["fitted"].min(), data["actual"].min()))
+    high = float(max(data["fitted"].max(), data["actual"].max()))
+    axis.plot([low, high], [low, high], color="0.3", linewidth=0.8, linestyle="--")
+    axis.set_xlabel("Fitted (% of core allocation)")
+    axis.set_ylabel("Actual (% of core allocation)")
+    axis.set_title(title, fontsize=10)
+    return finish(figure)
