@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all
+.PHONY: help env data notebooks report profile test test-unit test-notebooks lint format bench lock clean all
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ notebooks: env ## Run the stale notebooks in order with papermill (--force: make
 
 report: env ## Run the stale notebooks, then render the report
 	$(BIN)/python -m helpers.pipeline $(if $(FORCE),--force)
+
+profile: env ## Build one system's profile page, e.g. make profile ICB=QOC (all 42: make profile)
+	$(BIN)/python -m helpers.profile_pages $(if $(ICB),--icb $(ICB)) $(if $(FORCE),--force)
 
 test: env ## Run the unit tests and the nbval regression check of every notebook
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider

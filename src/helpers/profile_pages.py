@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 
 from helpers import profiles
 from helpers.config import load_params, notebook_parameters
@@ -281,7 +282,7 @@ def index_rows(index: Any) -> str:
     """Table rows of the index page, one per system, linking each profile."""
     rows = []
     for row in index.itertuples(index=False):
-        if row.latest_year is None:
+        if pd.isna(row.latest_year):
             position = "no figure on record"
         else:
             position = (

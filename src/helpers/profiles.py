@@ -751,3 +751,28 @@ def model_title(system: dict[str, str], place: pd.DataFrame) -> str:
         f"{system['name']}: actual {format_number(row['actual'], 1)}% vs fitted "
         f"{format_number(row['fitted'], 1)}% ({side} than fitted)"
     )
+
+
+def profile_link(icb_code: str, text: str, folder: str = "systems") -> str:
+    """A link to a system's profile page, relative to the report."""
+    return f'<a href="{folder}/{icb_code}.html">{html.escape(text)}</a>'
+
+
+def coverage_with_links(coverage: pd.DataFrame, n_years: int) -> str:
+    """The coverage map's table: every system, its years with a best-available position and
+    mean position, each linked to its profile page (HTML)."""
+    table = pd.DataFrame(
+        {
+            "System (profile)": [
+                profile_link(code, name)
+                for code, name in zip(coverage["icb_code"], coverage["icb_name"], strict=True)
+            ],
+            "Region": coverage["region_name"].map(html.escape),
+            "Code": coverage["icb_code"],
+            "Years with a figure": [f"{n} of {n_years}" for n in coverage["n_years"]],
+            "Mean position (% of core allocation)": coverage["mean_position_pct"].map(
+                lambda value: format_number(value, 1)
+            ),
+        }
+    )
+    return html_table(table)
