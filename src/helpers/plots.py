@@ -451,25 +451,22 @@ def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Fi
 
 
 def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
-    """Each measure across the 42 systems (grey), the profiled system (large, coloured) and
-    the median of the systems (vertical bar), one row per measure."""
+    """Each measure across the systems on one axis: every system's distance from the median
+    of the systems in standard deviations (grey), the profiled system (large, coloured) and
+    the median (0), one row per measure. ``data`` has label, standardised and is_system."""
     labels = list(dict.fromkeys(data["label"]))
-    figure, axes = plt.subplots(
-        len(labels), 1, figsize=(8, 0.75 * len(labels) + 0.8), squeeze=False
-    )
+    figure, axis = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2))
+    rows = {label: index for index, label in enumerate(labels)}
+    y = data["label"].map(rows).astype(float)
+    others = ~data["is_system"].astype(bool)
+    axis.scatter(data.loc[others, "standardised"], y[others], s=16, color="0.6", alpha=0.7)
     highlight = sns.color_palette(PALETTE)[3]
-    for axis, label in zip(axes[:, 0], labels, strict=True):
-        rows = data[data["label"] == label]
-        others = rows[~rows["is_system"]]
-        own = rows[rows["is_system"]]
-        axis.scatter(others["value"], np.zeros(len(others)), s=18, color="0.6", alpha=0.7)
-        axis.scatter(own["value"], np.zeros(len(own)), s=90, color=highlight, zorder=3)
-        axis.axvline(rows["value"].median(), color="0.2", linewidth=1)
-        axis.set_yticks([])
-        axis.set_ylabel("")
-        axis.set_title(label, fontsize=9, loc="left", fontweight="normal")
-        axis.grid(axis="y", visible=False)
-    figure.suptitle(title, fontsize=10, fontweight="bold")
+    axis.scatter(data.loc[~others, "standardised"], y[~others], s=80, color=highlight, zorder=3)
+    axis.axvline(0, color="0.2", linewidth=1)
+    axis.set_yticks(range(len(labels)), labels, fontsize=8)
+    axis.set_ylim(len(labels) - 0.5, -0.5)
+    axis.set_xlabel("Standard deviations from the median of the systems (0 = median)")
+    axis.set_title(title, fontsize=10)
     return finish(figure)
 
 

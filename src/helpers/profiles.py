@@ -268,7 +268,8 @@ def median_sentence(name: str, group: str, comparison: pd.DataFrame) -> str:
 
 def distribution_data(panel: pd.DataFrame, comparison: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     """Every system's value of each measure in the latest year the profiled system has one:
-    measure, label, financial_year, icb_code, value, is_system."""
+    measure, label, financial_year, icb_code, value, is_system, and ``standardised``: the
+    distance from the median of the systems in standard deviations (missing when all equal)."""
     frames = []
     for row in latest_with_value(comparison).itertuples(index=False):
         year_rows = panel[panel["financial_year"] == row.financial_year]
@@ -286,8 +287,12 @@ def distribution_data(panel: pd.DataFrame, comparison: pd.DataFrame, icb_code: s
         )
     columns = ["measure", "label", "financial_year", "icb_code", "value", "is_system"]
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns].dropna(subset=["value"])
+        return pd.DataFrame(columns=[*columns, "standardised"])
+    frame = pd.concat(frames, ignore_index=True)[columns].dropna(subset=["value"])
+    grouped = frame.groupby("label", sort=False)["value"]
+    spread = grouped.transform("std").replace(0, np.nan)
+    frame["standardised"] = (frame["value"] - grouped.transform("median")) / spread
+    return frame
 
 
 def absent_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
