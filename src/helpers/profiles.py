@@ -12,7 +12,9 @@ rank); for financial positions 1 is the largest deficit as a share of allocation
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,7 +71,25 @@ class ProfileInputs:
 
 
 def load_inputs(directory: Path = PROCESSED_DIR) -> ProfileInputs:
-    """Read the processed tables a profile needs (schema-checked where a schema exists)."""
+    """Read the processed tables a profile needs (schema-checked where a schema exists).
+
+    A kernel that profiles one system after another re-reads the tables only when one of
+    them has changed on disk (same path, size and modification time reuse the checked
+    tables); each call returns fresh copies, so no profile can change another's inputs.
+    """
+    stamp = tuple(
+        (name, path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else (name,)
+        for name in INPUT_TABLES
+        for path in [directory / name]
+    )
+    cached = _read_inputs(directory, stamp)
+    frames = [getattr(cached, field.name) for field in dataclasses.fields(cached)]
+    return ProfileInputs(*(None if frame is None else frame.copy() for frame in frames))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_inputs(directory: Path, stamp: tuple[tuple[object, ...], ...]) -> ProfileInputs:
+    """The tables as read and checked; ``stamp`` (names, times, sizes) keys the cache."""
 
     def optional(name: str) -> pd.DataFrame | None:
         return read_processed(name, directory) if (directory / name).is_file() else None
