@@ -468,23 +468,3 @@ def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
     axis.set_xlabel("Standard deviations from the median of the systems (0 = median)")
     axis.set_title(title, fontsize=10)
     return finish(figure)
-
-
-def profile_model_scatter(data: pd.DataFrame, title: str) -> Figure:
-    """Actual against fitted position (% of core allocation) for the systems in a model's
-    sample, the profiled system highlighted, with the line of perfect fit."""
-    figure, axis = plt.subplots(figsize=(5, 4.2))
-    axis.set_title(title, fontsize=10)
-    if data.empty:
-        return finish(figure)
-    others = data[~data["is_system"]]
-    own = data[data["is_system"]]
-    axis.scatter(others["fitted"], others["actual"], s=22, color="0.6")
-    axis.scatter(own["fitted"], own["actual"], s=90, color=sns.color_palette(PALETTE)[3], zorder=3)
-    low = float(min(data["fitted"].min(), data["actual"].min()))
-    high = float(max(data["fitted"].max(), data["actual"].max()))
-    axis.plot([low, high], [low, high], color="0.3", linewidth=0.8, linestyle="--")
-    axis.set_xlabel("Fitted (% of core allocation)")
-    axis.set_ylabel("Actual (% of core allocation)")
-    axis.set_title(title, fontsize=10)
-    return finish(figure)

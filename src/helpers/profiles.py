@@ -576,25 +576,6 @@ def model_display(place: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def model_scatter_data(diagnostics: pd.DataFrame | None, icb_code: str) -> pd.DataFrame:
-    """Actual against fitted for every system in the (first) model's sample (empty when the
-    diagnostics table is not available)."""
-    if diagnostics is None:
-        return pd.DataFrame(columns=["icb_code", "fitted", "actual", "is_system"])
-    frame = diagnostics.copy()
-    if "model" in frame.columns:
-        frame = frame[frame["model"] == frame["model"].iloc[0]]
-    code_column = "icb_code" if "icb_code" in frame.columns else "label"
-    return pd.DataFrame(
-        {
-            "icb_code": frame[code_column].to_numpy(),
-            "fitted": frame["fitted"].to_numpy(),
-            "actual": (frame["fitted"] + frame["residual"]).to_numpy(),
-            "is_system": (frame[code_column] == icb_code).to_numpy(),
-        }
-    )
-
-
 def facts_for(facts: pd.DataFrame | None, icb_code: str) -> pd.DataFrame:
     """The curated leadership and legacy-debt facts that name the system."""
     if facts is None:
@@ -763,19 +744,8 @@ def facts_sentence(name: str, rows: pd.DataFrame, facts: pd.DataFrame | None) ->
         )
     kinds = rows["kind"].value_counts().sort_index()
     listed = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
-    return f"{len(rows)} curated fact{'s' if len(rows) != 1 else ''} name {name}: {listed}."
-
-
-def model_title(system: dict[str, str], place: pd.DataFrame) -> str:
-    """The model chart's title: where the system sits, or that it is not in the sample."""
-    if place.empty:
-        return f"{system['name']} is not in the model's sample"
-    row = place.iloc[0]
-    side = "worse" if row["residual"] < 0 else "better"
-    return (
-        f"{system['name']}: actual {format_number(row['actual'], 1)}% vs fitted "
-        f"{format_number(row['fitted'], 1)}% ({side} than fitted)"
-    )
+    plural = len(rows) != 1
+    return f"{len(rows)} curated fact{'s name' if plural else ' names'} {name}: {listed}."
 
 
 def profile_link(icb_code: str, text: str, folder: str = "systems") -> str:
