@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ConfigError, DataError
-from helpers.finance import POSITION_RANK
+from helpers.finance import STAGE_RANK
 from helpers.io import read_processed
 from helpers.leadership import SYSTEM_FACT_COLUMNS
 from helpers.paths import PROCESSED_DIR
@@ -337,7 +337,9 @@ def finance_record(positions: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     if rows["stage"].isna().all():
         rows["stage"] = rows["measure"]
     order = [
-        column for column in ("financial_year", "as_at_month", "source_line") if column in rows
+        column
+        for column in ("financial_year", "as_at_date", "as_at_month", "source_line")
+        if column in rows
     ]
     return rows.sort_values(order, na_position="first", ignore_index=True)
 
@@ -474,16 +476,18 @@ def finance_sentence(name: str, record: pd.DataFrame, comparison: pd.DataFrame) 
 
 def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
     """Full-year and year-to-date position rows for the timeline chart (support and variance
-    rows are not positions): financial_year, stage, value_gbp_m, best_available, x."""
-    shown = record[record["measure"].isin([*POSITION_RANK, "ytd"])].copy()
+    rows are not positions): financial_year, stage, value_gbp_m, best_available, x (the year's
+    index plus a fixed offset per stage: full-year stages from least to most final, then
+    year-to-date)."""
+    order = [*sorted(STAGE_RANK, key=STAGE_RANK.__getitem__, reverse=True), "ytd"]
+    shown = record[record["stage"].isin(order)].copy()
     years = sorted(record["financial_year"].unique())
-    order = ["plan_draft", "plan", "ytd", "forecast", "outturn"]
     offsets = dict(zip(order, np.linspace(-0.3, 0.3, len(order)), strict=True))
     shown["x"] = [
-        years.index(year) + offsets[measure]
-        for year, measure in zip(shown["financial_year"], shown["measure"], strict=True)
+        years.index(year) + offsets[stage]
+        for year, stage in zip(shown["financial_year"], shown["stage"], strict=True)
     ]
-    return shown[["financial_year", "stage", "measure", "value_gbp_m", "best_available", "x"]]
+    return shown[["financial_year", "stage", "value_gbp_m", "best_available", "x"]]
 
 
 # --- models, facts, what is not known ----------------------------------------------------------
