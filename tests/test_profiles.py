@@ -227,3 +227,13 @@ def test_system_index_lists_every_system_with_latest_position(lookup, panel, pos
     profiles.check_system_index(index, 4)
     with pytest.raises(Exception, match="expected 5 distinct systems"):
         profiles.check_system_index(index, 5)
+
+
+def test_timeline_keeps_position_stages_and_dodges_them_within_a_year(positions) -> None:
+    staged = positions.assign(stage=["outturn", "outturn", "final_plan", "outturn", "ytd"])
+    staged.loc[len(staged)] = {**staged.iloc[2].to_dict(), "stage": "deficit_support"}
+    timeline = profiles.timeline_data(profiles.finance_record(staged, "QOC"))
+    assert list(timeline["stage"]) == ["final_plan", "outturn", "ytd"]
+    first_year = timeline[timeline["financial_year"] == "2022/23"]
+    assert first_year["x"].between(-0.3, 0.3).all() and first_year["x"].is_unique
+    assert timeline.loc[timeline["stage"] == "ytd", "x"].iloc[0] == pytest.approx(1.3)
