@@ -287,11 +287,15 @@ def median_sentence(name: str, group: str, comparison: pd.DataFrame) -> str:
 
 
 def distribution_data(panel: pd.DataFrame, comparison: pd.DataFrame, icb_code: str) -> pd.DataFrame:
-    """Every system's value of each measure in the latest year the profiled system has one:
+    """Every system's value of each measure (in the comparison's order) in the latest year the
+    profiled system has one:
     measure, label, financial_year, icb_code, value, is_system, and ``standardised``: the
     distance from the median of the systems in standard deviations (missing when all equal)."""
     frames = []
-    for row in latest_with_value(comparison).itertuples(index=False):
+    latest = latest_with_value(comparison)
+    order = {measure: index for index, measure in enumerate(dict.fromkeys(comparison["measure"]))}
+    latest = latest.sort_values("measure", key=lambda measures: measures.map(order))
+    for row in latest.itertuples(index=False):
         year_rows = panel[panel["financial_year"] == row.financial_year]
         frames.append(
             pd.DataFrame(
