@@ -111,12 +111,17 @@ def inputs_fingerprint(
 ) -> str:
     """Hash of what every profile depends on apart from its parameters: the notebook's cell
     sources, the helpers' code and the processed tables the notebook reads."""
-    from helpers.pipeline import notebook_source_fingerprint, tree_fingerprint
+    from helpers.pipeline import notebook_source_fingerprint
 
     tables = [processed_dir / name for name in profiles.INPUT_TABLES]
+    helpers = sorted((ROOT / "src" / "helpers").rglob("*.py"))
     parts = {
         "notebook": notebook_source_fingerprint(notebook),
-        "helpers": tree_fingerprint([ROOT / "src" / "helpers"], "*.py"),
+        "helpers": {
+            str(path.relative_to(ROOT)): _sha256(path.read_bytes())
+            for path in helpers
+            if "__pycache__" not in path.parts
+        },
         "tables": {
             path.name: _sha256(path.read_bytes()) if path.is_file() else None for path in tables
         },
