@@ -156,7 +156,7 @@ def test_committed_curated_tables_are_valid() -> None:
     panel = validate_finance_panel(
         read_curated(panel_path, FINANCE_PANEL_COLUMNS), panel_path, codes
     )
-    assert len(panel) == 243 and panel["icb_code"].nunique() == 37
+    assert len(panel) == 244 and panel["icb_code"].nunique() == 37
     national_path = CURATED_DIR / "ics_finance_national.csv"
     assert (
         len(validate_national_facts(read_curated(national_path, NATIONAL_COLUMNS), national_path))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import apportion, curated
+from helpers import apportion, curated, variables
 from helpers.acquire import fetch
 from helpers.harmonise import financial_year_label
 from helpers.joins import checked_merge
@@ -23,30 +23,12 @@ from helpers.readers.trust_to_ics_activity import read_trust_ics_weights
 
 KEYS: list[str] = ["icb_code", "financial_year"]
 
-#: Columns of ``icb_year`` in the order the contract gives them (extra detail columns follow).
-PANEL_COLUMNS: list[str] = [
-    "icb_code",
-    "financial_year",
-    "core_allocation_gbp_m",
-    "allocation_per_head_gbp",
-    "distance_from_target_pct",
-    "need_index",
-    "population",
-    "share_65plus",
-    "imd_score",
-    "rural_share",
-    "ae_4h_pct",
-    "rtt_waiting_per_1000",
-    "rtt_52wk_share",
-    "nctr_per_100k",
-    "bed_occupancy_pct",
-    "sickness_absence_pct",
-    "staff_engagement",
-    "staff_bme_share_pct",
-    "staff_discrimination_pct",
-]
+#: Columns of ``icb_year``: the keys, then the registry's ``icb_year`` variables in registry
+#: order (:mod:`helpers.variables`); extra detail columns follow.
+PANEL_COLUMNS: list[str] = [*KEYS, *variables.names_in("icb_year")]
 DETAIL_COLUMNS: list[str] = [
     "core_allocation_excl_elective_gbp_m",
+    "core_recurrent_growth_pct",
     "recurrent_allocation_gbp_m",
     "distance_from_target_basis",
     "population_basis",
@@ -63,9 +45,10 @@ TEXT_COLUMNS: list[str] = [
     "population_basis",
     "share_65plus_source",
 ]
+#: Time-invariant variables (registry flag) -> the note the coverage table gives them.
 TIME_INVARIANT: dict[str, str] = {
-    "imd_score": "IoD2025 ICB average score (2024 ICB codes); same value every year",
-    "rural_share": "Census 2021 residents in rural LSOAs (RUC 2021); same value every year",
+    name: f"{variables.registry().loc[name, 'source']}; same value every year"
+    for name in variables.time_invariant()
 }
 
 
