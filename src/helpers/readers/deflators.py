@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.acquire import fetch
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
-from helpers.readers._common import require_columns
+from helpers.readers._common import acquired, require_columns
 
 FILE = "deflators/uk_cost_indices.csv"
 COLUMNS: tuple[str, ...] = ("fiscal_year_start", "fiscal_year", "gdp_deflator", "is_forecast")
@@ -69,4 +68,4 @@ def _rows(mask: pd.Series) -> list[int]:
 
 def load() -> pd.DataFrame:
     """The GDP deflator by financial year, acquired by hash (see :func:`read_deflators`)."""
-    return read_deflators(fetch(FILE))
+    return read_deflators(acquired(FILE))
