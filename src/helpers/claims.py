@@ -1010,11 +1010,11 @@ def status_counts(results: list[ClaimResult]) -> pd.Series:
 
 
 def summary_sentence(results: list[ClaimResult]) -> str:
-    """'Of 23 claims checked, 2 are supported, ...' from the verdict counts."""
+    """'23 published claims checked: 1 supported, ..., 7 not testable with these data'."""
     counts = verdict_counts(results)
     listed = ", ".join(f"{int(counts[verdict])} {verdict}" for verdict in VERDICTS[:-1])
     return (
-        f"Of {len(results)} published claims checked, {listed} and "
+        f"{len(results)} published claims checked: {listed} and "
         f"{int(counts[NOT_TESTABLE])} {NOT_TESTABLE} with these data"
     )
 
