@@ -463,6 +463,22 @@ def test_bad_part_rows_are_named_by_line_and_field(
             "line 2, field 'arguments': bad argument 'icb QOC'",
         ),
         (
+            {
+                "evidence_facts": "",
+                "derivation": "england_ae_4h",
+                "arguments": "month=2024-03; rows=icb ambulance",
+            },
+            "line 2, field 'arguments': rows='icb ambulance' not among ['icb', 'trust']",
+        ),
+        (
+            {
+                "evidence_facts": "",
+                "derivation": "count_positions",
+                "arguments": "year=2022/23; measure=outturn; below=minus ten",
+            },
+            "line 2, field 'arguments': below='minus ten' is not a number",
+        ),
+        (
             {"evidence_facts": "f_undated", "window_months_before": "3"},
             "line 2, field 'window_months_before': fact(s) ['f_undated'] have no as_at_date",
         ),

@@ -193,6 +193,24 @@ class Derivation:
     input_facts: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    numbers: tuple[str, ...] = ()
+
+    def argument_problems(self, arguments: dict[str, str]) -> list[str]:
+        """What is wrong with the plain arguments: a value not among its choices (each
+        space-separated token is checked), or not a number where one is expected."""
+        problems = []
+        for name, allowed in self.choices.items():
+            bad = [token for token in arguments.get(name, "").split() if token not in allowed]
+            if bad:
+                problems.append(f"{name}={arguments[name]!r} not among {list(allowed)}")
+        for name in self.numbers:
+            if name in arguments:
+                try:
+                    float(arguments[name])
+                except ValueError:
+                    problems.append(f"{name}={arguments[name]!r} is not a number")
+        return problems
 
     @property
     def fact_arguments(self) -> tuple[str, ...]:
@@ -215,12 +233,14 @@ def register(
     input_facts: tuple[str, ...] = (),
     params: tuple[str, ...] = (),
     optional: tuple[str, ...] = (),
+    choices: dict[str, tuple[str, ...]] | None = None,
+    numbers: tuple[str, ...] = (),
 ) -> Callable[[DerivationFunction], DerivationFunction]:
     """Decorator: add a derivation to :data:`DERIVATIONS` under ``name``."""
 
     def add(function: DerivationFunction) -> DerivationFunction:
         DERIVATIONS[name] = Derivation(
-            name, function, evidence_facts, input_facts, params, optional
+            name, function, evidence_facts, input_facts, params, optional, choices or {}, numbers
         )
         return function
 
@@ -274,6 +294,8 @@ def _original_of(rows: pd.DataFrame) -> pd.Series:
     "count_positions",
     params=("year", "measure", "below"),
     optional=("pick",),
+    choices={"measure": tuple(sorted(curated.FINANCE_MEASURES)), "pick": ("latest", "deepest")},
+    numbers=("below",),
 )
 def count_positions(
     inputs: ClaimInputs,
@@ -323,7 +345,12 @@ def count_positions(
     return [Evidence(below, below + missing, label, ("curated ICS finance panel",))]
 
 
-@register("population_rank", params=("icb", "year"), optional=("order",))
+@register(
+    "population_rank",
+    params=("icb", "year"),
+    optional=("order",),
+    choices={"order": ("ascending", "descending")},
+)
 def population_rank(
     inputs: ClaimInputs,
     claim: ClaimContext,
@@ -355,6 +382,7 @@ def population_rank(
     "share_of_allocation",
     input_facts=("amount",),
     params=("icb", "year", "allocation"),
+    choices={"allocation": tuple(ALLOCATION_COLUMNS)},
 )
 def share_of_allocation(
     inputs: ClaimInputs,
@@ -385,6 +413,8 @@ def share_of_allocation(
     input_facts=("amount",),
     params=("year", "allocation"),
     optional=("months",),
+    choices={"allocation": tuple(ALLOCATION_COLUMNS)},
+    numbers=("months",),
 )
 def england_share_of_allocation(
     inputs: ClaimInputs,
@@ -432,7 +462,7 @@ def england_ae_by_month(frame: pd.DataFrame, code_column: str) -> pd.DataFrame:
     return table.reset_index()
 
 
-@register("england_ae_4h", params=("month", "rows"))
+@register("england_ae_4h", params=("month", "rows"), choices={"rows": ("icb", "trust")})
 def england_ae_4h(
     inputs: ClaimInputs,
     claim: ClaimContext,
@@ -619,6 +649,10 @@ def check_references(
                     f"{list(spec.arguments)}; unknown {unknown}, missing {missing}"
                 )
                 continue
+            problems += [
+                f"{_where(path, line, 'arguments')}: {problem}"
+                for problem in spec.argument_problems(arguments)
+            ]
             ids += [i for name in spec.evidence_facts for i in arguments[name].split()]
             input_ids = [i for name in spec.input_facts for i in arguments[name].split()]
             bad_inputs = sorted(set(input_ids) - known)
@@ -845,19 +879,19 @@ def _derive(
     """Run the part's derivation on its screened evidence facts and its input facts."""
     spec = DERIVATIONS[part["derivation"]]
     arguments = parse_arguments(part["arguments"])
-    fact_rows: dict[str, list[pd.Series]] = {}
+    every: dict[str, list[pd.Series]] = {
+        name: [facts.loc[i] for i in arguments[name].split()] for name in spec.fact_arguments
+    }
     dropped: list[str] = []
     for name in spec.evidence_facts:
-        ids = arguments[name].split()
-        kept, left_out = screen_facts(facts.loc[ids], claim, before, after)
-        dropped += left_out
-        fact_rows[name] = [row for _, row in kept.iterrows()]
-    if dropped:
-        return [], dropped
-    for name in spec.input_facts:
-        fact_rows[name] = [facts.loc[i] for i in arguments[name].split()]
+        dropped += screen_facts(facts.loc[arguments[name].split()], claim, before, after)[1]
     params = {key: value for key, value in arguments.items() if key not in spec.fact_arguments}
-    return spec.function(inputs, claim, fact_rows, params), []
+    if dropped:
+        # Not evidence; shown so that a reader sees what the left-out facts alone would give.
+        unscreened = spec.function(inputs, claim, every, params)
+        shown = "; ".join(item.label for item in unscreened)
+        return [], [*dropped, f"from the facts left out alone: {shown}"]
+    return spec.function(inputs, claim, every, params), []
 
 
 def verdict_of(statuses: list[str]) -> str:
@@ -985,15 +1019,16 @@ def display_table(checks: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
     first = ~merged["claim_id"].duplicated()
     shown = pd.DataFrame(
         {
-            "Claim": np.where(first, merged["claim_id"] + ": " + merged["claim"], ""),
+            "Claim": np.where(first, merged["claim"], ""),
             "Verdict": np.where(first, merged["verdict"], ""),
-            "Part": merged["part"] + ". " + merged["statement"],
+            "Part": merged["statement"],
             "Claimed": merged["claimed"],
             "Status": merged["status"].map(STATUS_LABEL),
             "Evidence": merged["evidence"],
             "Source": np.where(first, merged["source"], ""),
         }
     )
+    shown.index = pd.Index(merged["claim_id"] + "." + merged["part"], name="Part id")
     return shown
 
 
