@@ -402,6 +402,21 @@ def test_a_derivation_whose_evidence_is_the_claims_own_source_is_not_run() -> No
     assert result.status == UNTESTABLE and "o = 16 systems" in result.evidence
 
 
+def test_every_registered_derivation_has_a_test_above() -> None:
+    """Adding a derivation means adding its own test here, and its name to this list."""
+    assert set(claims.DERIVATIONS) == {
+        "count_positions",
+        "population_rank",
+        "share_of_allocation",
+        "england_share_of_allocation",
+        "england_ae_4h",
+        "sum_of_facts",
+        "ratio_of_facts",
+        "break_even_failures",
+        "leader_change_gap",
+    }
+
+
 # --- bad input: CSV line and field ----------------------------------------------------------------
 
 
