@@ -1,7 +1,7 @@
 # ruff: noqa: E501, SIM905
 """One-off, checked migration of the curated fact tables to stable ids and numeric values.
 
-Run once (``python scripts/migrate_fact_ids.py``) on the tables as they were at commit 636fc44;
+Run once (``python tools/migrate_fact_ids.py``) on the tables as they were at commit 636fc44;
 it rewrites, in ``data/raw/curated/``:
 
 - ``ics_finance_national.csv``: adds ``fact_id``; splits ``unit`` ('£m (approx., lower bound)')
