@@ -177,13 +177,8 @@ def load_curated_finance(icb_codes: set[str]) -> pd.DataFrame:
 
 
 def load_national_facts() -> pd.DataFrame:
-    """National facts, validated, with the unit split into base unit and flags; sorted."""
-    path = CURATED_DIR / "ics_finance_national.csv"
-    frame = curated.validate_national_facts(
-        curated.read_curated(path, curated.NATIONAL_COLUMNS), path
-    )
-    frame = pd.concat([frame, curated.parse_unit(frame["unit"])], axis=1)
-    return frame.sort_values(["financial_year", "source_line"], ignore_index=True)
+    """National facts, validated, with precision flags; sorted (see :mod:`helpers.curated`)."""
+    return curated.load_national_facts()
 
 
 def coverage_of_panel(panel: pd.DataFrame) -> pd.DataFrame:
