@@ -414,17 +414,3 @@ def test_undeclared_or_missing_outputs_are_refused(project: PipelineLayout) -> N
         run_pipeline(layout=project, report=quiet, jobs=1)
     assert not (project.processed_dir / "surprise.csv").exists()
 
-
-def test_coalesce_streams_merges_timing_dependent_chunks() -> None:
-    """Printed text split into several stream messages is stored as one output per stream."""
-    from helpers.pipeline import coalesce_streams
-
-    outputs = [
-        {"output_type": "stream", "name": "stdout", "text": "a\n"},
-        {"output_type": "stream", "name": "stdout", "text": ["b\n", "c\n"]},
-        {"output_type": "stream", "name": "stderr", "text": "warn\n"},
-        {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
-        {"output_type": "stream", "name": "stdout", "text": "d\n"},
-    ]
-    merged = coalesce_streams(outputs)
-    assert [o.get("text") for o in merged] == ["a\nb\nc\n", "warn\n", None, "d\n"]

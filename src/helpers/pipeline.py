@@ -532,36 +532,6 @@ def sanitize_notebook(notebook: Any, parameters: dict[str, Any]) -> None:
         metadata.pop("execution", None)
         if INJECTED_TAG in metadata.get("tags", []):
             cell["id"] = INJECTED_TAG
-        if "outputs" in cell:
-            cell["outputs"] = coalesce_streams(cell["outputs"])
-
-
-def coalesce_streams(outputs: list[Any]) -> list[Any]:
-    """Merge consecutive stream outputs of the same stream into one.
-
-    How the kernel chunks printed text into stream messages depends on timing (machine load),
-    so without this the same run can store one output or two and the notebook is not
-    byte-identical across runs.
-    """
-    merged: list[Any] = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            previous is not None
-            and output.get("output_type") == "stream"
-            and previous.get("output_type") == "stream"
-            and output.get("name") == previous.get("name")
-        ):
-            previous["text"] = _stream_text(previous) + _stream_text(output)
-            continue
-        merged.append(output)
-    return merged
-
-
-def _stream_text(output: Any) -> str:
-    """A stream output's text as one string (nbformat stores a string or a list of lines)."""
-    text = output.get("text", "")
-    return "".join(text) if isinstance(text, list) else text
 
 
 def _failure_message(name: str, error: Exception) -> str:
