@@ -413,4 +413,3 @@ def test_undeclared_or_missing_outputs_are_refused(project: PipelineLayout) -> N
     with pytest.raises(PipelineError, match=r"wrote \['surprise.csv'\], which stages.yaml does"):
         run_pipeline(layout=project, report=quiet, jobs=1)
     assert not (project.processed_dir / "surprise.csv").exists()
-
