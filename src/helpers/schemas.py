@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers import trust
 from helpers.errors import DataError
 from helpers.io import read_processed, write_processed
 from helpers.paths import PROCESSED_DIR
@@ -165,6 +166,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "finance_positions.parquet": FINANCE_POSITIONS,
     "national_facts.parquet": NATIONAL_FACTS,
     "coverage.parquet": COVERAGE,
+    "trust_panel.parquet": trust.panel_schema(),
+    "trust_rollup.parquet": trust.rollup_schema(),
 }
 
 
