@@ -62,7 +62,8 @@ def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
     require_columns(table, ("name", "label", "unit", "source", "min", "max", "definition"), path)
     if table["name"].duplicated().any():
         raise DataError(
-            f"{path}: repeated variable name(s) {sorted(table.loc[table['name'].duplicated(), 'name'])}"
+            f"{path}: repeated variable name(s) "
+            f"{sorted(table.loc[table['name'].duplicated(), 'name'])}"
         )
     return table.set_index("name")
 
@@ -125,7 +126,8 @@ def check_of0079(metrics: TrustMetrics, tolerance: float) -> pd.DataFrame:
         column_left = _source_column(OVERSIGHT_COLUMNS, "planned_position_pct")
         column_right = _source_column(SCORECARD_COLUMNS, "planned_position_pct")
         shown = "; ".join(
-            f"trust {row.trust_code}: {row.planned_position_pct_oversight} vs {row.planned_position_pct_scorecard}"
+            f"trust {row.trust_code}: {row.planned_position_pct_oversight} vs "
+            f"{row.planned_position_pct_scorecard}"
             for row in both.loc[bad].itertuples()
         )
         raise DataError(
@@ -134,7 +136,8 @@ def check_of0079(metrics: TrustMetrics, tolerance: float) -> pd.DataFrame:
             f"points for {int(bad.sum())} trust(s): {shown}"
         )
     LOGGER.info(
-        "OF0079: %d trust(s) in both files agree within %s pp; %d only in the oversight file, %d only in the scorecard",
+        "OF0079: %d trust(s) in both files agree within %s pp; "
+        "%d only in the oversight file, %d only in the scorecard",
         len(both),
         tolerance,
         len(set(left["trust_code"]) - set(right["trust_code"])),
@@ -426,7 +429,7 @@ def build_trust_panel(
         panel, context, on=["icb_code"], validate="many_to_one", label="trusts -> host ICB context"
     )
     for measure in measures:
-        column = [c for c in measure.columns if c != "trust_code"][0]
+        column = next(c for c in measure.columns if c != "trust_code")
         panel = checked_merge(
             panel, measure, on=["trust_code"], validate="one_to_one", label=f"trusts -> {column}"
         )
@@ -501,7 +504,7 @@ def rollups(
     size: Sequence[str],
     icb_codes: Sequence[str],
 ) -> pd.DataFrame:
-    """Every roll-up named in ``specs`` ({name: {outcome, weight}}), stacked with a ``rollup`` column."""
+    """Every roll-up in ``specs`` ({name: {outcome, weight}}), stacked with a ``rollup`` column."""
     tables = [
         rollup_to_systems(panel, spec["outcome"], spec["weight"], size, icb_codes).assign(
             rollup=name

@@ -10,8 +10,8 @@ asked. p-values are Holm-corrected across every driver x outcome test of the mai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from itertools import product
 
 import numpy as np
