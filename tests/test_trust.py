@@ -124,22 +124,81 @@ def test_rollup_weights_hand_computed() -> None:
     assert rolled.loc["QCC", "n_trusts"] == 0
 
 
-def test_validation_lists_largest_disagreement_first() -> None:
-    compared = pd.DataFrame(
+def test_validation_compares_like_with_like_and_lists_largest_disagreement_first() -> None:
+    rolled = pd.DataFrame(
         {
             "rollup": ["m"] * 3,
             "icb_code": ["QAA", "QBB", "QCC"],
             "value_pct": [1.0, -3.0, 0.5],
-            "value_pct_allocation": [1.2, 2.0, 0.4],
-            "difference_pp": [-0.2, -5.0, 0.1],
-            "signs_differ": [False, True, False],
-            "financial_year": ["2024/25"] * 3,
+            "share_covered_pct": [100.0, 90.0, 80.0],
         }
     )
-    assert trust.most_disagreeing(compared, 1)["icb_code"].tolist() == ["QBB"]
-    summary = trust.validation_summary(compared).iloc[0]
+    positions = pd.DataFrame(
+        {
+            "icb_code": ["QAA", "QAA", "QBB", "QCC"],
+            "financial_year": ["2024/25"] * 4,
+            "measure": ["outturn", "plan", "forecast", "outturn"],
+            "source_kind": ["official", "official", "press", "campaign"],
+            "scope": ["system"] * 4,
+            "value_pct_allocation": [1.2, -9.0, 2.0, 0.4],
+            "value_gbp_m": [12.0, -90.0, 20.0, 4.0],
+            "as_at": ["year-end (M12)", "plan", "M9", "year-end (M12)"],
+            "source_date": ["2025-06-01", "2024-04-01", "2025-02-01", "2025-06-01"],
+            "source_line": [1, 2, 3, 4],
+            "best_available": [True, False, True, True],
+        }
+    )
+    lookup = pd.DataFrame({"icb_code": ["QAA", "QBB", "QCC"], "icb_name": ["A", "B", "C"]})
+    spec = {
+        "outturn": {"rollup": "m", "financial_year": "2024/25", "measures": ["outturn", "forecast"]}
+    }
+    compared = trust.compare_with_curated(rolled, positions, spec, lookup).set_index("icb_code")
+    assert compared.loc["QAA", "curated_pct"] == pytest.approx(1.2)  # the outturn, not the plan
+    assert bool(compared.loc["QBB", "deficit_differs"])
+    top = trust.most_disagreeing(compared.reset_index(), 1)
+    assert top["icb_code"].tolist() == ["QBB"]
+    summary = trust.validation_summary(compared.reset_index()).iloc[0]
     assert summary["n_systems"] == 3
-    assert summary["n_signs_differ"] == 1
+    assert summary["n_deficit_differs"] == 1
+
+
+def test_low_coverage_rollups_are_left_out_and_listed() -> None:
+    rolled = pd.DataFrame(
+        {"icb_code": ["QAA", "QBB"], "value_pct": [-1.0, -14.0], "share_covered_pct": [90.0, 24.0]}
+    )
+    masked, low = trust.apply_min_coverage(rolled, 50)
+    assert masked["value_pct"].isna().tolist() == [False, True]
+    assert low["icb_code"].tolist() == ["QBB"]
+
+
+def test_delayed_discharges_per_100_occupied_beds_hand_computed() -> None:
+    months = pd.date_range("2024-04-01", periods=12, freq="MS")
+    delays = pd.DataFrame(
+        {
+            "nhs_trust22_code": ["RAA"] * 24,
+            "date": list(months) * 2,
+            "delay_reason": ["a"] * 12 + ["b"] * 12,
+            "delay_count": [6.0] * 12 + [4.0] * 12,
+        }
+    )
+    beds = pd.DataFrame(
+        {
+            "nhs_trust22_code": ["RAA"] * 12,
+            "date": months,
+            "general_acute_beds_available": [220.0] * 12,
+            "general_acute_beds_occupied": [200.0] * 12,
+        }
+    )
+    successors = pd.DataFrame(
+        {
+            "old_code": pd.Series([], dtype="string"),
+            "new_code": pd.Series([], dtype="string"),
+            "date": pd.Series([], dtype="datetime64[ns]"),
+        }
+    )
+    result = trust.delayed_discharges_by_trust(delays, beds, "2024-04", successors)
+    # (6 + 4) delayed patients per month on 200 occupied beds -> 5 per 100 beds.
+    assert result["delayed_discharge_per_100_beds"].tolist() == pytest.approx([5.0])
 
 
 def test_real_trust_panel_maps_every_trust_and_rolls_up_all_42_systems() -> None:

@@ -326,6 +326,36 @@ def bed_occupancy_by_trust(
     return sums.loc[sums["general_acute_beds_available"] > 0, ["trust_code", "bed_occupancy_pct"]]
 
 
+def delayed_discharges_by_trust(
+    delays: pd.DataFrame, beds: pd.DataFrame, year_start: str, successors: pd.DataFrame
+) -> pd.DataFrame:
+    """Patients delayed in hospital (all reasons) per 100 occupied G&A beds.
+
+    ``delays``: healthyr ``england_delayed_discharge_reasons`` (``nhs_trust22_code``, ``date``,
+    ``delay_reason``, ``delay_count``); the monthly counts are summed over reasons and averaged
+    over the trust's months (the file covers June 2024 to May 2025; trusts with fewer than 12
+    months are left missing). Occupied beds: the mean monthly G&A beds occupied in the financial
+    year from ``year_start``. Merged trusts are summed under their successor.
+    """
+    from helpers.apportion import successor_map
+
+    require_columns(delays, ("nhs_trust22_code", "date", "delay_count"), "delayed discharges")
+    mapping = successor_map(successors, delays["nhs_trust22_code"].dropna().unique().tolist())
+    frame = delays.assign(trust_code=delays["nhs_trust22_code"].map(lambda c: mapping.get(c, c)))
+    monthly = frame.groupby(["trust_code", "date"])["delay_count"].sum(min_count=1)
+    per_trust = monthly.groupby("trust_code").agg(["mean", "count"])
+    per_trust = per_trust.loc[per_trust["count"] >= 12, "mean"]
+    occupied = (
+        fiscal_year_sum(
+            beds, "nhs_trust22_code", ["general_acute_beds_occupied"], year_start, successors
+        ).set_index("trust_code")["general_acute_beds_occupied"]
+        / 12.0
+    )
+    ratio = 100.0 * per_trust / occupied.reindex(per_trust.index)
+    ratio = ratio.loc[np.isfinite(ratio)].rename("delayed_discharge_per_100_beds")
+    return ratio.rename_axis("trust_code").reset_index()
+
+
 def sickness_by_trust(sickness: pd.DataFrame) -> pd.DataFrame:
     """Sickness absence per organisation over the months given (FTE days lost / available)."""
     sums = sickness.groupby("org_code")[["fte_days_lost", "fte_days_available"]].sum()
@@ -515,70 +545,98 @@ def rollups(
     return stacked[["rollup", *[c for c in stacked.columns if c != "rollup"]]]
 
 
-def compare_with_curated(
-    rolled: pd.DataFrame, best: pd.DataFrame, pairs: dict[str, str], lookup: pd.DataFrame
-) -> pd.DataFrame:
-    """Pair each roll-up with the curated best-available system position of a financial year.
+def apply_min_coverage(rolled: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Blank roll-up values covering less than ``threshold`` % of the system's trust cost base.
 
-    ``pairs``: roll-up name -> financial year. Returns one row per roll-up x system with both.
+    Returns the masked roll-up and the rows masked (for the notebook to list).
     """
+    low = rolled["value_pct"].notna() & (rolled["share_covered_pct"] < threshold)
+    masked = rolled.copy()
+    masked.loc[low, "value_pct"] = np.nan
+    return masked, rolled.loc[low].reset_index(drop=True)
+
+
+def compare_with_curated(
+    rolled: pd.DataFrame,
+    positions: pd.DataFrame,
+    comparisons: dict[str, dict[str, object]],
+    lookup: pd.DataFrame,
+) -> pd.DataFrame:
+    """Pair roll-ups with curated system positions of the same year and stage.
+
+    ``comparisons``: name -> {rollup, financial_year, measures, source_kinds (optional)}; the
+    curated figure is the best available among the rows of that year and those measures
+    (:func:`helpers.models.build_outcome`), so an outturn is compared with outturns and
+    forecasts, a plan with plans. Returns one row per comparison x system with both values;
+    ``deficit_differs`` is True where one value is below zero and the other is not.
+    """
+    from helpers.models import build_outcome
+
     tables = []
-    for name, year in pairs.items():
-        left = rolled.loc[
-            rolled["rollup"] == name, ["rollup", "icb_code", "value_pct", "share_covered_pct"]
-        ]
-        right = best.loc[
-            best["financial_year"] == year,
-            ["icb_code", "value_pct_allocation", "measure", "source_kind"],
-        ]
-        both = left.merge(right, on="icb_code", how="inner", validate="one_to_one").assign(
-            financial_year=year
+    for name, spec in comparisons.items():
+        year = str(spec["financial_year"])
+        curated = build_outcome(
+            positions,
+            years=[year],
+            measures=list(spec["measures"]),  # type: ignore[arg-type]
+            source_kinds=list(spec.get("source_kinds", ["official", "press", "campaign"])),  # type: ignore[arg-type]
         )
-        tables.append(both.dropna(subset=["value_pct", "value_pct_allocation"]))
+        left = rolled.loc[
+            rolled["rollup"] == spec["rollup"],
+            ["rollup", "icb_code", "value_pct", "share_covered_pct"],
+        ]
+        right = curated[["icb_code", "position_pct", "measure", "source_kind"]]
+        both = left.merge(right, on="icb_code", how="inner", validate="one_to_one")
+        both = both.rename(columns={"position_pct": "curated_pct"})
+        tables.append(
+            both.dropna(subset=["value_pct", "curated_pct"]).assign(
+                comparison=name, financial_year=year
+            )
+        )
     joined = pd.concat(tables, ignore_index=True)
     joined = joined.merge(
         lookup[["icb_code", "icb_name"]], on="icb_code", how="left", validate="many_to_one"
     )
-    joined["difference_pp"] = joined["value_pct"] - joined["value_pct_allocation"]
-    joined["signs_differ"] = np.sign(joined["value_pct"]) != np.sign(joined["value_pct_allocation"])
-    return joined
+    joined["difference_pp"] = joined["value_pct"] - joined["curated_pct"]
+    joined["deficit_differs"] = (joined["value_pct"] < 0) != (joined["curated_pct"] < 0)
+    first = ["comparison", "financial_year", "icb_code", "icb_name"]
+    return joined[first + [c for c in joined.columns if c not in first]]
 
 
 def validation_summary(compared: pd.DataFrame) -> pd.DataFrame:
-    """Per roll-up: N systems, Pearson and Spearman correlation, systems whose signs differ."""
+    """Per comparison: N systems, Pearson and Spearman correlation (N >= 3), and the number of
+    systems in deficit on one measure but not the other."""
     rows = []
-    for name, group in compared.groupby("rollup", sort=False):
+    for name, group in compared.groupby("comparison", sort=False):
         enough = len(group) >= 3
+        pearson = group["value_pct"].corr(group["curated_pct"]) if enough else np.nan
+        spearman = (
+            group["value_pct"].corr(group["curated_pct"], method="spearman") if enough else np.nan
+        )
         rows.append(
             {
-                "rollup": name,
+                "comparison": name,
+                "rollup": group["rollup"].iloc[0],
                 "financial_year": group["financial_year"].iloc[0],
                 "n_systems": len(group),
-                "pearson_r": group["value_pct"].corr(group["value_pct_allocation"])
-                if enough
-                else np.nan,
-                "spearman_rho": group["value_pct"].corr(
-                    group["value_pct_allocation"], method="spearman"
-                )
-                if enough
-                else np.nan,
-                "n_signs_differ": int(group["signs_differ"].sum()),
+                "pearson_r": pearson,
+                "spearman_rho": spearman,
+                "n_deficit_differs": int(group["deficit_differs"].sum()),
             }
         )
     return pd.DataFrame(rows)
 
 
 def most_disagreeing(compared: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The ``n`` systems per roll-up with the largest absolute difference, largest first."""
+    """The ``n`` systems per comparison with the largest absolute difference, largest first."""
     ranked = compared.assign(abs_difference=compared["difference_pp"].abs())
     ranked = ranked.sort_values(
-        ["rollup", "abs_difference", "icb_code"], ascending=[True, False, True]
+        ["abs_difference", "icb_code"], ascending=[False, True], kind="stable"
     )
-    return (
-        ranked.groupby("rollup", sort=False)
-        .head(n)
-        .drop(columns="abs_difference")
-        .reset_index(drop=True)
+    top = ranked.groupby("comparison", sort=False).head(n).drop(columns="abs_difference")
+    order = {name: index for index, name in enumerate(dict.fromkeys(compared["comparison"]))}
+    return top.sort_values("comparison", key=lambda c: c.map(order), kind="stable").reset_index(
+        drop=True
     )
 
 
@@ -616,10 +674,12 @@ def load_icb_mapping(
 
 
 def load_existing_measures(sickness: pd.DataFrame, year_start: str) -> list[pd.DataFrame]:
-    """Trust-level A&E 4-hour %, G&A bed occupancy, sickness absence and staff engagement."""
+    """Trust-level A&E 4-hour %, G&A bed occupancy, delayed discharges per 100 occupied beds,
+    sickness absence and staff engagement."""
     from helpers.acquire import fetch
     from helpers.apportion import read_trust_successors
     from helpers.readers import healthyr, staff_survey_2024
+    from helpers.readers._common import read_rda_frame
 
     ae = healthyr.read_trust_accidents_emergency(
         fetch("healthyr/england_trust_accidents_emergency.csv")
@@ -627,6 +687,9 @@ def load_existing_measures(sickness: pd.DataFrame, year_start: str) -> list[pd.D
     beds = healthyr.read_general_acute_beds(
         fetch("healthyr/england_critical_general_acute_beds.csv")
     )
+    delays = read_rda_frame(fetch("healthyr/england_delayed_discharge_reasons.rda"))
+    delays["nhs_trust22_code"] = delays["nhs_trust22_code"].astype("string").str.strip()
+    delays["date"] = pd.to_datetime(delays["date"].astype("float64"), unit="D")
     successors = read_trust_successors(fetch("geographr/lookup_trust_trust.rda"))
     engagement = staff_survey_2024.read_organisation_engagement(
         fetch("staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx")
@@ -634,6 +697,7 @@ def load_existing_measures(sickness: pd.DataFrame, year_start: str) -> list[pd.D
     return [
         ae_4h_by_trust(ae, year_start, successors),
         bed_occupancy_by_trust(beds, year_start, successors),
+        delayed_discharges_by_trust(delays, beds, year_start, successors),
         sickness_by_trust(sickness),
         engagement_by_trust(engagement),
     ]

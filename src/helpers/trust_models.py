@@ -220,6 +220,28 @@ def specification_curve(
     ]
 
 
+def added_driver(
+    panel: pd.DataFrame,
+    outcomes: Sequence[str],
+    predictors: Sequence[str],
+    controls: Sequence[str],
+    candidates: Sequence[str],
+    *,
+    region_effects: bool,
+) -> pd.DataFrame:
+    """Each candidate driver added in turn to each outcome's main model: its coefficient, interval,
+    unadjusted p and N (a sensitivity analysis, not part of the corrected family)."""
+    tables = []
+    for outcome, candidate in product(outcomes, candidates):
+        data, _ = prepare(acute(panel), outcome, [*predictors, candidate], controls)
+        if len(data) <= len(predictors) + len(controls) + 10:
+            continue
+        result = fit(data, outcome, [*predictors, candidate, *controls], region_effects)
+        table = models.tidy(result, outcome)
+        tables.append(table[table["term"] == candidate])
+    return pd.concat(tables, ignore_index=True).rename(columns={"model": "outcome"})
+
+
 def curve_summary(curve: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Per outcome and driver: specifications, share with a positive estimate, share with
     unadjusted p below ``alpha``, and the range of estimates."""
@@ -346,21 +368,23 @@ def model_numbers(
                 f"{counts.loc[group, 'share_with_deficit_support_pct']:.0f}"
             )
     for row in validation.itertuples():
-        key = _short(row.rollup)
+        key = row.comparison
         numbers[f"trust_validation_{key}_year"] = str(row.financial_year)
         numbers[f"trust_validation_{key}_n"] = int(row.n_systems)
         numbers[f"trust_validation_{key}_r"] = (
-            f"{row.pearson_r:.2f}"
+            f"{row.pearson_r:.2f}".replace("-", "−")
             if pd.notna(row.pearson_r)
-            else "not computed (fewer than 3 systems)"
+            else "not computable (fewer than 3 systems or no variation)"
         )
         numbers[f"trust_validation_{key}_rho"] = (
-            f"{row.spearman_rho:.2f}" if pd.notna(row.spearman_rho) else "not computed"
+            f"{row.spearman_rho:.2f}".replace("-", "−")
+            if pd.notna(row.spearman_rho)
+            else "not computable"
         )
-        numbers[f"trust_validation_{key}_signs_differ"] = int(row.n_signs_differ)
-        listed = disagreeing[disagreeing["rollup"] == row.rollup]
+        numbers[f"trust_validation_{key}_deficit_differs"] = int(row.n_deficit_differs)
+        listed = disagreeing[disagreeing["comparison"] == row.comparison]
         numbers[f"trust_validation_{key}_disagree"] = "; ".join(
-            f"{r.icb_name} ({r.value_pct:.1f} vs {r.value_pct_allocation:.1f})".replace("-", "−")
+            f"{r.icb_name} ({r.value_pct:.1f} vs {r.curated_pct:.1f})".replace("-", "−")
             for r in listed.itertuples()
         )
     for rollup, size in system_sizes.items():
@@ -369,3 +393,98 @@ def model_numbers(
         rows = system_coefficients[system_coefficients["rollup"] == rollup].sort_values("p_holm")
         numbers[f"trust_system_lead_{key}"] = str(rows["sentence"].iloc[0])
     return numbers
+
+
+# --- tables for people ----------------------------------------------------------------------
+
+ESTIMATE_COLUMNS: dict[str, str] = {
+    "estimate": "Estimate",
+    "conf_low": "95% low",
+    "conf_high": "95% high",
+    "p_value": "p (unadjusted)",
+    "p_holm": "p (Holm-adjusted)",
+    "mde": "MDE (80% power)",
+    "n_obs": "N",
+}
+
+
+def any_label(name: str) -> str:
+    """Label of a trust variable, an ICB panel variable or a roll-up; else the name itself."""
+    registered = trust.registry().index
+    if name in registered:
+        return trust.label(name)
+    if name in models.VARIABLE_LABELS:
+        return models.VARIABLE_LABELS[name]
+    if re.search(r"_\d{4}_\d{2}", name):
+        return rollup_label(name)
+    return name
+
+
+def estimates_for_people(table: pd.DataFrame, group: str, group_title: str) -> pd.DataFrame:
+    """Tidy estimates with labelled terms and groups, rounded, with readable column names."""
+    shown = table.copy()
+    shown[group] = shown[group].map(any_label)
+    shown["term"] = shown["term"].map(any_label)
+    columns = [group, "term", *[c for c in ESTIMATE_COLUMNS if c in shown.columns]]
+    shown = shown[columns].rename(
+        columns={group: group_title, "term": "Driver", **ESTIMATE_COLUMNS}
+    )
+    return shown.round(3)
+
+
+def validation_for_people(summary: pd.DataFrame) -> pd.DataFrame:
+    """Validation summary with readable column names."""
+    shown = summary.assign(rollup=summary["rollup"].map(rollup_label))
+    return shown.rename(
+        columns={
+            "comparison": "Comparison",
+            "rollup": "Trust roll-up",
+            "financial_year": "Year",
+            "n_systems": "Systems",
+            "pearson_r": "Pearson r",
+            "spearman_rho": "Spearman ρ",
+            "n_deficit_differs": "In deficit on one only",
+        }
+    ).round(2)
+
+
+def disagreeing_for_people(table: pd.DataFrame) -> pd.DataFrame:
+    """Most-disagreeing systems with readable column names."""
+    columns = {
+        "comparison": "Comparison",
+        "icb_name": "System",
+        "value_pct": "Trust roll-up, % of income",
+        "curated_pct": "Curated, % of allocation",
+        "measure": "Curated stage",
+        "source_kind": "Curated source",
+        "share_covered_pct": "Trust cost covered, %",
+        "difference_pp": "Difference, pp",
+    }
+    return table[list(columns)].rename(columns=columns).round(2)
+
+
+def break_even_for_people(pile_up: pd.DataFrame) -> pd.DataFrame:
+    """The break-even table with readable column names."""
+    columns = {
+        "plan_group": "2025/26 plan",
+        "trusts": "Acute trusts",
+        "share_of_trusts_pct": "Share of trusts, %",
+        "deficit_support": "Receiving deficit support",
+        "share_with_deficit_support_pct": "Share receiving deficit support, %",
+    }
+    return pile_up[list(columns)].rename(columns=columns).round(1)
+
+
+def all_coefficients(
+    main: pd.DataFrame, parts: pd.DataFrame, added: pd.DataFrame, system: pd.DataFrame
+) -> pd.DataFrame:
+    """Every trust-track coefficient in one long table with a ``family`` column."""
+    return pd.concat(
+        [
+            main.assign(family="main"),
+            parts.rename(columns={"model": "outcome"}).assign(family="two-part"),
+            added.assign(family="added driver"),
+            system.rename(columns={"rollup": "outcome"}).assign(family="system N=42"),
+        ],
+        ignore_index=True,
+    )
