@@ -22,6 +22,7 @@ from statsmodels.base.wrapper import ResultsWrapper
 from helpers import inference, models, trust
 
 BINARY: tuple[str, ...] = ("teaching",)
+SPECIALIST = "Acute - Specialist"
 UNIT = "pp per SD"
 
 
@@ -83,7 +84,7 @@ def main_models(
     ]
     coefficients["sentence"] = [
         inference.describe_estimate(
-            f"{trust.label(row.term)} -> {trust.label(row.outcome)}",
+            f"{trust.label(row.term)} [outcome: {trust.label(row.outcome)}]",
             row.estimate,
             row.conf_low,
             row.conf_high,
@@ -170,54 +171,56 @@ def two_part(
     return table
 
 
+def curve_choices(
+    outcomes: Sequence[str], predictors: Sequence[str], controls: Sequence[str]
+) -> dict[str, dict[str, inference.Option]]:
+    """Dimensions of the trust curve (for :func:`helpers.inference.specification_curve`):
+    outcome; region effects (yes/no); size and teaching controls (yes/no); sample (all acute /
+    without specialist trusts); drivers (all together / each alone)."""
+
+    def outcome_option(name: str) -> inference.Option:
+        return lambda spec: spec.with_(outcome=name)
+
+    def alone(driver: str) -> inference.Option:
+        return lambda spec: spec.with_(drivers=(driver,))
+
+    def without_specialist(spec: inference.Specification) -> inference.Specification:
+        return spec.with_(data=spec.data.loc[spec.data["trust_subtype"] != SPECIALIST])
+
+    return {
+        "outcome": {name: outcome_option(name) for name in outcomes},
+        "region effects": {
+            "yes": lambda spec: spec.with_(fixed_effects=("region_name",)),
+            "no": lambda spec: spec.with_(fixed_effects=()),
+        },
+        "controls": {
+            "size and teaching": lambda spec: spec.with_(controls=tuple(controls)),
+            "none": lambda spec: spec.with_(controls=()),
+        },
+        "sample": {
+            "all acute trusts": lambda spec: spec,
+            "without specialist trusts": without_specialist,
+        },
+        "drivers": {
+            "all together": lambda spec: spec,
+            **{f"{driver} alone": alone(driver) for driver in predictors},
+        },
+    }
+
+
 def specification_curve(
     panel: pd.DataFrame,
     outcomes: Sequence[str],
     predictors: Sequence[str],
     controls: Sequence[str],
 ) -> pd.DataFrame:
-    """Every driver's coefficient under each reasonable specification.
-
-    Specifications: region effects (yes/no) x size and teaching controls (yes/no) x sample (all
-    acute trusts / without specialist trusts) x each driver alone or all drivers together.
-    Returns ``outcome``, ``specification``, ``term``, ``estimate``, ``conf_low``, ``conf_high``,
-    ``p_value``, ``n_obs``.
-    """
-    rows = []
-    for outcome, regions, with_controls, specialist, together in product(
-        outcomes, (True, False), (True, False), (True, False), (True, False)
-    ):
-        sample = acute(panel)
-        if not specialist:
-            sample = sample.loc[sample["trust_subtype"] != "Acute - Specialist"]
-        extra = list(controls) if with_controls else []
-        driver_sets = [list(predictors)] if together else [[p] for p in predictors]
-        for drivers in driver_sets:
-            data, _ = prepare(sample, outcome, drivers, extra)
-            if len(data) <= len(drivers) + len(extra) + 10:
-                continue
-            table = models.tidy(fit(data, outcome, [*drivers, *extra], regions), outcome)
-            name = (
-                f"{'region FE' if regions else 'no region FE'}; "
-                f"{'size+teaching' if with_controls else 'no controls'}; "
-                f"{'all acute' if specialist else 'no specialist'}; "
-                f"{'all drivers' if together else 'driver alone'}"
-            )
-            table = table[table["term"].isin(drivers)].assign(specification=name)
-            rows.append(table)
-    curve = pd.concat(rows, ignore_index=True).rename(columns={"model": "outcome"})
-    return curve[
-        [
-            "outcome",
-            "specification",
-            "term",
-            "estimate",
-            "conf_low",
-            "conf_high",
-            "p_value",
-            "n_obs",
-        ]
-    ]
+    """Every driver's standardised coefficient under each specification of :func:`curve_choices`
+    (the models helper's engine: OLS, HC1 errors, complete cases per specification)."""
+    base = inference.Specification(
+        data=acute(panel), outcome=outcomes[0], drivers=tuple(predictors)
+    )
+    curve = inference.specification_curve(base, curve_choices(outcomes, predictors, controls))
+    return curve.rename(columns={"driver": "term"})
 
 
 def added_driver(
@@ -302,7 +305,7 @@ def system_models(
     ]
     coefficients["sentence"] = [
         inference.describe_estimate(
-            f"{models.VARIABLE_LABELS.get(row.term, row.term)} -> {rollup_label(row.rollup)}",
+            f"{any_label(row.term)} [outcome: {rollup_label(row.rollup)}]",
             row.estimate,
             row.conf_low,
             row.conf_high,
@@ -346,6 +349,21 @@ def model_numbers(
         "trust_system_n_tests": len(system_coefficients),
         "trust_system_n_distinguishable": int((system_coefficients["p_holm"] < alpha).sum()),
     }
+    numbers["trust_model_conclusion"] = inference.conclude(
+        [f"{trust.label(r.term)} [{trust.label(r.outcome)}]" for r in coefficients.itertuples()],
+        coefficients["p_holm"],
+        coefficients["p_value"],
+        alpha,
+    )
+    numbers["trust_system_conclusion"] = inference.conclude(
+        [
+            f"{any_label(r.term)} [{rollup_label(r.rollup)}]"
+            for r in system_coefficients.itertuples()
+        ],
+        system_coefficients["p_holm"],
+        system_coefficients["p_value"],
+        alpha,
+    )
     for outcome, result in fitted.items():
         key = _short(outcome)
         numbers[f"trust_model_n_{key}"] = int(result.nobs)
