@@ -87,11 +87,12 @@ def test_icb_assignment_direct_via_merger_and_unmatched() -> None:
     assert "predecessor ROLD" in mapping.loc["RNEW", "icb_source"]
     assert mapping.loc["RLST", "icb_code"] == "QLL"
     assert pd.isna(mapping.loc["RZZ", "icb_code"])
+    files = {"RZZ": "file.csv"}
     with pytest.raises(
-        DataError, match=r"file.csv: trust code\(s\) \['RZZ'\] in column 'trust_code' map to no ICB"
+        DataError, match=r"trust code RZZ \(in file.csv\): column 'trust_code' maps to no ICB"
     ):
-        trust.require_icbs(mapping.reset_index(), "file.csv", {})
-    allowed = trust.require_icbs(mapping.reset_index(), "file.csv", {"RZZ": "closed in 2025"})
+        trust.require_icbs(mapping.reset_index(), files, {})
+    allowed = trust.require_icbs(mapping.reset_index(), files, {"RZZ": "closed in 2025"})
     assert allowed["reason"].tolist() == ["closed in 2025"]
 
 
@@ -210,3 +211,18 @@ def test_real_trust_panel_maps_every_trust_and_rolls_up_all_42_systems() -> None
     assert panel["icb_code"].nunique() == 42
     margin = rolled[rolled["rollup"] == "operating_margin_2024_25"]
     assert margin["value_pct"].notna().sum() == 42
+
+
+def test_trust_panel_schema_rejects_duplicate_trusts_and_out_of_range_values() -> None:
+    from helpers import schemas
+
+    panel = schemas.read_table("trust_panel.parquet")
+    with pytest.raises(DataError, match="trust_panel"):
+        schemas.validate(
+            pd.concat([panel, panel.iloc[:1]], ignore_index=True),
+            schemas.SCHEMAS["trust_panel.parquet"],
+        )
+    bad = panel.copy()
+    bad.loc[bad.index[0], "bed_occupancy_pct"] = 140.0
+    with pytest.raises(DataError, match="bed_occupancy_pct"):
+        schemas.validate(bad, schemas.SCHEMAS["trust_panel.parquet"])

@@ -255,17 +255,35 @@ def _via_mergers(code: str, direct: dict[str, str], links: pd.DataFrame) -> tupl
     return None, "unmatched"
 
 
-def require_icbs(mapping: pd.DataFrame, source: str, allowed: dict[str, str]) -> pd.DataFrame:
+def files_by_trust(metrics: TrustMetrics) -> dict[str, str]:
+    """Each trust code -> the file(s) it appears in (for error messages)."""
+    files: dict[str, list[str]] = {}
+    for frame, name in (
+        (metrics.oversight, metrics.oversight_file),
+        (metrics.scorecard, metrics.scorecard_file),
+    ):
+        for code in frame["trust_code"]:
+            files.setdefault(str(code), []).append(name)
+    return {code: " and ".join(names) for code, names in files.items()}
+
+
+def require_icbs(
+    mapping: pd.DataFrame, files: dict[str, str], allowed: dict[str, str]
+) -> pd.DataFrame:
     """Stop the build for any trust without an ICB unless ``allowed`` names it with a reason.
 
-    Returns the unmatched trusts (for the notebook to list).
+    ``files``: trust code -> the file(s) it came from. Returns the unmatched trusts (for the
+    notebook to list), with the reason they are allowed.
     """
     unmatched = mapping.loc[mapping["icb_code"].isna()]
     undeclared = sorted(set(unmatched["trust_code"]) - set(allowed))
     if undeclared:
+        shown = "; ".join(
+            f"trust code {code} (in {files.get(code, 'an unknown file')})" for code in undeclared
+        )
         raise DataError(
-            f"{source}: trust code(s) {undeclared} in column 'trust_code' map to no ICB; declare "
-            "each in params.yaml (unmapped_trusts, with a reason) or extend the trust lookups"
+            f"{shown}: column 'trust_code' maps to no ICB; declare each in params.yaml "
+            "(unmapped_trusts, with a reason) or extend the trust lookups"
         )
     return unmatched.assign(reason=unmatched["trust_code"].map(allowed)).reset_index(drop=True)
 
