@@ -278,7 +278,6 @@ def england_ae_by_month(ae_icb: pd.DataFrame, ae_trust: pd.DataFrame | None = No
 
 def load_inputs(processed_dir: Path = PROCESSED_DIR) -> ClaimInputs:
     """Read every input of the checks: processed tables, curated facts and the A&E files."""
-    from helpers.acquire import fetch
     from helpers.readers import healthyr
     from helpers.schemas import read_table
 
@@ -296,12 +295,7 @@ def load_inputs(processed_dir: Path = PROCESSED_DIR) -> ClaimInputs:
         curated.read_curated(lead_path, curated.LEADERSHIP_COLUMNS), lead_path, "value"
     )
     ae = england_ae_by_month(
-        healthyr.read_icb_accidents_emergency(
-            fetch("healthyr/england_icb_accidents_emergency.csv")
-        ),
-        healthyr.read_trust_accidents_emergency(
-            fetch("healthyr/england_trust_accidents_emergency.csv")
-        ),
+        healthyr.load("icb_accidents_emergency"), healthyr.load("trust_accidents_emergency")
     )
     return ClaimInputs(
         icb_year=read_table("icb_year.parquet", processed_dir),

@@ -39,22 +39,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.acquire import fetch
 from helpers.errors import DataError
 from helpers.harmonise import gbp_thousands_to_millions
 from helpers.joins import checked_merge
+from helpers.readers import icb_allocations, weighted_population
 from helpers.readers.icb_allocations import read_core_allocations
 from helpers.readers.weighted_population import read_weighted_population
 
 LOGGER = logging.getLogger(__name__)
-ALLOCATIONS_2023_FILE = "icb_allocations/nhs_allocations_2023_2025.xlsx"
-ALLOCATIONS_2025_FILE = "icb_allocations/nhs_allocations_2025_26.xlsx"
-WEIGHTED_POPULATION_FILES: dict[str, str] = {
-    "2022/23": "weighted_population/2022_2023.csv",
-    "2023/24": "weighted_population/2023_2024.csv",
-    "2024/25": "weighted_population/2024_2025.csv",
-    "2025/26": "weighted_population/2025_2026.csv",
-}
 
 #: (sheet, financial year, items summed) for each output measure and year.
 ItemSpec = tuple[str, str, tuple[str, ...]]
@@ -206,16 +198,18 @@ def build_funding(
     allocation and a population; others are dropped and logged. Sorted by icb_code,
     financial_year.
     """
-    paths = allocation_paths or (fetch(ALLOCATIONS_2023_FILE), fetch(ALLOCATIONS_2025_FILE))
-    core = pd.concat([read_core_allocations(path) for path in paths], ignore_index=True)
-    allocations = allocation_measures(core)
-    population_paths = weighted_population_paths or {
-        year: fetch(file) for year, file in sorted(WEIGHTED_POPULATION_FILES.items())
-    }
-    practices = pd.concat(
-        [read_weighted_population(path, year) for year, path in population_paths.items()],
-        ignore_index=True,
-    )
+    if allocation_paths:
+        workbooks = [read_core_allocations(path) for path in allocation_paths]
+    else:
+        workbooks = [icb_allocations.load(workbook) for workbook in icb_allocations.FILES]
+    allocations = allocation_measures(pd.concat(workbooks, ignore_index=True))
+    if weighted_population_paths:
+        years = [
+            read_weighted_population(path, year) for year, path in weighted_population_paths.items()
+        ]
+    else:
+        years = [weighted_population.load(year) for year in sorted(weighted_population.FILES)]
+    practices = pd.concat(years, ignore_index=True)
     population = icb_weighted_population(practices)
     keys = ["icb_code", "financial_year"]
     panel = checked_merge(

@@ -14,12 +14,17 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import apportion, curated
-from helpers.acquire import fetch
 from helpers.harmonise import financial_year_label
 from helpers.joins import checked_merge
 from helpers.paths import CURATED_DIR
-from helpers.readers import healthyr, sickness_absence, staff_survey_2021_2024, staff_survey_2024
-from helpers.readers.trust_to_ics_activity import read_trust_ics_weights
+from helpers.readers import (
+    geographr,
+    healthyr,
+    sickness_absence,
+    staff_survey_2021_2024,
+    staff_survey_2024,
+    trust_to_ics_activity,
+)
 
 KEYS: list[str] = ["icb_code", "financial_year"]
 
@@ -84,12 +89,8 @@ def icb_year_frame(icb_lookup: pd.DataFrame, years: list[str]) -> pd.DataFrame:
 def trust_weights(icb_lookup: pd.DataFrame) -> pd.DataFrame:
     """Trust -> ICB weights: OHID patient shares, with type-1 ED activity shares as fallback."""
     return apportion.combine_weights(
-        apportion.read_patient_share_weights(
-            fetch("geographr/lookup_nhs_trusts22_icb22.rda"), icb_lookup
-        ),
-        apportion.ed_activity_weights(
-            read_trust_ics_weights(fetch("trust_to_ics_activity/Trust_to_ICS_mapping.xlsx"))
-        ),
+        apportion.patient_share_weights(geographr.load("trust_patient_shares"), icb_lookup),
+        apportion.ed_activity_weights(trust_to_ics_activity.load()),
     )
 
 
@@ -99,20 +100,19 @@ def load_pressure(
     """Urgent-care and elective pressure counts per ICB-year from the healthyr files."""
     from helpers.pressure import build_pressure
 
-    h = "healthyr/"
     return build_pressure(
-        healthyr.read_icb_accidents_emergency(fetch(h + "england_icb_accidents_emergency.csv")),
-        healthyr.read_trust_accidents_emergency(fetch(h + "england_trust_accidents_emergency.csv")),
-        healthyr.read_rtt_flow_stp(fetch(h + "england_rtt_flow_stp.csv")),
-        healthyr.read_rtt_stp(fetch(h + "england_rtt_stp.rda")),
-        healthyr.read_criteria_to_reside(fetch(h + "england_icb_criteria_to_reside.csv")),
-        healthyr.read_general_acute_beds(fetch(h + "england_critical_general_acute_beds.csv")),
+        healthyr.load("icb_accidents_emergency"),
+        healthyr.load("trust_accidents_emergency"),
+        healthyr.load("rtt_flow_stp"),
+        healthyr.load("rtt_stp"),
+        healthyr.load("criteria_to_reside"),
+        healthyr.load("general_acute_beds"),
         trust_weights(icb_lookup),
         icb_lookup,
         first_year=first_year,
         last_year=last_year,
         min_months=min_months,
-        trust_successors=apportion.read_trust_successors(fetch("geographr/lookup_trust_trust.rda")),
+        trust_successors=geographr.load("trust_successors"),
     )
 
 
@@ -122,18 +122,9 @@ def load_workforce(
     """Sickness absence and staff survey measures per ICB-year."""
     from helpers.workforce import build_workforce
 
-    months = [f"2024-{month:02d}" for month in range(4, 13)] + [
-        f"2025-{m:02d}" for m in range(1, 4)
-    ]
-    sickness = sickness_absence.read_sickness_absence(
-        [fetch(f"sickness_absence/nhs_sickness_absence_{month}.csv") for month in months]
-    )
-    engagement = staff_survey_2024.read_organisation_engagement(
-        fetch("staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx")
-    )
-    items = staff_survey_2021_2024.read_staff_survey_items(
-        fetch("staff_survey_2021_2024/data_trusts_well-being - organisational results.csv")
-    )
+    sickness = sickness_absence.load()
+    engagement = staff_survey_2024.load("organisation_engagement")
+    items = staff_survey_2021_2024.load()
     return build_workforce(
         sickness,
         engagement,

@@ -84,7 +84,8 @@ def manifest_to_sources(manifest_csv: Path) -> list[dict[str, object]]:
 
 def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
     """Read and check ``data/sources.yaml``; raise DataError naming the entry at fault."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same result
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     raw_entries = document.get("sources") if isinstance(document, dict) else None
     if not isinstance(raw_entries, list):
         raise DataError(f"{path}: expected a top-level 'sources' list")

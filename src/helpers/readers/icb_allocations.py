@@ -14,11 +14,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import (
+    acquired,
+    choose,
+    require_columns,
+    snake_case,
+    workbook_rows,
+    workbook_sheets,
+)
 
 LOGGER = logging.getLogger(__name__)
 REGION_HEADER = "R23"
@@ -97,6 +104,7 @@ def _find_header(rows: list[tuple[Any, ...]], path: Path, sheet: str) -> int:
     raise DataError(f"{path} [sheet {sheet!r}]: expected column(s) ['{CODE_HEADER}'] not found")
 
 
+@cached
 def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
     """Long table of one allocation sheet: ICB, region and England rows.
 
@@ -105,13 +113,7 @@ def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
     region rows), financial_year ('2023/24'), item (snake_case header without year and unit),
     unit ('gbp_k', 'fraction', 'gbp_per_head', 'unspecified'), value (float, source units).
     """
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet not in workbook.sheetnames:
-            raise DataError(f"{path}: sheet {sheet!r} not found; sheets: {workbook.sheetnames}")
-        rows = [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    rows = workbook_rows(path, sheet)
     header_index = _find_header(rows, path, sheet)
     header = [str(c).strip() if c is not None else "" for c in rows[header_index]]
     require_columns(pd.DataFrame(columns=header), HEADER_COLUMNS, f"{path} [sheet {sheet!r}]")
@@ -170,16 +172,13 @@ def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
     return frame.sort_values(keys).reset_index(drop=True)
 
 
+@cached
 def read_core_allocations(path: Path) -> pd.DataFrame:
     """All 'ICB Core ...' sheets of a workbook, long (see :func:`read_allocation_sheet`).
 
     Raises DataError unless each sheet has exactly 42 ICB codes and an England total row.
     """
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        sheets = [name for name in workbook.sheetnames if name.startswith(CORE_SHEET_PREFIX)]
-    finally:
-        workbook.close()
+    sheets = [name for name in workbook_sheets(path) if name.startswith(CORE_SHEET_PREFIX)]
     if not sheets:
         raise DataError(f"{path}: no sheet whose name starts with {CORE_SHEET_PREFIX!r}")
     frames = []
@@ -194,3 +193,17 @@ def read_core_allocations(path: Path) -> pd.DataFrame:
         LOGGER.info("%s [%s]: %d values", path.name, sheet, len(frame))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+FILES: dict[str, str] = {
+    "2023_2025": "icb_allocations/nhs_allocations_2023_2025.xlsx",
+    "2025_26": "icb_allocations/nhs_allocations_2025_26.xlsx",
+}
+
+
+def load(workbook: str, sheet: str | None = None) -> pd.DataFrame:
+    """Allocations from one workbook ('2023_2025': 2023/24-2024/25 v1.2, '2025_26'), acquired by
+    hash: every 'ICB Core ...' sheet (:func:`read_core_allocations`), or the named ``sheet``
+    (:func:`read_allocation_sheet`)."""
+    path = acquired(FILES[choose("icb_allocations", workbook, FILES)])
+    return read_core_allocations(path) if sheet is None else read_allocation_sheet(path, sheet)
