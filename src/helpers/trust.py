@@ -663,26 +663,20 @@ def most_disagreeing(compared: pd.DataFrame, n: int) -> pd.DataFrame:
 
 def load_sickness_2024_25() -> pd.DataFrame:
     """The twelve monthly NHS sickness absence files of 2024/25."""
-    from helpers.acquire import fetch
     from helpers.readers import sickness_absence
 
-    months = [f"2024-{m:02d}" for m in range(4, 13)] + [f"2025-{m:02d}" for m in range(1, 4)]
-    return sickness_absence.read_sickness_absence(
-        [fetch(f"sickness_absence/nhs_sickness_absence_{month}.csv") for month in months]
-    )
+    return sickness_absence.load()
 
 
 def load_icb_mapping(
     codes: Sequence[str], sickness: pd.DataFrame, icb_codes: set[str]
 ) -> pd.DataFrame:
     """ICB of each trust code from the project's trust lookups (see :func:`assign_icbs`)."""
-    from helpers.acquire import fetch
-    from helpers.apportion import read_trust_successors
-    from helpers.readers import trust_icb_lookup
+    from helpers.readers import geographr, trust_icb_lookup
 
-    trust_list = trust_icb_lookup.read_trust_list(fetch("trust_icb_lookup/trust_urls.csv"))
-    icb_list = trust_icb_lookup.read_icb_list(fetch("trust_icb_lookup/icb_urls.csv"))
-    successors = read_trust_successors(fetch("geographr/lookup_trust_trust.rda"))
+    trust_list = trust_icb_lookup.load("trusts")
+    icb_list = trust_icb_lookup.load("icbs")
+    successors = geographr.load("trust_successors")
     return assign_icbs(
         codes,
         reporting_ics(sickness, icb_codes),
@@ -694,24 +688,16 @@ def load_icb_mapping(
 def load_existing_measures(sickness: pd.DataFrame, year_start: str) -> list[pd.DataFrame]:
     """Trust-level A&E 4-hour %, G&A bed occupancy, delayed discharges per 100 occupied beds,
     sickness absence and staff engagement."""
-    from helpers.acquire import fetch
-    from helpers.apportion import read_trust_successors
-    from helpers.readers import healthyr, staff_survey_2024
-    from helpers.readers._common import read_rda_frame
+    from helpers.readers import geographr, healthyr, staff_survey_2024
+    from helpers.readers._common import acquired, read_rda_frame
 
-    ae = healthyr.read_trust_accidents_emergency(
-        fetch("healthyr/england_trust_accidents_emergency.csv")
-    )
-    beds = healthyr.read_general_acute_beds(
-        fetch("healthyr/england_critical_general_acute_beds.csv")
-    )
-    delays = read_rda_frame(fetch("healthyr/england_delayed_discharge_reasons.rda"))
+    ae = healthyr.load("trust_accidents_emergency")
+    beds = healthyr.load("general_acute_beds")
+    delays = read_rda_frame(acquired("healthyr/england_delayed_discharge_reasons.rda"))
     delays["nhs_trust22_code"] = delays["nhs_trust22_code"].astype("string").str.strip()
     delays["date"] = pd.to_datetime(delays["date"].astype("float64"), unit="D")
-    successors = read_trust_successors(fetch("geographr/lookup_trust_trust.rda"))
-    engagement = staff_survey_2024.read_organisation_engagement(
-        fetch("staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx")
-    )
+    successors = geographr.load("trust_successors")
+    engagement = staff_survey_2024.load("organisation_engagement")
     return [
         ae_4h_by_trust(ae, year_start, successors),
         bed_occupancy_by_trust(beds, year_start, successors),

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.acquire import fetch
+from helpers.readers._common import acquired
 from helpers.errors import DataError
 from helpers.readers._common import require_columns
 
@@ -189,6 +189,6 @@ def read_scorecard(path: Path, source: str = SCORECARD_FILE) -> pd.DataFrame:
 def load() -> TrustMetrics:
     """Acquire both files by hash (data/raw, mirror, URL) and read them."""
     return TrustMetrics(
-        oversight=read_oversight(fetch(OVERSIGHT_FILE)),
-        scorecard=read_scorecard(fetch(SCORECARD_FILE)),
+        oversight=read_oversight(acquired(OVERSIGHT_FILE)),
+        scorecard=read_scorecard(acquired(SCORECARD_FILE)),
     )
