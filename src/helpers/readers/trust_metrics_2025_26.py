@@ -36,9 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.readers._common import acquired
 from helpers.errors import DataError
-from helpers.readers._common import require_columns
+from helpers.readers._common import acquired, require_columns
 
 LOGGER = logging.getLogger(__name__)
 
