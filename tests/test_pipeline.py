@@ -413,3 +413,16 @@ def test_undeclared_or_missing_outputs_are_refused(project: PipelineLayout) -> N
     with pytest.raises(PipelineError, match=r"wrote \['surprise.csv'\], which stages.yaml does"):
         run_pipeline(layout=project, report=quiet, jobs=1)
     assert not (project.processed_dir / "surprise.csv").exists()
+
+
+def test_single_threaded_numerics_sets_defaults_and_keeps_user_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kernels inherit one BLAS thread unless the user chose otherwise."""
+    for variable in pipeline.NUMERIC_THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    pipeline.single_threaded_numerics()
+    assert os.environ["OMP_NUM_THREADS"] == "4"
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "1"

@@ -1045,6 +1045,26 @@ def summarise(results: list[StageResult], total_seconds: float) -> str:
     return "\n".join(lines)
 
 
+NUMERIC_THREAD_VARIABLES: tuple[str, ...] = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def single_threaded_numerics() -> None:
+    """Run linear algebra in one thread in every kernel this process starts.
+
+    Threaded BLAS may split sums differently from run to run, changing results in their last
+    digits, so the outputs would not be byte-identical; stages already run in parallel, so one
+    thread each also avoids oversubscribing the cores. A value the user set is kept.
+    """
+    for variable in NUMERIC_THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m helpers.pipeline [--force] [--no-render] [--jobs N]``."""
     from helpers.errors import AcquisitionError
@@ -1054,6 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-render", action="store_true", help="run the notebooks only")
     parser.add_argument("--jobs", type=int, default=None, help="stages run at once (default: CPUs)")
     arguments = parser.parse_args(argv)
+    single_threaded_numerics()
     started = time.perf_counter()
     layout = PipelineLayout()
     try:
