@@ -467,6 +467,9 @@ def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
     axis.set_ylim(len(labels) - 0.5, -0.5)
     axis.set_xlabel("Standard deviations from the median of the systems (0 = median)")
     axis.set_title(title, fontsize=10)
+    return finish(figure)
+
+
 def specification_estimates(
     curve: pd.DataFrame, term_labels: dict[str, str], outcome_labels: dict[str, str]
 ) -> Figure:
