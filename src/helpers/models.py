@@ -1,9 +1,12 @@
-"""Regression models of system financial positions, returning tidy results.
+"""Models of system financial positions, returning tidy results.
 
-Unit of analysis: the integrated care system (ICB code). Outcome: a system's financial position
-as a percentage of its core allocation (surplus positive, deficit negative), built from the
-curated positions by :func:`build_outcome`. All models use statsmodels' formula API; standard
-errors are robust (HC3 for the cross-section, clustered by system for the pooled panel).
+Unit of analysis: the system-year (an integrated care system, by ICB code, in a financial
+year). Outcome: the best available full-year position (surplus +, deficit -) as a percentage of
+core allocation (or of total allocation, or pounds per registered person), among the curated
+figures a run selects. The primary model (:func:`primary_specification`) is OLS with year,
+stage and source-kind fixed effects and errors clustered by system; the fitting engine, the
+corrections and every result-word live in :mod:`helpers.inference`. A system-level
+cross-section (:func:`fit_cross_section`, HC3 errors) is kept only as a descriptive comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from statsmodels.base.wrapper import ResultsWrapper
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from helpers import inference
+from helpers.errors import ConfigError
 from helpers.finance import flag_best_available
 
 TIDY_COLUMNS: list[str] = [
@@ -151,38 +155,6 @@ def fit_cross_section(
     return smf.ols(formula(outcome, predictors), data=data).fit(cov_type="HC3")
 
 
-def fit_pooled(
-    data: pd.DataFrame,
-    outcome: str,
-    predictors: Sequence[str],
-    *,
-    group: str = "icb_code",
-    year: str = "financial_year",
-) -> ResultsWrapper:
-    """Pooled system-year OLS with year effects and standard errors clustered by system."""
-    model = smf.ols(formula(outcome, predictors, [f"C({year})"]), data=data)
-    groups = pd.factorize(data[group])[0]
-    return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-
-
-def fit_logit(
-    data: pd.DataFrame,
-    outcome: str,
-    predictors: Sequence[str],
-    *,
-    group: str | None = None,
-    year: str | None = None,
-) -> ResultsWrapper:
-    """Logit of a binary outcome: HC1 robust errors, or clustered by ``group`` when given;
-    with year effects when ``year`` is given."""
-    extra = [f"C({year})"] if year else []
-    model = smf.logit(formula(outcome, predictors, extra), data=data)
-    if group:
-        groups = pd.factorize(data[group])[0]
-        return model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
-    return model.fit(disp=0, cov_type="HC1")
-
-
 def tidy(results: ResultsWrapper, model_name: str) -> pd.DataFrame:
     """Coefficients of a fitted statsmodels model as a tidy table (95% intervals)."""
     intervals = results.conf_int(alpha=0.05)
@@ -242,47 +214,6 @@ def influence_table(results: ResultsWrapper, labels: pd.Series) -> pd.DataFrame:
     return table.sort_values("cooks_distance", ascending=False, ignore_index=True)
 
 
-def permutation_test(
-    data: pd.DataFrame,
-    outcome: str,
-    predictor: str,
-    controls: Sequence[str],
-    *,
-    n_permutations: int,
-    seed: int,
-) -> tuple[float, np.ndarray, float]:
-    """Permutation test of one coefficient: shuffle ``predictor`` across units and refit.
-
-    Returns the observed coefficient, the null distribution of coefficients and the two-sided
-    p-value ``(1 + #{|null| >= |observed|}) / (n_permutations + 1)``. Shuffling the predictor
-    breaks its link with the outcome and with the controls, so the test's null is that the
-    predictor carries no information; it needs no normality or large-sample assumption.
-    """
-    terms = [predictor, *controls]
-    observed = float(smf.ols(formula(outcome, terms), data=data).fit().params[predictor])
-    generator = np.random.default_rng(seed)
-    shuffled = data.copy()
-    null = np.empty(n_permutations)
-    for index in range(n_permutations):
-        shuffled[predictor] = generator.permutation(data[predictor].to_numpy())
-        null[index] = smf.ols(formula(outcome, terms), data=shuffled).fit().params[predictor]
-    p_value = (1 + int(np.sum(np.abs(null) >= abs(observed)))) / (n_permutations + 1)
-    return observed, null, float(p_value)
-
-
-def leave_one_group_out(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: str
-) -> pd.DataFrame:
-    """Refit the cross-section without each group (e.g. region) in turn; tidy coefficients."""
-    tables = []
-    for omitted in sorted(data[group].dropna().unique()):
-        subset = data[data[group] != omitted]
-        table = tidy(fit_cross_section(subset, outcome, predictors), f"without {omitted}")
-        table.insert(1, "omitted", omitted)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
 #: Plain-English names of the candidate drivers, for tables and figures.
 VARIABLE_LABELS: dict[str, str] = {
     "distance_from_target_pct": "Distance from target allocation (%)",
@@ -320,49 +251,6 @@ def cross_section_data(
     return data.merge(regions, on="icb_code", how="left", validate="one_to_one")
 
 
-def pooled_data(
-    outcome: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, predictors: Sequence[str]
-) -> pd.DataFrame:
-    """One row per system and year with an outcome, with that year's drivers and the region."""
-    drivers = add_log_population(panel)[["icb_code", "financial_year", *predictors]]
-    data = outcome.merge(
-        drivers, on=["icb_code", "financial_year"], how="left", validate="one_to_one"
-    )
-    regions = lookup[["icb_code", "region_name"]]
-    return data.merge(regions, on="icb_code", how="left", validate="many_to_one")
-
-
-def sensitivity_added_driver(
-    data: pd.DataFrame, outcome: str, main: Sequence[str], candidates: Sequence[str]
-) -> pd.DataFrame:
-    """Cross-section refitted with each candidate driver added to the main specification.
-
-    Each refit uses the systems complete on the main drivers plus that candidate; the table
-    gives the added driver's standardised coefficient and the N it rests on.
-    """
-    tables = []
-    for candidate in candidates:
-        columns = [outcome, *main, candidate]
-        subset, _ = complete_cases(data, columns)
-        if len(subset) <= len(main) + 3:
-            continue
-        scaled = standardise(subset, [*main, candidate])
-        table = tidy(fit_cross_section(scaled, outcome, [*main, candidate]), f"+ {candidate}")
-        tables.append(table[table["term"] == candidate])
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
-
-
-def drop_most_influential(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], label: str = "icb_code"
-) -> tuple[str, pd.DataFrame]:
-    """Refit the cross-section without the system with the largest Cook's distance."""
-    results = fit_cross_section(data, outcome, predictors)
-    influence = influence_table(results, data[label])
-    dropped = str(influence.loc[0, "label"])
-    subset = data[data[label] != dropped]
-    return dropped, tidy(fit_cross_section(subset, outcome, predictors), f"without {dropped}")
-
-
 def regression_table(results: dict[str, ResultsWrapper], labels: dict[str, str]) -> pd.DataFrame:
     """Side-by-side table: 'estimate (std. error)' per term and model, then N and fit rows."""
     columns = {}
@@ -382,39 +270,6 @@ def regression_table(results: dict[str, ResultsWrapper], labels: dict[str, str])
         columns[name] = cells
     frame = pd.DataFrame(columns)
     return frame.fillna("")
-
-
-def alternative_outcomes(
-    positions: pd.DataFrame,
-    panel: pd.DataFrame,
-    lookup: pd.DataFrame,
-    predictors: Sequence[str],
-    definitions: dict[str, dict[str, list[str]]],
-    years: Sequence[str],
-) -> pd.DataFrame:
-    """Cross-section refitted under each alternative outcome definition (measures, sources)."""
-    tables = []
-    for name, definition in definitions.items():
-        outcome = build_outcome(
-            positions,
-            years=years,
-            measures=definition["measures"],
-            source_kinds=definition["source_kinds"],
-        )
-        data, _ = complete_cases(
-            cross_section_data(outcome, panel, lookup, predictors), ["position_pct", *predictors]
-        )
-        if len(data) <= len(predictors) + 3:
-            continue
-        fitted = fit_cross_section(standardise(data, predictors), "position_pct", predictors)
-        tables.append(tidy(fitted, name))
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
-
-
-def coefficient_range(table: pd.DataFrame, term: str) -> dict[str, float]:
-    """Smallest and largest estimate of ``term`` across the models of a robustness table."""
-    rows = table[table["term"] == term]
-    return {"min": float(rows["estimate"].min()), "max": float(rows["estimate"].max())}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,7 +445,7 @@ def two_part(
             describe_drivers(
                 any_deficit,
                 family="two-part",
-                model="Part 1: any deficit (probability)",
+                model="two-part model, part 1 (any deficit)",
                 adjustment="holm",
                 unit=OUTCOME_UNITS["in_deficit"],
                 alpha=alpha,
@@ -599,7 +454,7 @@ def two_part(
             describe_drivers(
                 size,
                 family="two-part",
-                model="Part 2: size of deficit, given one",
+                model="two-part model, part 2 (size of deficit, given one)",
                 adjustment="holm",
                 unit=unit,
                 alpha=alpha,
@@ -885,7 +740,9 @@ def report_numbers(
         unit=OUTCOME_UNITS[outcome],
         alpha=alpha,
     )
-    cross["label"] = cross["label"] + " (descriptive cross-section, ignoring year and stage)"
+    cross["label"] = (
+        cross["label"] + ", in the descriptive cross-section that ignores year and stage,"
+    )
     cross["sentence"] = [
         inference.describe_estimate(
             r.label, r.estimate, r.conf_low, r.conf_high, r.p_adjusted, r.unit_text, alpha=alpha
@@ -894,15 +751,15 @@ def report_numbers(
     ]
     others = [
         (
-            f"{row.label} in the {row.model.lower()}",
+            f"{row.label} in the {row.model}",
             row.p_value,
             row.p_adjusted,
             CORRECTION_NAMES[row.adjustment],
         )
         for row in pd.concat([exploratory, two_part], ignore_index=True).itertuples()
     ]
-    part_one = two_part[two_part["model"].str.startswith("Part 1")]
-    part_two = two_part[two_part["model"].str.startswith("Part 2")]
+    part_one = two_part[two_part["model"].str.contains("part 1")]
+    part_two = two_part[two_part["model"].str.contains("part 2")]
     dates = dict(
         zip(declaration_table["Declaration"], declaration_table["First committed"], strict=True)
     )
@@ -947,3 +804,27 @@ def report_numbers(
         "model_n_permutations": n_permutations,
         "model_max_vif": f"{vif['vif'].max():.2f}",
     }
+
+
+def check_predictor_lists(lists: dict[str, Sequence[str]], valid: Sequence[str]) -> None:
+    """Stop before any model is fitted if a predictor list is empty, names an unknown
+    variable, or shares a name with another list; the error names the parameter and lists the
+    valid names. ``valid`` is the registry's list of predictors (``VARIABLE_LABELS`` until the
+    variable registry lands)."""
+    seen: dict[str, str] = {}
+    for parameter, names in lists.items():
+        if not names:
+            raise ConfigError(f"params.yaml: {parameter} is empty; valid names: {sorted(valid)}")
+        unknown = sorted(set(names) - set(valid))
+        if unknown:
+            raise ConfigError(
+                f"params.yaml: {parameter} names unknown predictors {unknown}; "
+                f"valid names: {sorted(valid)}"
+            )
+        for name in names:
+            if name in seen:
+                raise ConfigError(
+                    f"params.yaml: {name} appears in both {seen[name]} and {parameter} "
+                    "(or twice in one); each predictor belongs to one list"
+                )
+            seen[name] = parameter
