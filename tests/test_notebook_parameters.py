@@ -4,8 +4,10 @@ generated text must agree with the generated tables in every variant."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import papermill
@@ -106,3 +108,35 @@ def test_model_notebook_text_agrees_with_its_tables(tmp_path: Path, variant: str
         canonical_n = canonical.loc[canonical["family"] == "declared", "n_obs"].iloc[0]
         assert declared["n_obs"].iloc[0] < canonical_n
     assert np.isfinite(declared["estimate"]).all()
+
+
+def yaml_comments(section: str, indent: int) -> dict[str, str]:
+    """Inline comments of the keys at ``indent`` spaces in one section of params.yaml."""
+    text = (MODEL_NOTEBOOK.parents[1] / "params.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{section}:")
+    comments = {}
+    for line in lines[start + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            break
+        match = re.match(rf"^ {{{indent}}}(\w+):.*?\s#\s(.*)$", line)
+        if match:
+            comments[match.group(1)] = match.group(2).strip()
+    return comments
+
+
+def test_parameter_cell_carries_the_params_yaml_comments() -> None:
+    cell = next(
+        c
+        for c in nbformat.read(MODEL_NOTEBOOK, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )
+    in_cell = {
+        match.group(1): match.group(2).strip()
+        for match in re.finditer(r"^(\w+) = .*?\s#\s(.*)$", cell.source, flags=re.MULTILINE)
+    }
+    expected = {**yaml_comments("common", 2), **yaml_comments("03_model_deficit_drivers", 4)}
+    declared = set(papermill.inspect_notebook(str(MODEL_NOTEBOOK)))
+    expected = {key: comment for key, comment in expected.items() if key in declared}
+    assert len(expected) >= 10
+    assert {key: in_cell.get(key) for key in expected} == expected

@@ -280,6 +280,7 @@ CURVE_COLUMNS: list[str] = [
     "p_value",
     "n_obs",
     "n_clusters",
+    "outcome_sd",
 ]
 
 
@@ -350,6 +351,7 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
             "p_value": results.pvalues[drivers].to_numpy(),
             "n_obs": int(results.nobs),
             "n_clusters": n_clusters,
+            "outcome_sd": float(fitted.data[spec.outcome].std(ddof=1)),
         }
     )
 

@@ -424,7 +424,11 @@ def specification_curve_plot(
     ylabel: str,
 ) -> Figure:
     """Specification curve: per driver (columns), the estimates sorted with 95% intervals
-    (top, nominally significant in colour) and, beneath, a marker for each choice made."""
+    (top, nominally significant in colour) and, beneath, a marker for each choice made.
+
+    Estimates are divided by the outcome's SD in each specification's sample, so that
+    specifications with different denominators (units) share one axis.
+    """
     drivers = [driver for driver in labels if driver in set(curve["driver"])]
     options = [
         (dimension, option) for dimension in dimensions for option in curve[dimension].unique()
@@ -438,7 +442,10 @@ def specification_curve_plot(
         squeeze=False,
     )
     for column, driver in enumerate(drivers):
-        rows = curve[curve["driver"] == driver].sort_values("estimate", ignore_index=True)
+        rows = curve[curve["driver"] == driver].copy()
+        for column in ["estimate", "conf_low", "conf_high"]:
+            rows[column] = rows[column] / rows["outcome_sd"]
+        rows = rows.sort_values("estimate", ignore_index=True)
         significant = rows["p_value"] < 0.05
         top, bottom = axes[0, column], axes[1, column]
         top.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.8", linewidth=0.6)
@@ -447,7 +454,7 @@ def specification_curve_plot(
         )
         top.axhline(0, color="black", linewidth=0.8)
         top.set_title(labels[driver], fontsize=9)
-        top.set_ylabel(ylabel if column == 0 else "")
+        top.set_ylabel(ylabel if column == 0 else "", fontsize=8)
         for position, (dimension, option) in enumerate(options):
             chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
             bottom.scatter(chosen, np.full(len(chosen), position), s=2, marker="|", color="0.2")
