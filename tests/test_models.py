@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import models
+from helpers.curated import STAGE_OF_MEASURE
 
 
 def simulated(n: int = 400, seed: int = 7) -> pd.DataFrame:
@@ -59,6 +60,10 @@ def positions(rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
     frame["value_gbp_m"] = frame["value_pct_allocation"] * 10
     frame["scope"] = "system"
     frame["as_at"] = ""
+    frame["stage"] = frame["measure"].map(STAGE_OF_MEASURE)
+    frame["as_at_date"] = frame["financial_year"].str[:4] + "-04"
+    frame["revision"] = 1
+    frame["basis"] = "unknown"
     frame["source_date"] = "2024"
     frame["source_line"] = range(2, len(frame) + 2)
     frame["best_available"] = False
@@ -98,13 +103,11 @@ def test_complete_cases_counts_what_is_dropped() -> None:
     assert lost.set_index("variable")["n_missing"].to_dict() == {"a": 1, "b": 1}
 
 
-def test_figure_stage_maps_measures_until_a_stage_column_exists() -> None:
-    frame = pd.DataFrame({"measure": ["plan_draft", "plan", "forecast", "outturn", "ytd"]})
-    assert models.figure_stage(frame).tolist()[:4] == models.FULL_YEAR_STAGES[::-1]
-    assert pd.isna(models.figure_stage(frame).iloc[4])
-    frame["stage"] = ["outturn", "ytd", "final_plan", "draft_plan", "forecast"]
-    assert models.figure_stage(frame).tolist()[0] == "outturn"
-    assert pd.isna(models.figure_stage(frame).iloc[1])
+def test_figure_stage_keeps_full_year_stages_only() -> None:
+    frame = pd.DataFrame({"stage": ["outturn", "ytd", "final_plan", "draft_plan", "forecast"]})
+    stages = models.figure_stage(frame)
+    assert stages.isna().tolist() == [False, True, False, False, False]
+    assert models.FULL_YEAR_STAGES == ["outturn", "forecast", "final_plan", "draft_plan"]
 
 
 def test_build_outcome_accepts_stages() -> None:
@@ -189,9 +192,17 @@ def test_two_part_answers_any_deficit_and_size_given_deficit() -> None:
 
 def test_alternative_outcome_fits_use_the_chosen_outcome() -> None:
     data = panel_figures()
-    for column in ["measure", "scope", "as_at", "source_date", "source_line"]:
-        data[column] = {"measure": "plan", "scope": "system", "as_at": ""}.get(column, "2024")
-    data["source_line"] = range(len(data))
+    data = data.assign(
+        measure="plan",
+        scope="system",
+        as_at="",
+        as_at_date="2024-04",
+        revision=1,
+        basis="unknown",
+        source_date="2024",
+        source_line=range(len(data)),
+        value_gbp_m=data["position_pct"] * 10,
+    )
     definitions = {"plans": {"stages": ["draft_plan", "final_plan"], "source_kinds": ["press"]}}
     binary = models.alternative_outcome_fits(
         data,

@@ -21,8 +21,9 @@ from statsmodels.base.wrapper import ResultsWrapper
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from helpers import inference
+from helpers.curated import STAGE_OF_MEASURE
 from helpers.errors import ConfigError
-from helpers.finance import flag_best_available
+from helpers.finance import STAGE_RANK, flag_best_available
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -36,27 +37,16 @@ TIDY_COLUMNS: list[str] = [
 ]
 
 
-#: Provisional stage of a figure, derived from ``measure`` until the curated panel carries its
-#: own ``stage`` column (research-data, issue 8). :func:`figure_stage` is the only user.
-MEASURE_TO_STAGE: dict[str, str] = {
-    "plan_draft": "draft_plan",
-    "plan": "final_plan",
-    "forecast": "forecast",
-    "outturn": "outturn",
-}
-#: Full-year stages, most final first.
-FULL_YEAR_STAGES: list[str] = ["outturn", "forecast", "final_plan", "draft_plan"]
+#: Full-year stages, most final first (the finance module's best-available order).
+FULL_YEAR_STAGES: list[str] = list(STAGE_RANK)
+#: Measures whose figures are full-year whole-system positions (legacy ``measures`` selection).
+POSITION_MEASURES: list[str] = ["outturn", "forecast", "plan", "plan_draft"]
 
 
 def figure_stage(positions: pd.DataFrame) -> pd.Series:
-    """The stage of each figure (draft_plan, final_plan, forecast, outturn; NaN otherwise).
-
-    The one place the stage is derived: when ``positions`` has a structured ``stage`` column
-    it is used; otherwise it is mapped from ``measure``.
-    """
-    if "stage" in positions.columns:
-        return positions["stage"].where(positions["stage"].isin(FULL_YEAR_STAGES))
-    return positions["measure"].map(MEASURE_TO_STAGE)
+    """The stage of each full-year figure (draft_plan, final_plan, forecast, outturn; NaN for
+    year-to-date, variance and support rows): the curated panel's ``stage`` column."""
+    return positions["stage"].where(positions["stage"].isin(FULL_YEAR_STAGES))
 
 
 def build_outcome(
@@ -76,7 +66,7 @@ def build_outcome(
     ``stage`` and ``source_kind``, and ``in_deficit`` (position below zero).
     """
     if stages is None:
-        stages = [MEASURE_TO_STAGE[m] for m in (measures or MEASURE_TO_STAGE)]
+        stages = [STAGE_OF_MEASURE[m] for m in (measures or POSITION_MEASURES)]
     stage = figure_stage(positions)
     selected = positions[
         positions["financial_year"].isin(years)
