@@ -443,8 +443,8 @@ def specification_curve_plot(
     )
     for column, driver in enumerate(drivers):
         rows = curve[curve["driver"] == driver].copy()
-        for column in ["estimate", "conf_low", "conf_high"]:
-            rows[column] = rows[column] / rows["outcome_sd"]
+        for scaled in ["estimate", "conf_low", "conf_high"]:
+            rows[scaled] = rows[scaled] / rows["outcome_sd"]
         rows = rows.sort_values("estimate", ignore_index=True)
         significant = rows["p_value"] < 0.05
         top, bottom = axes[0, column], axes[1, column]
