@@ -507,3 +507,58 @@ def specification_estimates(
     first.invert_yaxis()
     first.legend(frameon=False, fontsize=7, loc="lower left")
     return finish(figure)
+
+
+def specification_curve_plot(
+    curve: pd.DataFrame,
+    dimensions: list[str],
+    labels: dict[str, str],
+    *,
+    title: str,
+    ylabel: str,
+) -> Figure:
+    """Specification curve: per driver (columns), the estimates sorted with 95% intervals
+    (top, nominally significant in colour) and, beneath, a marker for each choice made.
+
+    Estimates are divided by the outcome's SD in each specification's sample, so that
+    specifications with different denominators (units) share one axis.
+    """
+    drivers = [driver for driver in labels if driver in set(curve["driver"])]
+    options = [
+        (dimension, option) for dimension in dimensions for option in curve[dimension].unique()
+    ]
+    figure, axes = plt.subplots(
+        2,
+        len(drivers),
+        figsize=(3.2 * len(drivers) + 2.5, 3 + 0.22 * len(options)),
+        gridspec_kw={"height_ratios": [3, 0.3 * len(options)]},
+        sharex="col",
+        squeeze=False,
+    )
+    for column, driver in enumerate(drivers):
+        rows = curve[curve["driver"] == driver].copy()
+        for scaled in ["estimate", "conf_low", "conf_high"]:
+            rows[scaled] = rows[scaled] / rows["outcome_sd"]
+        rows = rows.sort_values("estimate", ignore_index=True)
+        significant = rows["p_value"] < 0.05
+        top, bottom = axes[0, column], axes[1, column]
+        top.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.8", linewidth=0.6)
+        top.scatter(
+            rows.index, rows["estimate"], s=4, color=np.where(significant, "tab:red", "0.3")
+        )
+        top.axhline(0, color="black", linewidth=0.8)
+        top.set_title(labels[driver], fontsize=9)
+        top.set_ylabel(ylabel if column == 0 else "", fontsize=8)
+        for position, (dimension, option) in enumerate(options):
+            chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
+            bottom.scatter(chosen, np.full(len(chosen), position), s=2, marker="|", color="0.2")
+        bottom.set_yticks(range(len(options)))
+        bottom.set_yticklabels(
+            [f"{d.replace('_', ' ')}: {o}" for d, o in options] if column == 0 else [],
+            fontsize=7,
+        )
+        bottom.set_ylim(len(options) - 0.5, -0.5)
+        bottom.set_xlabel("Specifications, by estimate", fontsize=8)
+        bottom.grid(False)
+    figure.suptitle(title, fontsize=11, fontweight="bold")
+    return finish(figure)
