@@ -94,6 +94,14 @@ def test_describe_exploratory_lists_q_values() -> None:
     assert "S passes" in passing
 
 
+def test_describe_permutations_lists_each_p() -> None:
+    text = inference.describe_permutations(["A", "B"], [0.3, 0.0004], "year x stage strata")
+    assert text == (
+        "Shuffling each declared driver only within year x stage strata gives these "
+        "permutation p-values: A (p = 0.30) and B (p < 0.001)."
+    )
+
+
 def test_format_number_uses_true_minus_and_no_negative_zero() -> None:
     assert inference.format_number(-1234.567) == "\u22121,234.57"
     assert inference.format_number(-0.001) == "0.00"

@@ -37,22 +37,6 @@ def test_cross_section_recovers_known_coefficients_with_hc3() -> None:
     assert list(table.columns) == models.TIDY_COLUMNS
 
 
-def test_pooled_model_has_year_effects_and_clustered_errors() -> None:
-    results = models.fit_pooled(simulated(), "y", ["x1"])
-    assert results.cov_type == "cluster"
-    assert sum(term.startswith("C(financial_year)") for term in results.params.index) == 9
-    assert results.params["x1"] == pytest.approx(2.0, abs=0.1)
-
-
-def test_logit_recovers_sign_and_rough_size() -> None:
-    frame = simulated(n=2000, seed=3)
-    generator = np.random.default_rng(11)
-    probability = 1 / (1 + np.exp(-(0.5 + 1.5 * frame["x1"])))
-    frame["deficit"] = (generator.uniform(size=len(frame)) < probability).astype(int)
-    results = models.fit_logit(frame, "deficit", ["x1"])
-    assert results.params["x1"] == pytest.approx(1.5, abs=0.2)
-
-
 def test_standardise_gives_mean_zero_and_unit_sd() -> None:
     frame = models.standardise(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]}), ["a"])
     assert frame["a"].mean() == pytest.approx(0.0)
@@ -66,30 +50,6 @@ def test_vif_is_one_for_orthogonal_and_large_for_collinear_predictors() -> None:
     base = generator.normal(size=200)
     collinear = pd.DataFrame({"a": base, "b": base + generator.normal(scale=0.05, size=200)})
     assert models.variance_inflation(collinear, ["a", "b"])["vif"].min() > 100
-
-
-def test_permutation_null_is_centred_on_zero_and_detects_a_real_effect() -> None:
-    frame = simulated(n=60, seed=5)
-    observed, null, p_value = models.permutation_test(
-        frame, "y", "x1", ["x2"], n_permutations=199, seed=1
-    )
-    assert observed == pytest.approx(2.0, abs=0.3)
-    assert abs(null.mean()) < 0.15 and len(null) == 199
-    assert p_value == pytest.approx(1 / 200)
-
-
-def test_permutation_p_value_is_large_without_an_effect() -> None:
-    frame = simulated(n=60, seed=5)
-    frame["noise"] = np.random.default_rng(9).normal(size=60)
-    _, _, p_value = models.permutation_test(frame, "noise", "x1", [], n_permutations=199, seed=1)
-    assert p_value > 0.05
-
-
-def test_permutation_is_reproducible_with_the_same_seed() -> None:
-    frame = simulated(n=40, seed=2)
-    first = models.permutation_test(frame, "y", "x1", [], n_permutations=50, seed=4)[1]
-    second = models.permutation_test(frame, "y", "x1", [], n_permutations=50, seed=4)[1]
-    assert np.array_equal(first, second)
 
 
 def positions(rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
@@ -143,9 +103,166 @@ def test_complete_cases_counts_what_is_dropped() -> None:
     assert lost.set_index("variable")["n_missing"].to_dict() == {"a": 1, "b": 1}
 
 
-def test_leave_one_group_out_refits_without_each_group() -> None:
-    frame = simulated(n=120, seed=8)
-    frame["region"] = np.repeat(["A", "B", "C"], 40)
-    table = models.leave_one_group_out(frame, "y", ["x1"], "region")
-    assert sorted(table["omitted"].unique()) == ["A", "B", "C"]
-    assert set(table.loc[table["term"] == "x1", "n_obs"]) == {80}
+def test_figure_stage_keeps_full_year_stages_only() -> None:
+    frame = pd.DataFrame({"stage": ["outturn", "ytd", "final_plan", "draft_plan", "forecast"]})
+    stages = models.figure_stage(frame)
+    assert stages.isna().tolist() == [False, True, False, False, False]
+    assert models.FULL_YEAR_STAGES == ["outturn", "forecast", "final_plan", "draft_plan"]
+
+
+def test_build_outcome_accepts_stages() -> None:
+    frame = positions(
+        [
+            ("QAA", "2023/24", "plan", -1.0, "press"),
+            ("QAA", "2023/24", "outturn", -3.0, "campaign"),
+        ]
+    )
+    plans = models.build_outcome(
+        frame, years=["2023/24"], stages=["final_plan"], source_kinds=["press", "campaign"]
+    )
+    assert plans[["position_pct", "stage"]].values.tolist() == [[-1.0, "final_plan"]]
+
+
+def panel_figures(seed: int = 3) -> pd.DataFrame:
+    """Figures for 30 systems x 3 years; position = -1.5 x driver + stage shift + noise."""
+    generator = np.random.default_rng(seed)
+    rows = []
+    for system in range(30):
+        for year_index, year in enumerate(["2022/23", "2023/24", "2024/25"]):
+            stage = ["draft_plan", "final_plan", "outturn"][(system + year_index) % 3]
+            driver = generator.normal()
+            shift = {"draft_plan": -2.0, "final_plan": 0.0, "outturn": -1.0}[stage]
+            rows.append(
+                {
+                    "icb_code": f"Q{system:02d}",
+                    "financial_year": year,
+                    "stage": stage,
+                    "source_kind": ["press", "campaign"][system % 2],
+                    "driver": driver,
+                    "noise": generator.normal(),
+                    "position_pct": -1.5 * driver + shift + generator.normal(scale=0.5),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    frame["in_deficit"] = (frame["position_pct"] < 0).astype(int)
+    return frame
+
+
+def test_primary_model_has_the_declared_fixed_effects_and_clusters() -> None:
+    data = panel_figures()
+    fitted = models.inference.fit_model(
+        models.primary_specification(data, "position_pct", ["driver", "noise"])
+    )
+    terms = list(fitted.results.params.index)
+    assert any(t.startswith("C(stage)") for t in terms)
+    assert any(t.startswith("C(financial_year)") for t in terms)
+    assert any(t.startswith("C(source_kind)") for t in terms)
+    assert fitted.results.cov_type == "cluster" and fitted.n_clusters == 30
+    assert fitted.results.params["driver"] == pytest.approx(-1.5 * data["driver"].std(), abs=0.2)
+
+
+def test_describe_drivers_applies_holm_and_writes_the_matching_sentence() -> None:
+    data = panel_figures()
+    table = models.inference.fit_specification(
+        models.primary_specification(data, "position_pct", ["driver", "noise"])
+    )
+    described = models.describe_drivers(
+        table, family="declared", model="m", adjustment="holm", unit="pp per SD"
+    ).set_index("driver")
+    expected = models.inference.holm(table["p_value"])
+    assert described["p_adjusted"].tolist() == pytest.approx(list(expected))
+    assert "distinguishable from zero after" in described.loc["driver", "sentence"]
+    assert "negative association" in described.loc["driver", "sentence"]
+    assert "cannot be distinguished" in described.loc["noise", "sentence"]
+    assert described.loc["noise", "mde"] == pytest.approx(
+        models.inference.mde_per_sd(described.loc["noise", "std_error"])
+    )
+
+
+def test_two_part_answers_any_deficit_and_size_given_deficit() -> None:
+    data = panel_figures()
+    parts = models.two_part(data, ["driver"], "pp per SD")
+    assert parts["model"].tolist() == [
+        "two-part model, part 1 (any deficit)",
+        "two-part model, part 2 (size of deficit, given one)",
+    ]
+    assert parts.loc[1, "n_obs"] == int(data["in_deficit"].sum())
+    assert parts.loc[0, "estimate"] > 0  # a higher driver raises the chance of a deficit
+
+
+def test_alternative_outcome_fits_use_the_chosen_outcome() -> None:
+    data = panel_figures()
+    data = data.assign(
+        measure="plan",
+        scope="system",
+        as_at="",
+        as_at_date="2024-04",
+        revision=1,
+        basis="unknown",
+        source_date="2024",
+        source_line=range(len(data)),
+        value_gbp_m=data["position_pct"] * 10,
+    )
+    definitions = {"plans": {"stages": ["draft_plan", "final_plan"], "source_kinds": ["press"]}}
+    binary = models.alternative_outcome_fits(
+        data,
+        definitions,
+        years=["2022/23", "2023/24", "2024/25"],
+        outcome="in_deficit",
+        drivers=["driver"],
+    )
+    chosen = data[
+        data["stage"].isin(["draft_plan", "final_plan"]) & (data["source_kind"] == "press")
+    ]
+    direct = models.inference.fit_specification(
+        models.primary_specification(chosen, "in_deficit", ["driver"])
+    )
+    assert binary["estimate"].tolist() == pytest.approx(direct["estimate"].tolist())
+
+
+def test_curve_choices_cover_every_dimension_and_skip_missing_denominators() -> None:
+    settings = {
+        "stage_subsets": {"all": ["outturn"], "plans": ["final_plan"]},
+        "source_tiers": {"all": ["press"]},
+        "year_windows": {"all": ["2022/23"], "late": ["2024/25"]},
+        "denominators": {"core": "position_pct", "total": "position_pct_total"},
+        "control_sets": {"none": [], "size": ["log_population"]},
+    }
+    choices = models.curve_choices(settings, "position_pct", ["position_pct"])
+    assert list(choices["denominator"]) == ["core"]
+    assert models.inference.n_specifications(choices) == 2 * 1 * 2 * 1 * 2 * 2
+    binary = models.curve_choices(settings, "in_deficit", ["position_pct", "position_pct_total"])
+    assert list(binary["denominator"]) == ["in_deficit"]
+
+
+def test_selection_weights_are_inverse_predicted_probabilities() -> None:
+    generator = np.random.default_rng(4)
+    panel = pd.DataFrame(
+        {
+            "icb_code": np.repeat([f"Q{i:02d}" for i in range(40)], 2),
+            "financial_year": ["2023/24", "2024/25"] * 40,
+            "population": generator.uniform(5e5, 3e6, 80),
+            "imd_score": generator.normal(20, 5, 80),
+            "distance_from_target_pct": generator.normal(0, 2, 80),
+        }
+    )
+    lookup = pd.DataFrame(
+        {"icb_code": [f"Q{i:02d}" for i in range(40)], "region_name": ["A", "B"] * 20}
+    )
+    observed = panel.sample(30, random_state=1)[["icb_code", "financial_year"]]
+    selection = models.selection_data(panel, lookup, observed, ["2023/24", "2024/25"])
+    assert len(selection) == 80 and selection["has_figure"].sum() == 30
+    results = models.fit_selection(selection)
+    weights = models.inverse_probability_weights(selection, results)
+    assert weights["ipw"].to_numpy() == pytest.approx(30 / 80 / weights["p_figure"].to_numpy())
+
+
+def test_predictor_lists_are_checked_before_fitting() -> None:
+    valid = ["a", "b", "c"]
+    models.check_predictor_lists({"main_predictors": ["a"], "candidate_predictors": ["b"]}, valid)
+    with pytest.raises(models.ConfigError, match=r"main_predictors names unknown .*'zz'.*valid"):
+        models.check_predictor_lists({"main_predictors": ["a", "zz"]}, valid)
+    with pytest.raises(models.ConfigError, match="a appears in both main_predictors and cand"):
+        models.check_predictor_lists({"main_predictors": ["a"], "candidates": ["a"]}, valid)
+    with pytest.raises(models.ConfigError, match="candidates is empty"):
+        models.check_predictor_lists({"main_predictors": ["a"], "candidates": []}, valid)

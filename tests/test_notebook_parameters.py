@@ -1,58 +1,142 @@
-"""Notebooks run with other parameters than the canonical ones (papermill), without writing."""
+"""Notebook 03 run with other parameters (papermill, writing to a temporary directory): the
+generated text must agree with the generated tables in every variant."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import pandas as pd
 import papermill
 import pytest
 
+from helpers import inference
+from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
 
 MODEL_NOTEBOOK = NOTEBOOKS_DIR / "03_model_deficit_drivers.ipynb"
+CANONICAL = notebook_parameters("03_model_deficit_drivers", load_params())
+#: A smaller curve keeps the variants quick; the engine is the same.
+SMALL_CURVE = {
+    **CANONICAL["specification_curve"],
+    "stage_subsets": {"all stages": ["outturn", "forecast", "final_plan", "draft_plan"]},
+    "year_windows": {"all years": CANONICAL["years"]},
+}
+SWAPPED_MAIN = ["distance_from_target_pct", "imd_score", "nctr_per_100k", "share_65plus"]
+SWAPPED_CANDIDATES = [
+    name if name != "share_65plus" else "bed_occupancy_pct"
+    for name in CANONICAL["candidate_predictors"]
+]
+
+VARIANTS = {
+    "binary-outcome": {"outcome": "in_deficit"},
+    "swapped-predictor": {
+        "main_predictors": SWAPPED_MAIN,
+        "candidate_predictors": SWAPPED_CANDIDATES,
+    },
+    "plans-only": {"stages": ["final_plan", "draft_plan"]},
+}
 
 
-def stdout_of(notebook: Path) -> str:
-    executed = nbformat.read(notebook, as_version=4)
-    return "".join(
-        output.get("text", "")
-        for cell in executed.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "stream"
-    )
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("parameters", "expected"),
-    [
-        (
-            {"years": ["2022/23", "2023/24"], "measures": ["plan", "plan_draft"]},
-            "systems with an outcome: ",
-        ),
-        (
-            {"years": ["2024/25"], "outcome": "in_deficit"},
-            "system-years with an outcome: ",
-        ),
-    ],
-    ids=["plans-only-two-years", "binary-outcome-one-year"],
-)
-def test_model_notebook_runs_with_other_outcomes_and_years(
-    tmp_path: Path, parameters: dict[str, object], expected: str
-) -> None:
-    output = tmp_path / "model.ipynb"
+def run_variant(tmp_path: Path, parameters: dict[str, object]) -> tuple[dict, pd.DataFrame]:
     papermill.execute_notebook(
         str(MODEL_NOTEBOOK),
-        str(output),
-        parameters={**parameters, "n_permutations": 49, "save_results": False},
+        str(tmp_path / "model.ipynb"),
+        parameters={
+            **parameters,
+            "n_permutations": 49,
+            "specification_curve": SMALL_CURVE,
+            "results_dir": str(tmp_path),
+        },
         kernel_name="python3",
         cwd=str(NOTEBOOKS_DIR),
         progress_bar=False,
     )
-    text = stdout_of(output)
-    assert expected in text
-    assert "permutation p = " in text
-    canonical = stdout_of(MODEL_NOTEBOOK)
-    assert text != canonical  # a different sample really was analysed
+    numbers = json.loads((tmp_path / "numbers_models.json").read_text(encoding="utf-8"))
+    drivers = pd.read_csv(tmp_path / "model_drivers.csv")
+    return numbers, drivers
+
+
+def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: float) -> None:
+    declared = drivers[drivers["family"] == "declared"]
+    for row in declared.itertuples():
+        assert row.sentence in numbers["model_primary_sentences"]
+        assert inference.format_number(row.estimate) in row.sentence
+        distinguishable = "distinguishable from zero after correction" in row.sentence
+        assert distinguishable == (row.p_adjusted < alpha), row.sentence
+        direction = "positive" if row.estimate > 0 else "negative"
+        assert f"{direction} " in row.sentence
+    supported = declared[declared["p_adjusted"] < alpha]
+    conclusion = numbers["model_conclusion"]
+    assert ("cannot tell the explanations apart" in conclusion) == supported.empty
+    for label in supported["label"]:
+        assert label in conclusion
+    nominal_declared = declared[(declared["p_value"] < alpha) & (declared["p_adjusted"] >= alpha)]
+    for row in nominal_declared.itertuples():
+        assert f"{row.label} (corrected {inference.format_p(row.p_adjusted)})" in conclusion
+    others = drivers[drivers["family"].isin(["exploratory", "two-part"])]
+    for row in others.itertuples():
+        mentioned = f"{row.label} in the {row.model}" in numbers["model_nominal_other"]
+        assert mentioned == (row.p_value < alpha), row.label
+        if mentioned:
+            assert inference.format_p(row.p_adjusted) in numbers["model_nominal_other"]
+    assert numbers["model_mde_min"] == inference.format_number(declared["mde"].min())
+    assert numbers["model_n_system_years"] == int(declared["n_obs"].iloc[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", list(VARIANTS), ids=list(VARIANTS))
+def test_model_notebook_text_agrees_with_its_tables(tmp_path: Path, variant: str) -> None:
+    parameters = VARIANTS[variant]
+    numbers, drivers = run_variant(tmp_path, parameters)
+    assert_text_agrees_with_tables(numbers, drivers, CANONICAL["alpha"])
+    declared = drivers[drivers["family"] == "declared"]
+    if variant == "binary-outcome":
+        assert numbers["model_outcome_unit"].startswith("probability of a deficit")
+        assert "probability of a deficit" in numbers["model_primary_sentences"]
+    if variant == "swapped-predictor":
+        assert declared["driver"].tolist() == SWAPPED_MAIN
+        assert "Population aged 65+" in numbers["model_primary_sentences"]
+        assert "G&A bed occupancy" not in numbers["model_primary_sentences"]
+    if variant == "plans-only":
+        curve = pd.read_csv(tmp_path / "specification_curve.csv")
+        assert not curve.empty
+        canonical = pd.read_csv(MODEL_NOTEBOOK.parents[1] / "data/processed/model_drivers.csv")
+        canonical_n = canonical.loc[canonical["family"] == "declared", "n_obs"].iloc[0]
+        assert declared["n_obs"].iloc[0] < canonical_n
+    assert np.isfinite(declared["estimate"]).all()
+
+
+def yaml_comments(section: str, indent: int) -> dict[str, str]:
+    """Inline comments of the keys at ``indent`` spaces in one section of params.yaml."""
+    text = (MODEL_NOTEBOOK.parents[1] / "params.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{section}:")
+    comments = {}
+    for line in lines[start + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            break
+        match = re.match(rf"^ {{{indent}}}(\w+):.*?\s#\s(.*)$", line)
+        if match:
+            comments[match.group(1)] = match.group(2).strip()
+    return comments
+
+
+def test_parameter_cell_carries_the_params_yaml_comments() -> None:
+    cell = next(
+        c
+        for c in nbformat.read(MODEL_NOTEBOOK, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )
+    in_cell = {
+        match.group(1): match.group(2).strip()
+        for match in re.finditer(r"^(\w+) = .*?\s#\s(.*)$", cell.source, flags=re.MULTILINE)
+    }
+    expected = {**yaml_comments("common", 2), **yaml_comments("03_model_deficit_drivers", 4)}
+    declared = set(papermill.inspect_notebook(str(MODEL_NOTEBOOK)))
+    expected = {key: comment for key, comment in expected.items() if key in declared}
+    assert len(expected) >= 10
+    assert {key: in_cell.get(key) for key in expected} == expected

@@ -117,7 +117,8 @@ def acquire(source: Source, raw_dir: Path = RAW_DIR, mirror: Path | None = None)
         LOGGER.info("copying %s from mirror %s", source.file, mirror)
         _copy_verified(source, mirror / source.file, destination, raw_dir)
         return destination
-    LOGGER.info("downloading %s from %s", source.file, source.url)
+    if not os.environ.get(OFFLINE_VARIABLE):  # offline: _download_verified explains, silently
+        LOGGER.info("downloading %s from %s", source.file, source.url)
     _download_verified(source, destination, raw_dir)
     return destination
 

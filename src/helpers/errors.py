@@ -13,3 +13,7 @@ class AcquisitionError(RuntimeError):
 
 class PipelineError(RuntimeError):
     """A pipeline stage (notebook) failed."""
+
+
+class ConfigError(ValueError):
+    """A params.yaml value is invalid."""

@@ -9,6 +9,7 @@ report and the notebooks place the sentences it returns; they never type their o
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -279,48 +280,66 @@ CURVE_COLUMNS: list[str] = [
     "p_value",
     "n_obs",
     "n_clusters",
+    "outcome_sd",
 ]
 
 
-def fit_specification(spec: Specification) -> pd.DataFrame:
-    """Fit one specification: OLS of the outcome on the standardised drivers, controls and
-    fixed effects; tidy rows for the drivers (empty when there are too few observations)."""
+@dataclass(frozen=True)
+class FittedSpecification:
+    """A fitted specification: the statsmodels results, the estimation rows (drivers and
+    controls standardised) and the drivers that could be estimated."""
+
+    results: object
+    data: pd.DataFrame
+    drivers: list[str]
+    n_clusters: int
+
+
+def fit_model(spec: Specification) -> FittedSpecification | None:
+    """Fit one specification (complete cases; drivers and controls standardised to mean 0,
+    SD 1 on the estimation rows); None when there are too few observations to fit it."""
     columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects]
     if spec.cluster:
         columns.append(spec.cluster)
     if spec.weights:
         columns.append(spec.weights)
-    data = spec.data[list(dict.fromkeys(columns))].dropna()
+    data = spec.data[list(dict.fromkeys(columns))].dropna().reset_index(drop=True)
     drivers = [d for d in spec.drivers if data[d].nunique() > 1]
     for column in [*drivers, *spec.controls]:
         spread = data[column].std(ddof=1)
         data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
-    effects = [f"C({column})" for column in spec.fixed_effects if data[column].nunique() > 1]
-    terms = [*drivers, *spec.controls, *effects]
-    n_terms = (
-        1
-        + len(drivers)
-        + len(spec.controls)
-        + sum(
-            data[column].nunique() - 1
-            for column in spec.fixed_effects
-            if data[column].nunique() > 1
-        )
-    )
+    effects = [column for column in spec.fixed_effects if data[column].nunique() > 1]
+    n_terms = 1 + len(drivers) + len(spec.controls)
+    n_terms += sum(data[column].nunique() - 1 for column in effects)
     if not drivers or len(data) < spec.min_obs_per_term * n_terms or len(data) <= n_terms + 2:
-        return pd.DataFrame(columns=CURVE_COLUMNS[1:])
+        return None
+    terms = [*drivers, *spec.controls, *(f"C({column})" for column in effects)]
     equation = f"{spec.outcome} ~ {' + '.join(terms)}"
     if spec.weights:
         model = smf.wls(equation, data=data, weights=data[spec.weights])
     else:
         model = smf.ols(equation, data=data)
-    if spec.cluster:
-        groups = pd.factorize(data[spec.cluster])[0]
-        results = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-        n_clusters = int(groups.max() + 1)
-    else:
-        results = model.fit(cov_type="HC1")
-        n_clusters = len(data)
+    with warnings.catch_warnings():
+        # few clusters relative to fixed effects makes statsmodels warn that the cluster
+        # covariance is not of full rank; the driver coefficients' errors are still defined
+        warnings.simplefilter("ignore")
+        if spec.cluster:
+            groups = pd.factorize(data[spec.cluster])[0]
+            results = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+            n_clusters = int(groups.max() + 1)
+        else:
+            results = model.fit(cov_type="HC1")
+            n_clusters = len(data)
+    return FittedSpecification(results, data, drivers, n_clusters)
+
+
+def fit_specification(spec: Specification) -> pd.DataFrame:
+    """Fit one specification (:func:`fit_model`): tidy rows for the drivers, with 95%
+    intervals, p-values, N and the number of clusters (empty when it cannot be fitted)."""
+    fitted = fit_model(spec)
+    if fitted is None:
+        return pd.DataFrame(columns=CURVE_COLUMNS[1:])
+    results, drivers, n_clusters = fitted.results, fitted.drivers, fitted.n_clusters
     intervals = results.conf_int(alpha=0.05)
     return pd.DataFrame(
         {
@@ -332,6 +351,7 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
             "p_value": results.pvalues[drivers].to_numpy(),
             "n_obs": int(results.nobs),
             "n_clusters": n_clusters,
+            "outcome_sd": float(fitted.data[spec.outcome].std(ddof=1)),
         }
     )
 
@@ -441,3 +461,39 @@ def stratified_permutation_test(
         null[index] = np.linalg.lstsq(shuffled, y, rcond=None)[0][position]
     p_value = (1 + int(np.sum(np.abs(null) >= abs(observed) - 1e-12))) / (n_permutations + 1)
     return observed, null, float(p_value)
+
+
+def describe_permutations(labels: Sequence[str], pvalues: Sequence[float], strata: str) -> str:
+    """One sentence listing stratified permutation p-values (no correction applied)."""
+    listed = join_words(
+        [f"{label} ({format_p(p)})" for label, p in zip(labels, pvalues, strict=True)]
+    )
+    return (
+        f"Shuffling each declared driver only within {strata} gives these permutation "
+        f"p-values: {listed}."
+    )
+
+
+def describe_curve_headline(largest_share: float, label: str) -> str:
+    """A specification-curve title: the largest same-signed, significant share of any driver."""
+    if np.isnan(largest_share) or largest_share == 0:
+        return "No specification gives a declared driver a same-signed, significant estimate"
+    return (
+        f"At most {largest_share:.0%} of specifications give a declared driver a "
+        f"same-signed, significant estimate ({label})"
+    )
+
+
+def describe_nominal(entries: Sequence[tuple[str, float, float, str]], alpha: float = 0.05) -> str:
+    """One sentence naming every estimate that is nominally significant, with its corrected p.
+
+    ``entries`` are (description, nominal p, corrected p, name of the correction).
+    """
+    hits = [
+        f"{description} (nominal {format_p(p_raw)}; {correction} {format_p(p_adj)})"
+        for description, p_raw, p_adj, correction in entries
+        if p_raw < alpha
+    ]
+    if not hits:
+        return "No other estimate is nominally significant."
+    return f"Nominally significant before correction: {join_words(hits)}."

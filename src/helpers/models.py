@@ -1,13 +1,17 @@
-"""Regression models of system financial positions, returning tidy results.
+"""Models of system financial positions, returning tidy results.
 
-Unit of analysis: the integrated care system (ICB code). Outcome: a system's financial position
-as a percentage of its core allocation (surplus positive, deficit negative), built from the
-curated positions by :func:`build_outcome`. All models use statsmodels' formula API; standard
-errors are robust (HC3 for the cross-section, clustered by system for the pooled panel).
+Unit of analysis: the system-year (an integrated care system, by ICB code, in a financial
+year). Outcome: the best available full-year position (surplus +, deficit -) as a percentage of
+core allocation (or of total allocation, or pounds per registered person), among the curated
+figures a run selects. The primary model (:func:`primary_specification`) is OLS with year,
+stage and source-kind fixed effects and errors clustered by system; the fitting engine, the
+corrections and every result-word live in :mod:`helpers.inference`. A system-level
+cross-section (:func:`fit_cross_section`, HC3 errors) is kept only as a descriptive comparison.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +20,10 @@ import statsmodels.formula.api as smf
 from statsmodels.base.wrapper import ResultsWrapper
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from helpers.finance import flag_best_available
+from helpers import inference, variables
+from helpers.curated import STAGE_OF_MEASURE
+from helpers.errors import ConfigError
+from helpers.finance import STAGE_RANK, flag_best_available
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -30,30 +37,45 @@ TIDY_COLUMNS: list[str] = [
 ]
 
 
+#: Full-year stages, most final first (the finance module's best-available order).
+FULL_YEAR_STAGES: list[str] = list(STAGE_RANK)
+#: Measures whose figures are full-year whole-system positions (legacy ``measures`` selection).
+POSITION_MEASURES: list[str] = ["outturn", "forecast", "plan", "plan_draft"]
+
+
+def figure_stage(positions: pd.DataFrame) -> pd.Series:
+    """The stage of each full-year figure (draft_plan, final_plan, forecast, outturn; NaN for
+    year-to-date, variance and support rows): the curated panel's ``stage`` column."""
+    return positions["stage"].where(positions["stage"].isin(FULL_YEAR_STAGES))
+
+
 def build_outcome(
     positions: pd.DataFrame,
     *,
     years: Sequence[str],
-    measures: Sequence[str],
     source_kinds: Sequence[str],
+    measures: Sequence[str] | None = None,
+    stages: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """System-year outcome: the best available position among the selected rows only.
 
-    Filters the finance positions to whole-system rows with the given years, measures and
-    source kinds and a known share of allocation, re-applies the best-available rule within
-    that selection, and returns one row per system and year with ``position_pct`` (percent of
-    core allocation), ``position_gbp_m``, the chosen ``measure`` and ``source_kind``, and
-    ``in_deficit`` (position below zero).
+    Filters the finance positions to whole-system rows with the given years, stages (or
+    legacy ``measures``) and source kinds and a known share of allocation, re-applies the
+    best-available rule within that selection, and returns one row per system and year with
+    ``position_pct`` (percent of core allocation), ``position_gbp_m``, the chosen ``measure``,
+    ``stage`` and ``source_kind``, and ``in_deficit`` (position below zero).
     """
+    if stages is None:
+        stages = [STAGE_OF_MEASURE[m] for m in (measures or POSITION_MEASURES)]
+    stage = figure_stage(positions)
     selected = positions[
         positions["financial_year"].isin(years)
-        & positions["measure"].isin(measures)
+        & stage.isin(stages)
         & positions["source_kind"].isin(source_kinds)
         & (positions["scope"] == "system")
         & positions["value_pct_allocation"].notna()
     ]
-    flagged = flag_best_available(selected.drop(columns=["best_available"], errors="ignore"))
-    best = flagged[flagged["best_available"]]
+    best = best_per_system_year(selected)
     outcome = pd.DataFrame(
         {
             "icb_code": best["icb_code"],
@@ -61,11 +83,18 @@ def build_outcome(
             "position_pct": best["value_pct_allocation"].astype(float),
             "position_gbp_m": best["value_gbp_m"].astype(float),
             "measure": best["measure"],
+            "stage": figure_stage(best),
             "source_kind": best["source_kind"],
         }
     )
     outcome["in_deficit"] = (outcome["position_pct"] < 0).astype(int)
     return outcome.sort_values(["icb_code", "financial_year"], ignore_index=True)
+
+
+def best_per_system_year(figures: pd.DataFrame) -> pd.DataFrame:
+    """The best-available figure per system and year among ``figures`` (finance rule)."""
+    flagged = flag_best_available(figures.drop(columns=["best_available"], errors="ignore"))
+    return flagged[flagged["best_available"]]
 
 
 def system_cross_section(outcome: pd.DataFrame) -> pd.DataFrame:
@@ -116,38 +145,6 @@ def fit_cross_section(
     return smf.ols(formula(outcome, predictors), data=data).fit(cov_type="HC3")
 
 
-def fit_pooled(
-    data: pd.DataFrame,
-    outcome: str,
-    predictors: Sequence[str],
-    *,
-    group: str = "icb_code",
-    year: str = "financial_year",
-) -> ResultsWrapper:
-    """Pooled system-year OLS with year effects and standard errors clustered by system."""
-    model = smf.ols(formula(outcome, predictors, [f"C({year})"]), data=data)
-    groups = pd.factorize(data[group])[0]
-    return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-
-
-def fit_logit(
-    data: pd.DataFrame,
-    outcome: str,
-    predictors: Sequence[str],
-    *,
-    group: str | None = None,
-    year: str | None = None,
-) -> ResultsWrapper:
-    """Logit of a binary outcome: HC1 robust errors, or clustered by ``group`` when given;
-    with year effects when ``year`` is given."""
-    extra = [f"C({year})"] if year else []
-    model = smf.logit(formula(outcome, predictors, extra), data=data)
-    if group:
-        groups = pd.factorize(data[group])[0]
-        return model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
-    return model.fit(disp=0, cov_type="HC1")
-
-
 def tidy(results: ResultsWrapper, model_name: str) -> pd.DataFrame:
     """Coefficients of a fitted statsmodels model as a tidy table (95% intervals)."""
     intervals = results.conf_int(alpha=0.05)
@@ -189,76 +186,26 @@ def variance_inflation(data: pd.DataFrame, predictors: Sequence[str]) -> pd.Data
 
 def influence_table(results: ResultsWrapper, labels: pd.Series) -> pd.DataFrame:
     """Fitted values, residuals, leverage and Cook's distance per observation, largest first."""
-    influence = results.get_influence()
+    with warnings.catch_warnings():
+        # an observation alone in its fixed-effect cell has leverage 1: its studentised
+        # residual is undefined (NaN) and numpy warns; the NaN is kept, not hidden
+        warnings.simplefilter("ignore", RuntimeWarning)
+        influence = results.get_influence()
+        cooks = influence.cooks_distance[0]
     table = pd.DataFrame(
         {
             "label": labels.to_numpy(),
             "fitted": results.fittedvalues.to_numpy(),
             "residual": results.resid.to_numpy(),
             "leverage": influence.hat_matrix_diag,
-            "cooks_distance": influence.cooks_distance[0],
+            "cooks_distance": cooks,
         }
     )
     return table.sort_values("cooks_distance", ascending=False, ignore_index=True)
 
 
-def permutation_test(
-    data: pd.DataFrame,
-    outcome: str,
-    predictor: str,
-    controls: Sequence[str],
-    *,
-    n_permutations: int,
-    seed: int,
-) -> tuple[float, np.ndarray, float]:
-    """Permutation test of one coefficient: shuffle ``predictor`` across units and refit.
-
-    Returns the observed coefficient, the null distribution of coefficients and the two-sided
-    p-value ``(1 + #{|null| >= |observed|}) / (n_permutations + 1)``. Shuffling the predictor
-    breaks its link with the outcome and with the controls, so the test's null is that the
-    predictor carries no information; it needs no normality or large-sample assumption.
-    """
-    terms = [predictor, *controls]
-    observed = float(smf.ols(formula(outcome, terms), data=data).fit().params[predictor])
-    generator = np.random.default_rng(seed)
-    shuffled = data.copy()
-    null = np.empty(n_permutations)
-    for index in range(n_permutations):
-        shuffled[predictor] = generator.permutation(data[predictor].to_numpy())
-        null[index] = smf.ols(formula(outcome, terms), data=shuffled).fit().params[predictor]
-    p_value = (1 + int(np.sum(np.abs(null) >= abs(observed)))) / (n_permutations + 1)
-    return observed, null, float(p_value)
-
-
-def leave_one_group_out(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: str
-) -> pd.DataFrame:
-    """Refit the cross-section without each group (e.g. region) in turn; tidy coefficients."""
-    tables = []
-    for omitted in sorted(data[group].dropna().unique()):
-        subset = data[data[group] != omitted]
-        table = tidy(fit_cross_section(subset, outcome, predictors), f"without {omitted}")
-        table.insert(1, "omitted", omitted)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
-#: Plain-English names of the candidate drivers, for tables and figures.
-VARIABLE_LABELS: dict[str, str] = {
-    "distance_from_target_pct": "Distance from target allocation (%)",
-    "need_index": "Need index (need-weighted / registered)",
-    "imd_score": "Deprivation (IoD2025 score)",
-    "share_65plus": "Population aged 65+ (%)",
-    "rural_share": "Rural population (%)",
-    "ae_4h_pct": "A&E seen within 4 hours (%)",
-    "nctr_per_100k": "Not meeting criteria to reside, per 100k",
-    "bed_occupancy_pct": "G&A bed occupancy (%)",
-    "rtt_waiting_per_1000": "RTT waiting list per 1,000",
-    "rtt_52wk_share": "RTT waits over 52 weeks (%)",
-    "sickness_absence_pct": "Staff sickness absence (%)",
-    "staff_engagement": "Staff engagement (0-10)",
-    "log_population": "Size (log population)",
-}
+#: Plain-English names of the candidate drivers, '<label> (<unit>)', from the variable registry.
+VARIABLE_LABELS: dict[str, str] = variables.labels(variables.valid_predictors(), with_unit=True)
 
 
 def add_log_population(frame: pd.DataFrame) -> pd.DataFrame:
@@ -278,49 +225,6 @@ def cross_section_data(
     regions = lookup[["icb_code", "icb_name", "region_name"]]
     data = cross.merge(means, on="icb_code", how="left", validate="one_to_one")
     return data.merge(regions, on="icb_code", how="left", validate="one_to_one")
-
-
-def pooled_data(
-    outcome: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, predictors: Sequence[str]
-) -> pd.DataFrame:
-    """One row per system and year with an outcome, with that year's drivers and the region."""
-    drivers = add_log_population(panel)[["icb_code", "financial_year", *predictors]]
-    data = outcome.merge(
-        drivers, on=["icb_code", "financial_year"], how="left", validate="one_to_one"
-    )
-    regions = lookup[["icb_code", "region_name"]]
-    return data.merge(regions, on="icb_code", how="left", validate="many_to_one")
-
-
-def sensitivity_added_driver(
-    data: pd.DataFrame, outcome: str, main: Sequence[str], candidates: Sequence[str]
-) -> pd.DataFrame:
-    """Cross-section refitted with each candidate driver added to the main specification.
-
-    Each refit uses the systems complete on the main drivers plus that candidate; the table
-    gives the added driver's standardised coefficient and the N it rests on.
-    """
-    tables = []
-    for candidate in candidates:
-        columns = [outcome, *main, candidate]
-        subset, _ = complete_cases(data, columns)
-        if len(subset) <= len(main) + 3:
-            continue
-        scaled = standardise(subset, [*main, candidate])
-        table = tidy(fit_cross_section(scaled, outcome, [*main, candidate]), f"+ {candidate}")
-        tables.append(table[table["term"] == candidate])
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
-
-
-def drop_most_influential(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], label: str = "icb_code"
-) -> tuple[str, pd.DataFrame]:
-    """Refit the cross-section without the system with the largest Cook's distance."""
-    results = fit_cross_section(data, outcome, predictors)
-    influence = influence_table(results, data[label])
-    dropped = str(influence.loc[0, "label"])
-    subset = data[data[label] != dropped]
-    return dropped, tidy(fit_cross_section(subset, outcome, predictors), f"without {dropped}")
 
 
 def regression_table(results: dict[str, ResultsWrapper], labels: dict[str, str]) -> pd.DataFrame:
@@ -344,34 +248,559 @@ def regression_table(results: dict[str, ResultsWrapper], labels: dict[str, str])
     return frame.fillna("")
 
 
-def alternative_outcomes(
-    positions: pd.DataFrame,
-    panel: pd.DataFrame,
-    lookup: pd.DataFrame,
-    predictors: Sequence[str],
-    definitions: dict[str, dict[str, list[str]]],
-    years: Sequence[str],
+# ---------------------------------------------------------------------------------------------
+# Primary model: the system x year panel with year, stage and source-kind fixed effects
+# ---------------------------------------------------------------------------------------------
+
+#: Fixed effects of the primary model: the year, and the stage and source kind of each figure.
+PRIMARY_FIXED_EFFECTS: tuple[str, ...] = ("financial_year", "stage", "source_kind")
+#: Strata of the permutation test: figures are only compared with figures of the same year
+#: and stage.
+PERMUTATION_STRATA: tuple[str, ...] = ("financial_year", "stage")
+#: Outcome columns by denominator (percent of core allocation, pounds per registered person,
+#: percent of total allocation when the finance table carries it).
+DENOMINATOR_COLUMNS: dict[str, str] = {
+    "value_pct_allocation": "position_pct",
+    "value_pct_total_allocation": "position_pct_total",
+}
+
+
+def figure_data(
+    positions: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, predictors: Sequence[str]
 ) -> pd.DataFrame:
-    """Cross-section refitted under each alternative outcome definition (measures, sources)."""
+    """Every full-year whole-system figure with its stage, outcomes and the system-year's drivers.
+
+    One row per curated figure (not yet one per system-year: :func:`best_per_system_year`
+    picks). Outcomes: ``position_pct`` (% of core allocation), ``position_pct_total`` (% of
+    total allocation, when available), ``position_gbp_per_head`` (pounds per registered
+    person) and ``in_deficit``. Drivers are the panel's values for that system and year.
+    """
+    stage = figure_stage(positions)
+    rows = positions[
+        stage.notna() & (positions["scope"] == "system") & positions["value_pct_allocation"].notna()
+    ].copy()
+    rows["stage"] = figure_stage(rows)
+    for source, target in DENOMINATOR_COLUMNS.items():
+        if source in rows.columns:
+            rows[target] = rows[source].astype(float)
+    drivers = add_log_population(panel)
+    wanted = list(dict.fromkeys([*predictors, "population", "log_population"]))
+    merged = rows.merge(
+        drivers[["icb_code", "financial_year", *[c for c in wanted if c in drivers]]],
+        on=["icb_code", "financial_year"],
+        how="left",
+        validate="many_to_one",
+    )
+    merged["position_gbp_per_head"] = 1e6 * merged["value_gbp_m"] / merged["population"]
+    merged["in_deficit"] = (merged["position_pct"] < 0).astype(int)
+    regions = lookup[["icb_code", "region_name"]]
+    return merged.merge(regions, on="icb_code", how="left", validate="many_to_one")
+
+
+def select_figures(
+    figures: pd.DataFrame,
+    *,
+    years: Sequence[str],
+    stages: Sequence[str],
+    source_kinds: Sequence[str],
+) -> pd.DataFrame:
+    """Figures of the given years, stages and source kinds."""
+    keep = (
+        figures["financial_year"].isin(years)
+        & figures["stage"].isin(stages)
+        & figures["source_kind"].isin(source_kinds)
+    )
+    return figures[keep]
+
+
+def primary_specification(
+    data: pd.DataFrame, outcome: str, drivers: Sequence[str], controls: Sequence[str] = ()
+) -> inference.Specification:
+    """The declared primary model: OLS of the outcome on standardised drivers with year,
+    stage and source-kind fixed effects, standard errors clustered by system."""
+    return inference.Specification(
+        data=data,
+        outcome=outcome,
+        drivers=tuple(drivers),
+        controls=tuple(controls),
+        fixed_effects=PRIMARY_FIXED_EFFECTS,
+        cluster="icb_code",
+    )
+
+
+DRIVER_COLUMNS: list[str] = [
+    "family",
+    "model",
+    "driver",
+    "label",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "p_adjusted",
+    "adjustment",
+    "mde",
+    "n_obs",
+    "n_clusters",
+    "sentence",
+]
+
+
+def describe_drivers(
+    table: pd.DataFrame,
+    *,
+    family: str,
+    model: str,
+    adjustment: str,
+    unit: str,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> pd.DataFrame:
+    """Add corrected p-values (Holm or BH across the table's rows), the minimum detectable
+    effect, labels and the generated sentence to a table of driver estimates."""
+    if table.empty:
+        return pd.DataFrame(columns=DRIVER_COLUMNS)
+    result = table.copy()
+    correct = inference.holm if adjustment == "holm" else inference.benjamini_hochberg
+    result["p_adjusted"] = correct(result["p_value"].to_numpy(float))
+    result["mde"] = [inference.mde_per_sd(se, alpha, power) for se in result["std_error"]]
+    result["label"] = result["driver"].map(lambda name: VARIABLE_LABELS.get(name, name))
+    result["family"], result["model"], result["adjustment"] = family, model, adjustment
+    result["sentence"] = [
+        inference.describe_estimate(
+            row.label,
+            row.estimate,
+            row.conf_low,
+            row.conf_high,
+            row.p_adjusted,
+            unit,
+            alpha=alpha,
+            mde=row.mde,
+        )
+        for row in result.itertuples()
+    ]
+    return result[DRIVER_COLUMNS].reset_index(drop=True)
+
+
+def exploratory_candidates(
+    data: pd.DataFrame, outcome: str, main: Sequence[str], candidates: Sequence[str]
+) -> pd.DataFrame:
+    """Each candidate added in turn to the primary model; its own estimate (one row each)."""
+    rows = []
+    for candidate in candidates:
+        spec = primary_specification(data, outcome, [candidate], controls=main)
+        rows.append(inference.fit_specification(spec))
+    rows = [row for row in rows if not row.empty]
+    return (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=inference.CURVE_COLUMNS[1:])
+    )
+
+
+def two_part(
+    data: pd.DataFrame,
+    drivers: Sequence[str],
+    unit: str,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> pd.DataFrame:
+    """Two-part model of the pile-up at and below zero, each part with the primary design.
+
+    Part 1 (linear probability, clustered): does the driver change the chance that a system
+    reports any deficit? Part 2 (OLS among deficit system-years): among systems in deficit,
+    is the driver associated with a deeper deficit? Holm is applied within each part.
+    """
+    any_deficit = inference.fit_specification(primary_specification(data, "in_deficit", drivers))
+    in_deficit = data[data["in_deficit"] == 1]
+    size = inference.fit_specification(primary_specification(in_deficit, "position_pct", drivers))
+    return pd.concat(
+        [
+            describe_drivers(
+                any_deficit,
+                family="two-part",
+                model="two-part model, part 1 (any deficit)",
+                adjustment="holm",
+                unit=OUTCOME_UNITS["in_deficit"],
+                alpha=alpha,
+                power=power,
+            ),
+            describe_drivers(
+                size,
+                family="two-part",
+                model="two-part model, part 2 (size of deficit, given one)",
+                adjustment="holm",
+                unit=unit,
+                alpha=alpha,
+                power=power,
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection: who has a figure at all
+# ---------------------------------------------------------------------------------------------
+
+SELECTION_PREDICTORS: list[str] = ["log_population", "imd_score", "distance_from_target_pct"]
+
+
+def selection_data(
+    panel: pd.DataFrame, lookup: pd.DataFrame, outcome: pd.DataFrame, years: Sequence[str]
+) -> pd.DataFrame:
+    """Every ICB x year in ``years`` with ``has_figure`` (1 if it has an outcome), region,
+    size, deprivation and funding relative to target."""
+    frame = add_log_population(panel)
+    frame = frame[frame["financial_year"].isin(years)][
+        ["icb_code", "financial_year", *SELECTION_PREDICTORS]
+    ]
+    covered = outcome[["icb_code", "financial_year"]].assign(has_figure=1)
+    frame = frame.merge(
+        covered, on=["icb_code", "financial_year"], how="left", validate="one_to_one"
+    )
+    frame["has_figure"] = frame["has_figure"].fillna(0).astype(int)
+    regions = lookup[["icb_code", "region_name"]]
+    return frame.merge(regions, on="icb_code", how="left", validate="many_to_one")
+
+
+def fit_selection(selection: pd.DataFrame) -> ResultsWrapper:
+    """Logit of having a figure on region, size, deprivation, funding and year; errors
+    clustered by system. Rows missing a predictor are dropped (and counted by the caller)."""
+    data = selection.dropna(subset=SELECTION_PREDICTORS).reset_index(drop=True)
+    terms = [*SELECTION_PREDICTORS, "C(region_name)", "C(financial_year)"]
+    model = smf.logit(f"has_figure ~ {' + '.join(terms)}", data=data)
+    groups = pd.factorize(data["icb_code"])[0]
+    return model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups}, maxiter=200)
+
+
+def inverse_probability_weights(selection: pd.DataFrame, results: ResultsWrapper) -> pd.DataFrame:
+    """Stabilised inverse-probability-of-having-a-figure weights per ICB x year:
+    ``mean(has_figure) / p_hat``, for the rows the selection model could predict."""
+    data = selection.dropna(subset=SELECTION_PREDICTORS).copy()
+    data["p_figure"] = np.asarray(results.predict(data), dtype=float)
+    data["ipw"] = data["has_figure"].mean() / data["p_figure"]
+    return data[["icb_code", "financial_year", "p_figure", "ipw"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Specification curve choices for the deficit-drivers model
+# ---------------------------------------------------------------------------------------------
+
+
+def curve_choices(
+    settings: dict[str, dict[str, object]], outcome: str, available: Sequence[str]
+) -> dict[str, dict[str, inference.Option]]:
+    """Choice dimensions of the specification curve, from ``params.yaml``.
+
+    Dimensions (applied in this order): stage subset, source tier, year window, denominator
+    (only for the continuous outcome; only columns in ``available``), control set, and the
+    rule that turns figures into data (best available per system-year, or every figure with
+    the stage fixed effects doing the comparison).
+    """
+
+    def rows(column: str, values: Sequence[str]) -> inference.Option:
+        return lambda spec: spec.with_(data=spec.data[spec.data[column].isin(values)])
+
+    def outcome_column(column: str) -> inference.Option:
+        return lambda spec: spec.with_(outcome=column)
+
+    def controls(columns: Sequence[str]) -> inference.Option:
+        return lambda spec: spec.with_(controls=tuple(columns))
+
+    def best(spec: inference.Specification) -> inference.Specification:
+        return spec.with_(data=best_per_system_year(spec.data))
+
+    if outcome == "position_pct":
+        denominators = {
+            name: outcome_column(column)
+            for name, column in settings["denominators"].items()
+            if column in available
+        }
+    else:
+        denominators = {outcome: outcome_column(outcome)}
+    return {
+        "stage_subset": {n: rows("stage", v) for n, v in settings["stage_subsets"].items()},
+        "source_tier": {n: rows("source_kind", v) for n, v in settings["source_tiers"].items()},
+        "year_window": {n: rows("financial_year", v) for n, v in settings["year_windows"].items()},
+        "denominator": denominators,
+        "control_set": {n: controls(v) for n, v in settings["control_sets"].items()},
+        "rule": {"best available per system-year": best, "every figure": lambda spec: spec},
+    }
+
+
+#: Unit of a standardised coefficient, by outcome.
+OUTCOME_UNITS: dict[str, str] = {
+    "position_pct": "pp of core allocation per SD",
+    "position_pct_total": "pp of total allocation per SD",
+    "position_gbp_per_head": "£ per person per SD",
+    "in_deficit": "probability of a deficit (0-1) per SD",
+}
+
+
+def alternative_outcome_fits(
+    figures: pd.DataFrame,
+    definitions: dict[str, dict[str, list[str]]],
+    *,
+    years: Sequence[str],
+    outcome: str,
+    drivers: Sequence[str],
+) -> pd.DataFrame:
+    """The primary model of the chosen ``outcome`` refitted on other figure selections
+    (stages and source kinds), one row per definition and driver."""
     tables = []
     for name, definition in definitions.items():
-        outcome = build_outcome(
-            positions,
+        chosen = select_figures(
+            figures,
             years=years,
-            measures=definition["measures"],
+            stages=definition["stages"],
             source_kinds=definition["source_kinds"],
         )
-        data, _ = complete_cases(
-            cross_section_data(outcome, panel, lookup, predictors), ["position_pct", *predictors]
+        table = inference.fit_specification(
+            primary_specification(best_per_system_year(chosen), outcome, drivers)
         )
-        if len(data) <= len(predictors) + 3:
-            continue
-        fitted = fit_cross_section(standardise(data, predictors), "position_pct", predictors)
-        tables.append(tidy(fitted, name))
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TIDY_COLUMNS)
+        if not table.empty:
+            table.insert(0, "definition", name)
+            tables.append(table)
+    columns = ["definition", *inference.CURVE_COLUMNS[1:]]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
-def coefficient_range(table: pd.DataFrame, term: str) -> dict[str, float]:
-    """Smallest and largest estimate of ``term`` across the models of a robustness table."""
-    rows = table[table["term"] == term]
-    return {"min": float(rows["estimate"].min()), "max": float(rows["estimate"].max())}
+def permutation_table(
+    spec: inference.Specification, drivers: Sequence[str], *, n_permutations: int, seed: int
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Stratified (year x stage) permutation p-value of each driver, and the null draws."""
+    rows, nulls = [], {}
+    for offset, driver in enumerate(drivers):
+        observed, null, p_value = inference.stratified_permutation_test(
+            spec, driver, PERMUTATION_STRATA, n_permutations=n_permutations, seed=seed + offset
+        )
+        rows.append({"driver": driver, "observed": observed, "permutation_p": p_value})
+        nulls[driver] = null
+    return pd.DataFrame(rows), nulls
+
+
+def driver_table(
+    primary: pd.DataFrame, permutations: pd.DataFrame, weighted: pd.DataFrame
+) -> pd.DataFrame:
+    """The declared drivers' primary estimates with their stratified permutation p and the
+    inverse-probability-weighted estimate, interval, Holm p and sentence beside them."""
+    ipw = weighted.set_index("driver")[
+        ["estimate", "conf_low", "conf_high", "p_adjusted", "sentence"]
+    ].add_prefix("ipw_")
+    table = primary.merge(
+        permutations[["driver", "permutation_p"]], on="driver", how="left", validate="one_to_one"
+    )
+    return table.merge(ipw, left_on="driver", right_index=True, how="left", validate="one_to_one")
+
+
+#: Human column labels of driver tables, in display order.
+DRIVER_TABLE_LABELS: dict[str, str] = {
+    "model": "Model",
+    "estimate": "Estimate",
+    "conf_low": "95% CI low",
+    "conf_high": "95% CI high",
+    "p_value": "p (nominal)",
+    "p_adjusted": "p (corrected)",
+    "adjustment": "Correction",
+    "permutation_p": "p (permutation, year x stage)",
+    "mde": "MDE (80% power)",
+    "ipw_estimate": "Estimate, re-weighted",
+    "ipw_p_adjusted": "p (corrected), re-weighted",
+    "n_obs": "N system-years",
+    "n_clusters": "Systems",
+}
+
+
+def people_driver_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A driver table for people: labelled columns, the driver label as the row name, rounded
+    numbers, and the correction named (Holm or Benjamini-Hochberg q)."""
+    shown = [column for column in DRIVER_TABLE_LABELS if column in table.columns]
+    frame = table.set_index("label")[shown].copy()
+    frame["adjustment"] = frame["adjustment"].map({"holm": "Holm", "bh": "BH q"})
+    numeric = frame.select_dtypes("number").columns
+    frame[numeric] = frame[numeric].astype(float).round(3)
+    frame.index.name = "Driver"
+    return frame.rename(columns=DRIVER_TABLE_LABELS)
+
+
+def coefficient_comparison(
+    primary: pd.DataFrame, weighted: pd.DataFrame, cross_section: pd.DataFrame
+) -> pd.DataFrame:
+    """Long table (model, term, estimate, conf_low, conf_high) for the coefficient plot."""
+    columns = ["model", "term", "estimate", "conf_low", "conf_high"]
+    frames = [table.rename(columns={"driver": "term"})[columns] for table in (primary, weighted)]
+    return pd.concat([*frames, cross_section[columns]], ignore_index=True)
+
+
+def curve_summary(curve: pd.DataFrame, primary: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per declared driver: specifications fitted, median estimate, and the share whose
+    estimate has the primary estimate's sign and nominal p < alpha."""
+    rows = []
+    for row in primary.itertuples():
+        estimates = curve.loc[curve["driver"] == row.driver, "estimate"]
+        rows.append(
+            {
+                "driver": row.driver,
+                "primary_estimate": row.estimate,
+                "n_specifications": len(estimates),
+                "median_estimate": float(estimates.median()) if len(estimates) else np.nan,
+                "share_same_sign_significant": inference.curve_share(
+                    curve, row.driver, row.estimate, alpha
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def curve_title(summary: pd.DataFrame) -> str:
+    """Figure title stating the curve's finding (words from :mod:`helpers.inference`)."""
+    best = summary.sort_values("share_same_sign_significant", ascending=False).iloc[0]
+    label = VARIABLE_LABELS.get(best["driver"], best["driver"])
+    return inference.describe_curve_headline(float(best["share_same_sign_significant"]), label)
+
+
+def robustness_table(alternatives: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Definition x driver: 'estimate (low to high)' text, and N per definition."""
+    frame = alternatives.assign(
+        cell=[
+            f"{inference.format_number(r.estimate)} ({inference.format_number(r.conf_low)} to "
+            f"{inference.format_number(r.conf_high)})"
+            for r in alternatives.itertuples()
+        ],
+        driver=alternatives["driver"].map(labels),
+    )
+    table = frame.pivot(index="definition", columns="driver", values="cell")
+    table["N system-years"] = frame.groupby("definition")["n_obs"].first()
+    table.index.name = "Figures used"
+    table.columns.name = None
+    return table
+
+
+CORRECTION_NAMES: dict[str, str] = {"holm": "Holm-corrected", "bh": "BH-corrected"}
+
+
+def sentences(table: pd.DataFrame, column: str = "sentence") -> str:
+    """The generated sentences of a driver table, joined into one paragraph."""
+    return " ".join(table[column].dropna())
+
+
+def report_numbers(
+    *,
+    drivers: pd.DataFrame,
+    exploratory: pd.DataFrame,
+    two_part: pd.DataFrame,
+    curve_summary: pd.DataFrame,
+    curve: pd.DataFrame,
+    choices: dict[str, dict[str, inference.Option]],
+    declaration_table: pd.DataFrame,
+    primary_fit: inference.FittedSpecification,
+    cross_table: pd.DataFrame,
+    system_years: pd.DataFrame,
+    outcome: str,
+    alpha: float,
+    n_permutations: int,
+    vif: pd.DataFrame,
+) -> dict[str, str | int]:
+    """Numbers and generated sentences for the report (``numbers_models.json``)."""
+    labels = drivers["label"].tolist()
+    cross = describe_drivers(
+        cross_table[cross_table["term"].isin(drivers["driver"])]
+        .rename(columns={"term": "driver"})
+        .assign(n_clusters=cross_table["n_obs"].iloc[0]),
+        family="descriptive",
+        model="Cross-section",
+        adjustment="holm",
+        unit=OUTCOME_UNITS[outcome],
+        alpha=alpha,
+    )
+    cross["label"] = (
+        cross["label"] + ", in the descriptive cross-section that ignores year and stage,"
+    )
+    cross["sentence"] = [
+        inference.describe_estimate(
+            r.label, r.estimate, r.conf_low, r.conf_high, r.p_adjusted, r.unit_text, alpha=alpha
+        )
+        for r in cross.assign(unit_text=OUTCOME_UNITS[outcome]).itertuples()
+    ]
+    others = [
+        (
+            f"{row.label} in the {row.model}",
+            row.p_value,
+            row.p_adjusted,
+            CORRECTION_NAMES[row.adjustment],
+        )
+        for row in pd.concat([exploratory, two_part], ignore_index=True).itertuples()
+    ]
+    part_one = two_part[two_part["model"].str.contains("part 1")]
+    part_two = two_part[two_part["model"].str.contains("part 2")]
+    dates = dict(
+        zip(declaration_table["Declaration"], declaration_table["First committed"], strict=True)
+    )
+    return {
+        "model_outcome_unit": OUTCOME_UNITS[outcome],
+        "model_n_system_years": int(primary_fit.results.nobs),
+        "model_n_systems": int(primary_fit.n_clusters),
+        "model_n_systems_with_outcome": int(system_years["icb_code"].nunique()),
+        "model_n_system_years_with_outcome": len(system_years),
+        "model_declared_drivers": inference.join_words(labels),
+        "model_n_declared": len(labels),
+        "model_declared_model_date": dates["Primary model"],
+        "model_declared_drivers_date": dates["Declared drivers (Holm family)"],
+        "model_conclusion": inference.conclude(
+            labels, drivers["p_adjusted"], drivers["p_value"], alpha
+        ),
+        "model_nominal_other": inference.describe_nominal(others, alpha),
+        "model_primary_sentences": sentences(drivers),
+        "model_ipw_sentences": sentences(drivers, "ipw_sentence"),
+        "model_exploratory_sentence": inference.describe_exploratory(
+            exploratory["label"], exploratory["p_adjusted"], exploratory["p_value"], alpha
+        ),
+        "model_two_part_any_sentences": sentences(part_one),
+        "model_two_part_size_sentences": sentences(part_two),
+        "model_permutation_sentence": inference.describe_permutations(
+            labels, drivers["permutation_p"], "year x stage strata"
+        ),
+        "model_cross_section_sentences": sentences(cross),
+        "model_curve_sentences": " ".join(
+            inference.describe_curve_share(
+                row.share_same_sign_significant,
+                row.n_specifications,
+                VARIABLE_LABELS.get(row.driver, row.driver),
+            )
+            for row in curve_summary.itertuples()
+        ),
+        "model_n_specifications": inference.n_specifications(choices),
+        "model_n_specifications_fitted": int(curve["spec_id"].nunique()),
+        "model_mde_min": inference.format_number(float(drivers["mde"].min())),
+        "model_mde_max": inference.format_number(float(drivers["mde"].max())),
+        "model_primary_r_squared": f"{primary_fit.results.rsquared:.2f}",
+        "model_n_permutations": n_permutations,
+        "model_max_vif": f"{vif['vif'].max():.2f}",
+    }
+
+
+def check_predictor_lists(lists: dict[str, Sequence[str]], valid: Sequence[str]) -> None:
+    """Stop before any model is fitted if a predictor list is empty, names an unknown
+    variable, or shares a name with another list; the error names the parameter and lists the
+    valid names. ``valid`` is the registry's list of predictors (``VARIABLE_LABELS`` until the
+    variable registry lands)."""
+    seen: dict[str, str] = {}
+    for parameter, names in lists.items():
+        if not names:
+            raise ConfigError(f"params.yaml: {parameter} is empty; valid names: {sorted(valid)}")
+        unknown = sorted(set(names) - set(valid))
+        if unknown:
+            raise ConfigError(
+                f"params.yaml: {parameter} names unknown predictors {unknown}; "
+                f"valid names: {sorted(valid)}"
+            )
+        for name in names:
+            if name in seen:
+                raise ConfigError(
+                    f"params.yaml: {name} appears in both {seen[name]} and {parameter} "
+                    "(or twice in one); each predictor belongs to one list"
+                )
+            seen[name] = parameter

@@ -504,3 +504,152 @@ def scatter_panels_with_fit(
         if notes and column in notes:
             axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
     return finish(figure)
+
+
+def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Figure:
+    """One system's cited positions by year and stage (£m); best-available figures ringed.
+
+    ``timeline`` has columns financial_year, stage, measure, value_gbp_m, best_available and
+    x (year index plus a fixed offset per stage, so stages sit side by side within a year).
+    """
+    figure, axis = plt.subplots(figsize=(8, 3.8))
+    axis.axhline(0, color="0.3", linewidth=0.8)
+    stages = list(dict.fromkeys(timeline["stage"]))
+    colours = dict(zip(stages, sns.color_palette(PALETTE, max(len(stages), 1)), strict=False))
+    for stage in stages:
+        rows = timeline[timeline["stage"] == stage]
+        axis.scatter(
+            rows["x"], rows["value_gbp_m"], s=40, color=colours[stage], label=stage, zorder=3
+        )
+    best = timeline[timeline["best_available"]]
+    axis.scatter(
+        best["x"],
+        best["value_gbp_m"],
+        s=160,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.2,
+        label="best available",
+        zorder=4,
+    )
+    axis.set_xticks(range(len(years)), years)
+    axis.set_xlim(-0.6, len(years) - 0.4)
+    axis.set_ylabel("£m (deficit negative)")
+    axis.set_title(title, fontsize=10)
+    if stages:
+        axis.legend(fontsize=8, loc="best", frameon=True)
+    return finish(figure)
+
+
+def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
+    """Each measure across the systems on one axis: every system's distance from the median
+    of the systems in standard deviations (grey), the profiled system (large, coloured) and
+    the median (0), one row per measure. ``data`` has label, standardised and is_system."""
+    labels = list(dict.fromkeys(data["label"]))
+    figure, axis = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2))
+    rows = {label: index for index, label in enumerate(labels)}
+    y = data["label"].map(rows).astype(float)
+    others = ~data["is_system"].astype(bool)
+    axis.scatter(data.loc[others, "standardised"], y[others], s=16, color="0.6", alpha=0.7)
+    highlight = sns.color_palette(PALETTE)[3]
+    axis.scatter(data.loc[~others, "standardised"], y[~others], s=80, color=highlight, zorder=3)
+    axis.axvline(0, color="0.2", linewidth=1)
+    axis.set_yticks(range(len(labels)), labels, fontsize=8)
+    axis.set_ylim(len(labels) - 0.5, -0.5)
+    axis.set_xlabel("Standard deviations from the median of the systems (0 = median)")
+    axis.set_title(title, fontsize=10)
+    return finish(figure)
+
+
+def specification_estimates(
+    curve: pd.DataFrame, term_labels: dict[str, str], outcome_labels: dict[str, str]
+) -> Figure:
+    """Each driver's estimate under every specification, one panel per outcome (dots filled
+    where the unadjusted p is below 0.05)."""
+    outcomes = list(dict.fromkeys(curve["outcome"]))
+    terms = list(term_labels)
+    figure, axes = plt.subplots(
+        1, len(outcomes), figsize=(4 * len(outcomes), 0.45 * len(terms) + 1.8), sharey=True
+    )
+    for axis, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
+        rows = curve[curve["outcome"] == outcome]
+        positions = rows["term"].map({term: index for index, term in enumerate(terms)})
+        significant = rows["p_value"] < 0.05
+        axis.scatter(
+            rows["estimate"][~significant],
+            positions[~significant],
+            facecolors="none",
+            edgecolors="tab:blue",
+            s=18,
+            label="p ≥ 0.05",
+        )
+        axis.scatter(
+            rows["estimate"][significant],
+            positions[significant],
+            color="tab:red",
+            s=18,
+            label="p < 0.05 (unadjusted)",
+        )
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.set_title(outcome_labels.get(outcome, outcome), fontsize=9)
+        axis.set_xlabel("pp per SD")
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(range(len(terms)), [term_labels[t] for t in terms])
+    first.invert_yaxis()
+    first.legend(frameon=False, fontsize=7, loc="lower left")
+    return finish(figure)
+
+
+def specification_curve_plot(
+    curve: pd.DataFrame,
+    dimensions: list[str],
+    labels: dict[str, str],
+    *,
+    title: str,
+    ylabel: str,
+) -> Figure:
+    """Specification curve: per driver (columns), the estimates sorted with 95% intervals
+    (top, nominally significant in colour) and, beneath, a marker for each choice made.
+
+    Estimates are divided by the outcome's SD in each specification's sample, so that
+    specifications with different denominators (units) share one axis.
+    """
+    drivers = [driver for driver in labels if driver in set(curve["driver"])]
+    options = [
+        (dimension, option) for dimension in dimensions for option in curve[dimension].unique()
+    ]
+    figure, axes = plt.subplots(
+        2,
+        len(drivers),
+        figsize=(3.2 * len(drivers) + 2.5, 3 + 0.22 * len(options)),
+        gridspec_kw={"height_ratios": [3, 0.3 * len(options)]},
+        sharex="col",
+        squeeze=False,
+    )
+    for column, driver in enumerate(drivers):
+        rows = curve[curve["driver"] == driver].copy()
+        for scaled in ["estimate", "conf_low", "conf_high"]:
+            rows[scaled] = rows[scaled] / rows["outcome_sd"]
+        rows = rows.sort_values("estimate", ignore_index=True)
+        significant = rows["p_value"] < 0.05
+        top, bottom = axes[0, column], axes[1, column]
+        top.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.8", linewidth=0.6)
+        top.scatter(
+            rows.index, rows["estimate"], s=4, color=np.where(significant, "tab:red", "0.3")
+        )
+        top.axhline(0, color="black", linewidth=0.8)
+        top.set_title(labels[driver], fontsize=9)
+        top.set_ylabel(ylabel if column == 0 else "", fontsize=8)
+        for position, (dimension, option) in enumerate(options):
+            chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
+            bottom.scatter(chosen, np.full(len(chosen), position), s=2, marker="|", color="0.2")
+        bottom.set_yticks(range(len(options)))
+        bottom.set_yticklabels(
+            [f"{d.replace('_', ' ')}: {o}" for d, o in options] if column == 0 else [],
+            fontsize=7,
+        )
+        bottom.set_ylim(len(options) - 0.5, -0.5)
+        bottom.set_xlabel("Specifications, by estimate", fontsize=8)
+        bottom.grid(False)
+    figure.suptitle(title, fontsize=11, fontweight="bold")
+    return finish(figure)

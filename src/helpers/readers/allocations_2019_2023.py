@@ -9,7 +9,8 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
-from helpers.readers._common import require_columns
+from helpers.interim import cached
+from helpers.readers._common import acquired, require_columns
 
 COLUMNS: tuple[str, ...] = (
     "CCG_code",
@@ -32,6 +33,7 @@ def org_level_of(codes: pd.Series) -> pd.Series:
     return level
 
 
+@cached
 def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     """Long table of planned allocations by organisation, year and funding stream.
 
@@ -65,3 +67,14 @@ def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     if tidy.duplicated(keys).any():
         raise DataError(f"{path}: duplicated {keys} rows")
     return tidy.sort_values(keys).reset_index(drop=True)
+
+
+FILE = "allocations_2019_2023/NHS_funding_allocations.csv"
+
+
+def load() -> pd.DataFrame:
+    """The allocations long table (:func:`read_allocations_2019_2023`), acquired by hash.
+
+    Not used by the pipeline yet: kept for the pre-2022 CCG allocation history.
+    """
+    return read_allocations_2019_2023(acquired(FILE))

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import acquired, require_columns, snake_case
 
 ID_COLUMNS: tuple[str, ...] = (
     "ODS code",
@@ -40,6 +41,7 @@ REQUIRED_MEASURES: tuple[str, ...] = (
 NO_ICS = {"-", ""}
 
 
+@cached
 def read_staff_survey_items(path: Path) -> pd.DataFrame:
     """Organisation x year staff-survey items (bases and rates), sorted by year and ODS code."""
     frame = pd.read_csv(path, dtype="string")
@@ -63,3 +65,12 @@ def read_staff_survey_items(path: Path) -> pd.DataFrame:
     columns = [*text[:4], "ics_stp", "ics", "ics_name", "weighting", *measures]
     columns = ["ods_code", "year", *[c for c in columns if c not in ("ods_code", "year")]]
     return frame.loc[:, columns].sort_values(["year", "ods_code"]).reset_index(drop=True)
+
+
+FILE = "staff_survey_2021_2024/data_trusts_well-being - organisational results.csv"
+
+
+def load() -> pd.DataFrame:
+    """Staff survey items by organisation and year (:func:`read_staff_survey_items`), acquired
+    by hash."""
+    return read_staff_survey_items(acquired(FILE))

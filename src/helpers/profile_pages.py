@@ -1,0 +1,482 @@
+"""Build the 42 system profile pages: run notebook 08 once per system with papermill, render
+each run to ``report/systems/<icb_code>.html`` and write a searchable index page.
+
+Speed. Starting a Jupyter kernel and importing pandas, matplotlib and the helpers costs more
+than a profile itself, so each worker process starts one kernel and runs its share of the
+systems in it, one after another: papermill still parameterises and executes every notebook
+(the kernel manager and client are passed through papermill's engine options). Before each
+system the kernel's namespace is cleared and its execution counter reset (a first cell that is
+removed from the executed copy), so every run is the same as a run in a fresh kernel.
+Workers run in parallel, one per available core.
+
+Skipping. A system is re-run only when its key changes: the notebook's cells, its parameters
+(``params.yaml``), the code in ``src/helpers``, or the processed tables the notebook reads
+(:data:`helpers.profiles.INPUT_TABLES`); or when its page is missing or was edited. Keys and page
+hashes are kept in ``.build/profiles/state.json``. Executed notebooks are kept in
+``.build/profiles/`` and pages in ``report/systems/``; both are git-ignored and byte-identical
+on a re-run. The committed ``notebooks/08_profile_system.ipynb`` is the pipeline's canonical run
+for the system named in ``params.yaml`` (checked by nbval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from helpers import profiles
+from helpers.config import load_params, notebook_parameters
+from helpers.errors import ConfigError, PipelineError
+from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT
+from helpers.pressure import financial_years
+
+PROFILE_NOTEBOOK: Path = NOTEBOOKS_DIR / "08_profile_system.ipynb"
+PAGES_DIR: Path = REPORT_DIR / "systems"
+EXECUTED_DIR: Path = BUILD_DIR / "profiles"
+STATE_VERSION = 1
+RESET_CELL_ID = "profile-kernel-reset"
+RESET_SOURCE = "get_ipython().reset(new_session=True)"
+INJECTED_TAG = "injected-parameters"
+PAGE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.45;
+  max-width: 62em; margin: 0 auto; padding: 0 1em 3em; color: #1a1a1a; }
+nav { margin: 1em 0; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; display: block;
+  overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+img { max-width: 100%; height: auto; }
+.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt { display: none; }
+#search { font-size: 1em; padding: 0.4em; width: 100%; max-width: 30em; margin: 0.5em 0; }
+"""
+INDEX_SCRIPT = """
+document.getElementById("search").addEventListener("input", function () {
+  var words = this.value.toLowerCase().trim();
+  document.querySelectorAll("#systems tbody tr").forEach(function (row) {
+    row.style.display = row.textContent.toLowerCase().includes(words) ? "" : "none";
+  });
+});
+"""
+
+
+@dataclass(frozen=True)
+class ProfileJob:
+    """One system to profile: its code, papermill parameters and where its outputs go."""
+
+    icb_code: str
+    parameters: dict[str, Any]
+    executed: Path
+    page: Path
+
+
+@dataclass
+class ProfileResult:
+    """What happened to one system's profile."""
+
+    icb_code: str
+    status: str  # "ran" or "skipped"
+    seconds: float
+    page_sha256: str
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def profile_parameters(params: dict[str, Any], icb_code: str) -> dict[str, Any]:
+    """The notebook's parameters from params.yaml (those its parameters cell declares, as the
+    pipeline passes them) with ``icb_code`` set to one system."""
+    from helpers.pipeline import declared_parameters
+
+    declared = declared_parameters(PROFILE_NOTEBOOK)
+    own = notebook_parameters(PROFILE_NOTEBOOK.stem, params)
+    return {**{k: v for k, v in sorted(own.items()) if k in declared}, "icb_code": icb_code}
+
+
+def inputs_fingerprint(
+    notebook: Path = PROFILE_NOTEBOOK, processed_dir: Path = PROCESSED_DIR
+) -> str:
+    """Hash of what every profile depends on apart from its parameters: the notebook's cell
+    sources, the helpers' code and the processed tables the notebook reads."""
+    from helpers.pipeline import notebook_source_fingerprint
+
+    tables = [processed_dir / name for name in profiles.INPUT_TABLES]
+    helpers = sorted((ROOT / "src" / "helpers").rglob("*.py"))
+    parts = {
+        "notebook": notebook_source_fingerprint(notebook),
+        "helpers": {
+            str(path.relative_to(ROOT)): _sha256(path.read_bytes())
+            for path in helpers
+            if "__pycache__" not in path.parts
+        },
+        "tables": {
+            path.name: _sha256(path.read_bytes()) if path.is_file() else None for path in tables
+        },
+    }
+    return _sha256(json.dumps(parts, sort_keys=True).encode())
+
+
+def job_key(shared: str, parameters: dict[str, Any]) -> str:
+    """The skip key of one system."""
+    return _sha256(
+        json.dumps({"shared": shared, "parameters": parameters}, sort_keys=True).encode()
+    )
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    if path.is_file():
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if state.get("version") == STATE_VERSION:
+            return state
+    return {"version": STATE_VERSION, "systems": {}}
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    temporary.replace(path)
+
+
+# --- executing and rendering (runs in the worker processes) -----------------------------------
+
+
+def with_reset_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose first cell clears a reused kernel (see module doc)."""
+    copy = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    reset = nbformat.v4.new_code_cell(RESET_SOURCE)
+    reset["id"] = RESET_CELL_ID
+    copy.cells.insert(0, reset)
+    return copy
+
+
+def sanitize_executed(notebook: nbformat.NotebookNode, parameters: dict[str, Any]) -> None:
+    """Remove the reset cell and volatile metadata, in place (as the pipeline does)."""
+    from helpers.pipeline import sanitize_notebook
+
+    notebook.cells = [cell for cell in notebook.cells if cell.get("id") != RESET_CELL_ID]
+    sanitize_notebook(notebook, parameters)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for count, cell in enumerate(code_cells, start=1):
+        cell.execution_count = count
+        for output in cell.outputs:
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = count
+
+
+def page_html(body: str, title: str) -> str:
+    """A standalone profile page around the body nbconvert made."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        '<nav><a href="index.html">All 42 system profiles</a> · '
+        '<a href="../index.html">The report</a></nav>\n<main>\n'
+        f"{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+
+
+def render_page(notebook: nbformat.NotebookNode, icb_code: str, exporter: Any) -> str:
+    """The profile page of one executed notebook (code hidden, outputs and text shown)."""
+    body, _ = exporter.from_notebook_node(notebook)
+    return page_html(body, f"{icb_code}: integrated care system profile")
+
+
+def _run_chunk(jobs: Sequence[ProfileJob], notebook_path: str) -> list[tuple[str, float, str]]:
+    """Worker: one kernel for all of ``jobs``; returns (code, seconds, page sha256) each."""
+    import papermill
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    source = nbformat.read(notebook_path, as_version=4)
+    prepared = with_reset_cell(source)
+    kernel_manager = NotebookClient(prepared, kernel_name="python3").create_kernel_manager()
+    run_sync(kernel_manager.start_kernel)(cwd=str(Path(notebook_path).parent))
+    kernel_client = kernel_manager.client()
+    kernel_client.start_channels()
+    exporter = _exporter()
+    done: list[tuple[str, float, str]] = []
+    try:
+        run_sync(kernel_client.wait_for_ready)(timeout=120)
+        for job in jobs:
+            started = time.perf_counter()
+            try:
+                executed = papermill.execute_notebook(
+                    prepared,
+                    None,
+                    parameters=job.parameters,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    km=kernel_manager,
+                    kc=kernel_client,
+                )
+            except Exception as error:  # papermill raises its own execution error types
+                raise PipelineError(
+                    f"profile {job.icb_code}: notebook {PROFILE_NOTEBOOK.name} failed: "
+                    f"{getattr(error, 'ename', type(error).__name__)}: "
+                    f"{getattr(error, 'evalue', error)}"
+                ) from error
+            sanitize_executed(executed, job.parameters)
+            job.executed.parent.mkdir(parents=True, exist_ok=True)
+            job.page.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_text(job.executed, nbformat.writes(executed) + "\n")
+            page = render_page(executed, job.icb_code, exporter)
+            _atomic_text(job.page, page)
+            done.append(
+                (job.icb_code, time.perf_counter() - started, _sha256(page.encode("utf-8")))
+            )
+    finally:
+        kernel_client.stop_channels()
+        run_sync(kernel_manager.shutdown_kernel)(now=True)
+    return done
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def split_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[list[ProfileJob]]:
+    """Round-robin shares of the jobs, one per worker (no empty shares)."""
+    shares = [list(jobs[index::workers]) for index in range(max(workers, 1))]
+    return [share for share in shares if share]
+
+
+def run_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[tuple[str, float, str]]:
+    """Run the jobs in ``workers`` processes (spawned: no inherited kernel sockets)."""
+    shares = split_jobs(jobs, workers)
+    if len(shares) == 1:
+        return _run_chunk(shares[0], str(PROFILE_NOTEBOOK))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(len(shares)) as pool:
+        results = pool.starmap(_run_chunk, [(share, str(PROFILE_NOTEBOOK)) for share in shares])
+    return [item for share in results for item in share]
+
+
+# --- the index page ------------------------------------------------------------------------------
+
+
+def index_rows(index: Any) -> str:
+    """Table rows of the index page, one per system, linking each profile."""
+    rows = []
+    for row in index.itertuples(index=False):
+        if pd.isna(row.latest_year):
+            position = "no figure on record"
+        else:
+            position = (
+                f"£{profiles.format_number(row.latest_gbp_m, 1)}m "
+                f"({profiles.format_number(row.latest_pct, 1)}% of core allocation), "
+                f"{row.latest_year} {row.latest_stage}"
+            )
+        rows.append(
+            "<tr>"
+            f'<td><a href="{row.icb_code}.html">{html.escape(row.name)}</a></td>'
+            f"<td>{html.escape(row.region)}</td><td>{row.icb_code}</td>"
+            f"<td>{html.escape(position)}</td>"
+            f"<td>{row.years_with_figure} of {row.n_years} years</td></tr>"
+        )
+    return "\n".join(rows)
+
+
+def index_page(index: Any, years: Sequence[str]) -> str:
+    """The searchable index page of all systems."""
+    body = (
+        f"<h1>System profiles: the {len(index)} integrated care systems</h1>\n"
+        f"<p>One page per system, financial years {years[0]} to {years[-1]}, made by running "
+        f"notebook <code>{PROFILE_NOTEBOOK.name}</code> once per system. Best-available "
+        "position: the latest year's most final whole-system figure on record (deficit "
+        "negative). Coverage: years with such a figure.</p>\n"
+        '<input id="search" type="search" placeholder="Search by name, region or code" '
+        'aria-label="Search systems">\n'
+        '<table id="systems"><thead><tr><th>System</th><th>Region</th><th>Code</th>'
+        "<th>Best-available position (latest year)</th><th>Coverage</th></tr></thead>\n"
+        f"<tbody>\n{index_rows(index)}\n</tbody></table>\n"
+        f"<script>{INDEX_SCRIPT}</script>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>System profiles</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        '<nav><a href="../index.html">The report</a></nav>\n<main>\n'
+        f"{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_index(years: Sequence[str], pages_dir: Path = PAGES_DIR) -> Path:
+    """Write ``index.html`` listing every system from the processed tables."""
+    inputs = profiles.load_inputs()
+    index = profiles.system_index(inputs, years)
+    profiles.check_system_index(index, len(inputs.lookup))
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    path = pages_dir / "index.html"
+    _atomic_text(path, index_page(index, years))
+    return path
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+
+def select_codes(requested: Sequence[str] | None, valid: Sequence[str]) -> list[str]:
+    """All codes, or the requested ones, each checked (unknown -> ConfigError with matches)."""
+    if not requested:
+        return sorted(valid)
+    lookup = profiles.load_inputs().lookup
+    return [profiles.check_icb_code(code, lookup) for code in requested]
+
+
+def build_profiles(
+    codes: Sequence[str] | None = None,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    report: Callable[[str], None] = print,
+) -> list[ProfileResult]:
+    """Run the stale profiles in parallel and write the index; return one result per system."""
+    started = time.perf_counter()
+    params = load_params(PARAMS_FILE)
+    lookup = profiles.load_inputs().lookup
+    selected = select_codes(codes, list(lookup["icb_code"]))
+    shared = inputs_fingerprint()
+    state_file = EXECUTED_DIR / "state.json"
+    state = _load_state(state_file)
+    results: list[ProfileResult] = []
+    stale: list[ProfileJob] = []
+    for code in selected:
+        parameters = profile_parameters(params, code)
+        job = ProfileJob(
+            code, parameters, EXECUTED_DIR / f"{code}.ipynb", PAGES_DIR / f"{code}.html"
+        )
+        recorded = state["systems"].get(code, {})
+        page_intact = job.page.is_file() and (
+            _sha256(job.page.read_bytes()) == recorded.get("page_sha256")
+        )
+        if not force and page_intact and recorded.get("key") == job_key(shared, parameters):
+            results.append(ProfileResult(code, "skipped", 0.0, recorded["page_sha256"]))
+        else:
+            stale.append(job)
+    workers = min(workers or os.cpu_count() or 1, len(stale)) if stale else 0
+    report(
+        f"[profiles] {len(stale)} of {len(selected)} system profiles to run"
+        + (f" in {workers} kernel(s)" if stale else " (inputs unchanged)")
+    )
+    if stale:
+        for code, seconds, digest in run_jobs(stale, workers):
+            job = next(job for job in stale if job.icb_code == code)
+            state["systems"][code] = {"key": job_key(shared, job.parameters), "page_sha256": digest}
+            results.append(ProfileResult(code, "ran", seconds, digest))
+        _save_state(state_file, state)
+    years = financial_years(params["common"]["first_year"], params["common"]["last_year"])
+    write_index(years)
+    report(
+        f"[profiles] {sum(r.status == 'ran' for r in results)} ran, "
+        f"{sum(r.status == 'skipped' for r in results)} skipped, index written, "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    return sorted(results, key=lambda result: result.icb_code)
+
+
+def publish(output_dir: Path, pages_dir: Path = PAGES_DIR) -> Path | None:
+    """Copy the pages beside a rendered report (``<output_dir>/systems``), so the report's
+    link ``systems/index.html`` works; returns the folder, or None when there is no report."""
+    if not output_dir.is_dir() or not pages_dir.is_dir():
+        return None
+    target = output_dir / "systems"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(pages_dir, target)
+    return target
+
+
+def publish_beside_report() -> list[Path]:
+    """Copy the pages beside each rendered report (Quarto copies them itself as a manuscript
+    resource; the pandoc fallback in ``report/_output`` needs the copy)."""
+    from helpers.render import FALLBACK_OUTPUT
+
+    target = publish(REPORT_DIR / FALLBACK_OUTPUT.parent)
+    return [target] if target else []
+
+
+def _timed(command: list[str]) -> dict[str, float]:
+    """Wall time and CPU time (user + system, every waited-for descendant) of a command."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1)}
+
+
+def benchmark(bench_file: Path = ROOT / "bench" / "benchmark.json") -> dict[str, Any]:
+    """Time all 42 profiles from cold (``--force``) and a no-op rebuild; record them under
+    the ``profiles`` key of ``bench/benchmark.json`` with the machine's load at the time."""
+    command = [sys.executable, "-m", "helpers.profile_pages"]
+    load_before = os.getloadavg()[0]
+    figures = {
+        "date": time.strftime("%Y-%m-%d"),
+        "cores": os.cpu_count(),
+        "load_average_1min_before": round(load_before, 2),
+        "cold_42_profiles": _timed([*command, "--force"]),
+        "noop_42_profiles": _timed(command),
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+    }
+    document = json.loads(bench_file.read_text(encoding="utf-8")) if bench_file.is_file() else {}
+    document["profiles"] = figures
+    bench_file.parent.mkdir(parents=True, exist_ok=True)
+    bench_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.profile_pages [--icb QOC ...] [--force] [--workers N] [--bench]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--icb", nargs="*", help="ICB codes to build (default: all)")
+    parser.add_argument("--force", action="store_true", help="rerun even unchanged systems")
+    parser.add_argument("--workers", type=int, default=None, help="kernels in parallel")
+    parser.add_argument(
+        "--bench", action="store_true", help="time cold and no-op runs into bench/benchmark.json"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.bench:
+        print(json.dumps(benchmark(), indent=2))
+        return 0
+    try:
+        build_profiles(arguments.icb, force=arguments.force, workers=arguments.workers)
+    except (ConfigError, PipelineError) as error:
+        print(f"\nPROFILES FAILED: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
