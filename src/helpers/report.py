@@ -228,6 +228,7 @@ def key_point_claims(numbers: dict[str, Number]) -> str | None:
     verdicts = [
         ("claims_n_supported", "supported"),
         ("claims_n_partly_supported", "partly supported"),
+        ("claims_n_partly_contradicted", "partly contradicted"),
         ("claims_n_contradicted", "contradicted"),
         ("claims_n_not_testable", "not testable with these data"),
     ]
