@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers import trust, variables
+from helpers import trust_registry, variables
 from helpers.curated import AS_AT_DATE, FINANCE_BASES, STAGE_OF_MEASURE
 from helpers.errors import DataError
 from helpers.io import read_processed, write_processed
@@ -173,8 +173,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "finance_positions.parquet": FINANCE_POSITIONS,
     "national_facts.parquet": NATIONAL_FACTS,
     "coverage.parquet": COVERAGE,
-    "trust_panel.parquet": trust.panel_schema(),
-    "trust_rollup.parquet": trust.rollup_schema(),
+    "trust_panel.parquet": trust_registry.panel_schema(),
+    "trust_rollup.parquet": trust_registry.rollup_schema(),
 }
 
 
