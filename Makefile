@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all
+.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all figure-hashes check-params
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,6 +37,12 @@ test-unit: env ## Run only the unit tests
 
 test-notebooks: env ## Run only the nbval check of the committed notebooks
 	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+
+figure-hashes: env ## Record each labelled figure's PNG hash after a deliberate figure change (review the diff)
+	$(BIN)/python -m helpers.figure_hashes
+
+check-params: env ## Check params.yaml values (types, allowed values, years) without running anything
+	$(BIN)/python -m helpers.config
 
 lint: env ## ruff: lint and formatting check of src, tests and notebooks
 	$(BIN)/ruff check src tests notebooks

@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers import apportion, curated
 from helpers.acquire import fetch
-from helpers.harmonise import financial_year_label
+from helpers.harmonise import years_between as years_between  # notebooks call panel.years_between
 from helpers.joins import checked_merge
 from helpers.paths import CURATED_DIR
 from helpers.readers import healthyr, sickness_absence, staff_survey_2021_2024, staff_survey_2024
@@ -67,12 +67,6 @@ TIME_INVARIANT: dict[str, str] = {
     "imd_score": "IoD2025 ICB average score (2024 ICB codes); same value every year",
     "rural_share": "Census 2021 residents in rural LSOAs (RUC 2021); same value every year",
 }
-
-
-def years_between(first_year: str, last_year: str) -> list[str]:
-    """Financial-year labels from ``first_year`` to ``last_year`` inclusive."""
-    first, last = int(first_year[:4]), int(last_year[:4])
-    return [financial_year_label(year) for year in range(first, last + 1)]
 
 
 def icb_year_frame(icb_lookup: pd.DataFrame, years: list[str]) -> pd.DataFrame:

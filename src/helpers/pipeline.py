@@ -27,8 +27,9 @@ from typing import Any
 
 import nbformat
 
+from helpers import acquire
 from helpers.config import load_params, notebook_parameters
-from helpers.errors import PipelineError
+from helpers.errors import AcquisitionError, ConfigError, PipelineError
 from helpers.paths import BUILD_DIR, CURATED_DIR, NOTEBOOKS_DIR, PROCESSED_DIR, ROOT, SOURCES_FILE
 
 NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
@@ -334,9 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     started = time.perf_counter()
     try:
+        # Kernels run in notebooks/: hand them the mirror as an absolute path, resolved here.
+        print(acquire.describe_mirror(acquire.export_resolved_mirror()))
         results = run_pipeline(force=arguments.force)
         if not arguments.no_render:
             render_report_stage()
+    except (AcquisitionError, ConfigError) as error:
+        print(f"\nPIPELINE FAILED: {error}", file=sys.stderr)
+        return 1
     except PipelineError as error:
         print(f"\nPIPELINE FAILED: {error}", file=sys.stderr)
         print("The executed copy with the traceback is in .build/failed/.", file=sys.stderr)

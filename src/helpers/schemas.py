@@ -168,13 +168,34 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
+def failure_lines(frame: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases with the row's CSV line (``source_line``) in place of the frame index.
+
+    Rows built from a curated CSV carry ``source_line``; the frame index of a sorted table
+    means nothing to the person fixing the CSV, so it is shown only where no line is known.
+    """
+    cases = failures[["column", "check", "failure_case", "index"]].copy()
+    if "source_line" in frame and frame.index.is_unique:
+        lines = frame["source_line"]
+        cases.insert(
+            3,
+            "csv_line",
+            [lines.get(index, pd.NA) if pd.notna(index) else pd.NA for index in cases["index"]],
+        )
+        cases = cases.drop(columns="index")
+    return cases
+
+
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Validate lazily; raise DataError listing every failed check (column, check, cases)."""
+    """Validate lazily; raise DataError listing every failed check (column, check, case and
+    the CSV line where the row came from a curated file, else the row index)."""
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
-        cases = error.failure_cases[["column", "check", "failure_case", "index"]].head(25)
-        raise DataError(f"table '{schema.name}' failed its schema:\n{cases.to_string()}") from error
+        cases = failure_lines(frame, error.failure_cases).head(25)
+        raise DataError(
+            f"table '{schema.name}' failed its schema:\n{cases.to_string(index=False)}"
+        ) from error
 
 
 def write_table(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:
