@@ -71,6 +71,21 @@ def _cases(values: pd.Series, first_line: int | None) -> str:
     return "; ".join(shown) + more
 
 
+def _decode_error(path: Path, encoding: str) -> DataError:
+    """DataError naming the line and byte of the first undecodable byte of ``path``."""
+    raw = path.read_bytes()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start : error.start + 1]
+        return DataError(
+            f"{path}: line {line}: not valid {encoding} text ({error.reason}, byte {byte!r}); "
+            f"expected a {encoding} CSV"
+        )
+    return DataError(f"{path}: not valid {encoding} text; expected a {encoding} CSV")
+
+
 def read_csv_text(path: Path, header_line: int = 1, **options: object) -> pd.DataFrame:
     """Read a raw CSV with every cell as text and no NA guessing, with a fresh 0..n-1 index.
 
@@ -87,12 +102,7 @@ def read_csv_text(path: Path, header_line: int = 1, **options: object) -> pd.Dat
             **options,  # type: ignore[arg-type]
         )
     except UnicodeDecodeError as error:
-        raw = Path(path).read_bytes()
-        line = raw[: error.start].count(b"\n") + 1
-        raise DataError(
-            f"{path}: line {line}: not valid {error.encoding} text ({error.reason}, byte "
-            f"{error.object[error.start : error.start + 1]!r}); expected a UTF-8 CSV"
-        ) from error
+        raise _decode_error(Path(path), str(options.get("encoding", "utf-8"))) from error
     except pd.errors.ParserError as error:
         raise DataError(f"{path}: not a well-formed CSV: {error}") from error
     except pd.errors.EmptyDataError as error:
