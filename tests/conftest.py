@@ -29,6 +29,13 @@ def needs_raw_data(item: pytest.Item) -> bool:
     )
 
 
+@pytest.fixture(autouse=True)
+def mirror_as_given_is_per_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without the remembered as-given mirror value (restored afterwards)."""
+    monkeypatch.setenv(acquire.MIRROR_AS_GIVEN_VARIABLE, "")
+    monkeypatch.delenv(acquire.MIRROR_AS_GIVEN_VARIABLE)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that needs the raw data ``realdata`` (so ``-m 'not realdata'`` skips

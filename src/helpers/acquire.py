@@ -22,6 +22,8 @@ from helpers.sources import Source, load_sources, source_by_file
 LOGGER = logging.getLogger(__name__)
 MIRROR_VARIABLE = "ICSFIN_DATA_MIRROR"
 OFFLINE_VARIABLE = "ICSFIN_OFFLINE"
+#: The mirror value as the user gave it, kept for messages once it has been made absolute.
+MIRROR_AS_GIVEN_VARIABLE = "ICSFIN_DATA_MIRROR_AS_GIVEN"
 
 
 def resolve_mirror(value: str | None = None, base: Path | None = None) -> Path | None:
@@ -42,7 +44,7 @@ def describe_mirror(mirror: Path | None) -> str:
     """How the mirror is set, for every acquisition message: the resolved path, or unset."""
     if mirror is None:
         return f"mirror: none ({MIRROR_VARIABLE} unset)"
-    given = os.environ.get(MIRROR_VARIABLE)
+    given = os.environ.get(MIRROR_AS_GIVEN_VARIABLE) or os.environ.get(MIRROR_VARIABLE)
     origin = f" ({MIRROR_VARIABLE}={given!r})" if given and given != str(mirror) else ""
     state = "" if mirror.is_dir() else ", which does not exist"
     return f"mirror: {mirror}{origin}{state}"
@@ -69,6 +71,7 @@ def export_resolved_mirror() -> Path | None:
     mirror = resolve_mirror()
     check_mirror(mirror)
     if mirror is not None:
+        os.environ.setdefault(MIRROR_AS_GIVEN_VARIABLE, os.environ[MIRROR_VARIABLE])
         os.environ[MIRROR_VARIABLE] = str(mirror)
     return mirror
 
