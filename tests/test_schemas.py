@@ -152,3 +152,14 @@ def test_schema_failures_name_the_csv_line_not_the_sorted_index() -> None:
     assert "csv_line" in message and "index" not in message.splitlines()[1]
     failure = next(line for line in message.splitlines() if "value_pct_allocation" in line)
     assert failure.split()[-1] == "212" and "-90.0" in failure
+
+
+def test_processed_tables_get_the_users_umask_not_0600(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_table(lookup(), "icb_lookup.parquet", tmp_path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from helpers.errors import AcquisitionError
+from helpers.io import give_user_permissions
 from helpers.paths import RAW_DIR, SOURCES_FILE
 from helpers.sources import Source, load_sources, source_by_file
 
@@ -76,13 +77,6 @@ def export_resolved_mirror() -> Path | None:
     return mirror
 
 
-def _user_permissions(path: Path) -> None:
-    """Give a written file the user's normal permissions (temporary files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(0o666 & ~umask)
-
-
 def _inside(raw_dir: Path, source: Source) -> Path:
     """The destination of ``source`` under ``raw_dir``; refuse one that would escape it."""
     destination = raw_dir / source.file
@@ -136,7 +130,7 @@ def _copy_verified(source: Source, mirror: Path, destination: Path, raw_dir: Pat
         shutil.copyfile(origin, temporary)
         if sha256_of(temporary) != source.sha256:
             raise _mismatch(source, temporary, sha256_of(temporary), raw_dir, mirror)
-        _user_permissions(temporary)
+        give_user_permissions(temporary)
         temporary.replace(destination)
     finally:
         temporary.unlink(missing_ok=True)
@@ -161,7 +155,7 @@ def _download_verified(
             fname=destination.name,
             path=destination.parent,
         )
-        _user_permissions(destination)
+        give_user_permissions(destination)
     except ValueError as error:  # pooch's hash mismatch
         raise AcquisitionError(
             f"source '{source.dataset_id}' file '{source.file}': download from {source.url} "

@@ -169,19 +169,25 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 
 
 def failure_lines(frame: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
-    """Failure cases with the row's CSV line (``source_line``) in place of the frame index.
+    """Failure cases naming each row by its keys (``icb_code``, ``financial_year``) and, for
+    rows built from a curated CSV, by its CSV line (``source_line``) instead of the index.
 
-    Rows built from a curated CSV carry ``source_line``; the frame index of a sorted table
-    means nothing to the person fixing the CSV, so it is shown only where no line is known.
+    The index of a sorted table means nothing to the person fixing the data, so it is shown
+    only where no CSV line is known.
     """
     cases = failures[["column", "check", "failure_case", "index"]].copy()
-    if "source_line" in frame and frame.index.is_unique:
-        lines = frame["source_line"]
-        cases.insert(
-            3,
-            "csv_line",
-            [lines.get(index, pd.NA) if pd.notna(index) else pd.NA for index in cases["index"]],
-        )
+    if not frame.index.is_unique:
+        return cases
+
+    def at_failures(column: str) -> list[object]:
+        values = frame[column]
+        return [values.get(i, pd.NA) if pd.notna(i) else pd.NA for i in cases["index"]]
+
+    for key in ("icb_code", "financial_year"):
+        if key in frame:
+            cases[key] = at_failures(key)
+    if "source_line" in frame:
+        cases["csv_line"] = at_failures("source_line")
         cases = cases.drop(columns="index")
     return cases
 
