@@ -182,3 +182,9 @@ def check_not_above(
             f"{source}: column '{part}' exceeds '{whole}' on {int(above.sum())} row(s) "
             f"({_cases(pairs, first_line)}); a part cannot exceed its whole"
         )
+
+
+def text_values(values: pd.Series, missing: Iterable[str] = MISSING_TOKENS) -> pd.Series:
+    """A text column, stripped, with the ``missing`` markers as missing values (``<NA>``)."""
+    cleaned = values.astype("string").str.strip()
+    return cleaned.mask(cleaned.isin(list(missing)))
