@@ -90,7 +90,9 @@ def read_csv_text(path: Path, header_line: int = 1, **options: object) -> pd.Dat
     """Read a raw CSV with every cell as text and no NA guessing, with a fresh 0..n-1 index.
 
     Parser and encoding failures become DataError naming the file and line; numbers are
-    converted afterwards, column by column, with :func:`to_numbers`.
+    converted afterwards, column by column, with :func:`to_numbers`. Blank lines are kept (as
+    rows of empty cells), so data row ``n`` (0-based) is CSV line ``header_line + 1 + n``
+    (unless a quoted cell spans lines).
     """
     try:
         frame = pd.read_csv(
@@ -98,6 +100,7 @@ def read_csv_text(path: Path, header_line: int = 1, **options: object) -> pd.Dat
             dtype=str,
             keep_default_na=False,
             na_filter=False,
+            skip_blank_lines=False,  # keep blank lines as rows, so row n is line header_line + n
             skiprows=header_line - 1,
             **options,  # type: ignore[arg-type]
         )
