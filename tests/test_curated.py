@@ -27,14 +27,19 @@ GOOD = {
     "icb_code": "QHM",
     "financial_year": "2024/25",
     "measure": "plan",
+    "stage": "final_plan",
     "value_gbp_m": "-12.5",
     "as_at": "final plan",
+    "as_at_date": "2024-05",
+    "revision": "1",
+    "basis": "unknown",
     "scope": "system",
     "source_publisher": "HSJ",
     "source_title": "A title",
     "source_date": "2024-06",
     "source_url": "https://example.org/article",
     "source_kind": "press",
+    "original_source": "HSJ: A title",
     "notes": "",
 }
 
@@ -52,6 +57,7 @@ def load(path: Path) -> pd.DataFrame:
 def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
     frame = load(write_panel(tmp_path, [GOOD, {**GOOD, "icb_code": "QOC", "value_gbp_m": "3"}]))
     assert frame["value_gbp_m"].tolist() == [-12.5, 3.0]
+    assert frame["revision"].tolist() == [1, 1] and frame["revision"].dtype == "int64"
     assert frame["source_line"].tolist() == [2, 3]
 
 
@@ -67,6 +73,28 @@ def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
             "2024-25",
             "financial_year is not a real year like '2024/25' on line(s) [3]",
         ),
+        ("stage", "", "stage missing or not the stage of its measure"),
+        ("stage", "draft_plan", "stage missing or not the stage of its measure"),
+        ("as_at_date", "", "as_at_date missing or not a month like '2024-03' on line(s) [3]"),
+        (
+            "as_at_date",
+            "2024-13",
+            "as_at_date missing or not a month like '2024-03' on line(s) [3]",
+        ),
+        (
+            "as_at_date",
+            "May 2024",
+            "as_at_date missing or not a month like '2024-03' on line(s) [3]",
+        ),
+        ("revision", "", "revision missing or not a whole number 1, 2, ... on line(s) [3]"),
+        ("revision", "0", "revision missing or not a whole number 1, 2, ... on line(s) [3]"),
+        ("revision", "1.5", "revision missing or not a whole number 1, 2, ... on line(s) [3]"),
+        (
+            "basis",
+            "after",
+            "basis not in ['after_support', 'before_support', 'unknown'] on line(s) [3]",
+        ),
+        ("original_source", "", "original_source is empty on line(s) [3]"),
     ],
 )
 def test_each_kind_of_bad_row_is_named_by_line(
@@ -132,7 +160,7 @@ def test_committed_curated_tables_are_valid() -> None:
     panel = validate_finance_panel(
         read_curated(panel_path, FINANCE_PANEL_COLUMNS), panel_path, codes
     )
-    assert len(panel) == 220 and panel["icb_code"].nunique() == 35
+    assert len(panel) == 243 and panel["icb_code"].nunique() == 37
     national_path = CURATED_DIR / "ics_finance_national.csv"
     assert (
         len(validate_national_facts(read_curated(national_path, NATIONAL_COLUMNS), national_path))

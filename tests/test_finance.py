@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from helpers.errors import DataError
 from helpers.finance import add_share_of_allocation, as_at_month, flag_best_available
 
 
-def rows(*specs: tuple[str, str, str, str, str]) -> pd.DataFrame:
-    """Positions for one system-year: (measure, as_at, source_kind, source_date, scope)."""
-    frame = pd.DataFrame(specs, columns=["measure", "as_at", "source_kind", "source_date", "scope"])
+@pytest.fixture(scope="module")
+def finance_panel_rows() -> pd.DataFrame:
+    """The committed curated panel, validated as the pipeline reads it."""
+    from helpers.geography import icb_lookup_from_files
+    from helpers.panel import load_curated_finance
+
+    return load_curated_finance(set(icb_lookup_from_files()["icb_code"]))
+
+
+COLUMNS = ["stage", "value_gbp_m", "as_at_date", "revision", "source_kind", "basis", "scope"]
+
+
+def rows(
+    *specs: tuple[str, float, str, int, str, str, str], source_date: str = "2024-06"
+) -> pd.DataFrame:
+    """Positions for one system-year: (stage, value, as_at_date, revision, kind, basis, scope)."""
+    frame = pd.DataFrame(specs, columns=COLUMNS)
     frame["icb_code"] = "QHM"
     frame["financial_year"] = "2024/25"
+    frame["source_date"] = source_date
     frame["source_line"] = range(2, len(frame) + 2)
     return frame
 
@@ -29,47 +46,139 @@ def test_as_at_labels_become_months() -> None:
     assert np.isnan(months[3]) and np.isnan(months[4])
 
 
-def test_outturn_beats_forecast_beats_plan_beats_draft() -> None:
+def test_outturn_beats_forecast_beats_final_plan_beats_draft() -> None:
     frame = rows(
-        ("plan_draft", "draft", "official", "2024-03", "system"),
-        ("plan", "final plan", "campaign", "2024-06", "system"),
-        ("forecast", "M6", "press", "2024-10", "system"),
-        ("outturn", "year-end", "campaign", "2025-05", "system"),
+        ("draft_plan", -9.0, "2024-03", 1, "official", "unknown", "system"),
+        ("final_plan", -5.0, "2024-04", 1, "campaign", "unknown", "system"),
+        ("forecast", -7.0, "2024-10", 1, "press", "unknown", "system"),
+        ("outturn", -6.0, "2025-03", 1, "campaign", "unknown", "system"),
     )
     assert chosen(frame) == [5]
     assert chosen(frame.iloc[:3]) == [4]
     assert chosen(frame.iloc[:2]) == [3]
 
 
-def test_ties_go_to_later_month_then_official_source_then_later_date_then_first_line() -> None:
+def test_then_later_month_then_revision_then_source_kind_then_basis() -> None:
     later_month = rows(
-        ("forecast", "M6", "official", "2024-10", "system"),
-        ("forecast", "M9", "campaign", "2025-01", "system"),
+        ("forecast", -1.0, "2024-09", 1, "official", "unknown", "system"),
+        ("forecast", -2.0, "2024-12", 1, "campaign", "unknown", "system"),
     )
     assert chosen(later_month) == [3]
+    revised = rows(
+        ("final_plan", -1.0, "2024-04", 2, "campaign", "unknown", "system"),
+        ("final_plan", -2.0, "2024-04", 1, "official", "unknown", "system"),
+    )
+    assert chosen(revised) == [2]
     stronger_kind = rows(
-        ("plan", "plan", "campaign", "2024-06", "system"),
-        ("plan", "plan", "official", "2024-05", "system"),
+        ("final_plan", -1.0, "2024-04", 1, "campaign", "unknown", "system"),
+        ("final_plan", -2.0, "2024-04", 1, "official", "unknown", "system"),
+        ("final_plan", -3.0, "2024-04", 1, "press", "unknown", "system"),
     )
     assert chosen(stronger_kind) == [3]
-    later_date = rows(
-        ("plan", "plan", "press", "2024-05", "system"),
-        ("plan", "plan", "press", "2024-07", "system"),
+    underlying = rows(
+        ("final_plan", 0.0, "2024-04", 1, "press", "after_support", "system"),
+        ("final_plan", -96.0, "2024-04", 1, "press", "before_support", "system"),
     )
-    assert chosen(later_date) == [3]
-    identical = rows(
-        ("plan", "plan", "press", "2024-05", "system"),
-        ("plan", "plan", "press", "2024-05", "system"),
+    assert chosen(underlying) == [3]
+
+
+def test_unbreakable_tie_with_different_values_names_both_lines() -> None:
+    tied = rows(
+        ("final_plan", -1.0, "2024-04", 1, "press", "unknown", "system"),
+        ("final_plan", -2.0, "2024-04", 1, "press", "unknown", "system"),
+        ("draft_plan", -3.0, "2024-03", 1, "press", "unknown", "system"),
     )
-    assert chosen(identical) == [2]
+    with pytest.raises(DataError, match=r"QHM 2024/25: lines \[2, 3\]"):
+        flag_best_available(tied)
+
+
+def test_same_figure_reported_twice_flags_the_later_report_not_the_file_order() -> None:
+    duplicate = rows(
+        ("outturn", -148.6, "2025-03", 1, "press", "unknown", "system"),
+        ("outturn", -148.6, "2025-03", 1, "press", "unknown", "system"),
+    )
+    duplicate["source_date"] = ["2025-05-20", "2025-06"]
+    assert chosen(duplicate) == [3]
 
 
 def test_ytd_and_partial_scopes_are_never_best_available() -> None:
     frame = rows(
-        ("ytd", "M5", "official", "2024-10", "system"),
-        ("outturn", "year-end", "official", "2025-05", "icb"),
+        ("ytd", -5.0, "2024-08", 1, "official", "unknown", "system"),
+        ("outturn", -2.0, "2025-03", 1, "official", "unknown", "icb"),
     )
     assert chosen(frame) == []
+
+
+#: Real rows of data/raw/curated/ics_finance_panel.csv that the free-text rule (before issue 8)
+#: got wrong: (line, stage, value, as_at text, as_at_date, revision, kind, basis).
+WRONG_BEFORE = {
+    "QF7 2022/23: revised draft beats first draft (was -140 by file order)": (
+        [
+            (31, "draft_plan", -140.0, "early 2022 first draft", "2022-03", 1, "campaign"),
+            (32, "draft_plan", -76.5, "early 2022 revised draft", "2022-03", 2, "campaign"),
+        ],
+        32,
+    ),
+    "QH8 2023/24: December forecast beats August (was -39: months as text did not parse)": (
+        [
+            (79, "forecast", -39.0, "Aug 2023", "2023-08", 1, "press"),
+            (82, "forecast", -60.0, "Nov 2023", "2023-11", 1, "press"),
+            (83, "forecast", -57.0, "Dec 2023 (agreed revised position)", "2023-12", 2, "press"),
+        ],
+        83,
+    ),
+    "QUA 2024/25: NHSE control total beats the plan it did not accept (was -119)": (
+        [
+            (
+                158,
+                "final_plan",
+                -119.0,
+                "system plan (not accepted by NHSE)",
+                "2024-04",
+                1,
+                "campaign",
+            ),
+            (160, "final_plan", -90.0, "NHSE control total", "2024-04", 2, "campaign"),
+        ],
+        160,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_BEFORE))
+def test_structured_columns_correct_the_old_free_text_picks(case: str) -> None:
+    specs, right_line = WRONG_BEFORE[case]
+    frame = pd.DataFrame(
+        specs,
+        columns=[
+            "source_line",
+            "stage",
+            "value_gbp_m",
+            "as_at",
+            "as_at_date",
+            "revision",
+            "source_kind",
+        ],
+    ).assign(
+        icb_code="QXX",
+        financial_year="2023/24",
+        basis="unknown",
+        scope="system",
+        source_date="2024",
+    )
+    assert chosen(frame) == [right_line]
+
+
+@pytest.mark.realdata
+def test_committed_panel_picks_the_revised_rows(finance_panel_rows: pd.DataFrame) -> None:
+    """On the committed curated panel, the three systems above get their right figures."""
+    flagged = flag_best_available(finance_panel_rows)
+    best = flagged[flagged["best_available"]].set_index(["icb_code", "financial_year"])
+    assert best.loc[("QF7", "2022/23"), "value_gbp_m"] == -76.5
+    assert best.loc[("QH8", "2023/24"), "value_gbp_m"] == -57.0
+    assert best.loc[("QUA", "2024/25"), "stage"] == "forecast"
+    assert best.loc[("QUA", "2024/25"), "value_gbp_m"] == -119.0
+    assert best.groupby(level=[0, 1]).size().max() == 1
 
 
 def test_share_of_allocation_uses_that_years_core_allocation() -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import models
+from helpers.curated import STAGE_OF_MEASURE
 
 
 def simulated(n: int = 400, seed: int = 7) -> pd.DataFrame:
@@ -99,6 +100,10 @@ def positions(rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
     frame["value_gbp_m"] = frame["value_pct_allocation"] * 10
     frame["scope"] = "system"
     frame["as_at"] = ""
+    frame["stage"] = frame["measure"].map(STAGE_OF_MEASURE)
+    frame["as_at_date"] = frame["financial_year"].str[:4] + "-04"
+    frame["revision"] = 1
+    frame["basis"] = "unknown"
     frame["source_date"] = "2024"
     frame["source_line"] = range(2, len(frame) + 2)
     frame["best_available"] = False

@@ -33,6 +33,23 @@ FINANCE_MEASURES: frozenset[str] = frozenset(
         "forecast_variance",
     }
 )
+#: The stage of the financial year each measure's figure belongs to (vocabulary documented in
+#: :mod:`helpers.finance`): plans before the year, forecasts and year-to-date figures
+#: during it, the outturn after it; support rows are amounts of deficit support, not positions.
+STAGE_OF_MEASURE: dict[str, str] = {
+    "plan_draft": "draft_plan",
+    "plan": "final_plan",
+    "forecast": "forecast",
+    "outturn": "outturn",
+    "icb_only_outturn": "outturn",
+    "ytd": "ytd",
+    "ytd_variance": "ytd_variance",
+    "forecast_variance": "forecast_variance",
+    "deficit_support": "deficit_support",
+    "deficit_support_withheld": "deficit_support_withheld",
+}
+FINANCE_BASES: frozenset[str] = frozenset({"before_support", "after_support", "unknown"})
+AS_AT_DATE = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 FINANCE_SCOPES: frozenset[str] = frozenset({"system", "icb", "trusts"})
 SOURCE_KINDS: frozenset[str] = frozenset({"official", "press", "campaign"})
 FINANCIAL_YEAR = re.compile(r"^20\d{2}/\d{2}$")
@@ -43,11 +60,16 @@ FINANCE_PANEL_COLUMNS: list[str] = [
     "icb_code",
     "financial_year",
     "measure",
+    "stage",
     "value_gbp_m",
     "as_at",
+    "as_at_date",
+    "revision",
+    "basis",
     "scope",
     *SOURCE_COLUMNS,
     "source_kind",
+    "original_source",
     "notes",
 ]
 NATIONAL_COLUMNS: list[str] = ["financial_year", "fact", "value", "unit", "as_at", *SOURCE_COLUMNS]
@@ -246,10 +268,46 @@ def _not_number(values: pd.Series, allow_blank: bool) -> pd.Series:
     return (numbers.isna() & ~blank) | (blank & (not allow_blank))
 
 
+def _not_positive_integer(values: pd.Series) -> pd.Series:
+    return ~values.str.fullmatch(r"[1-9]\d*")
+
+
 def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str]) -> pd.DataFrame:
-    """Check the ICS finance panel row by row; return it with numeric ``value_gbp_m``."""
+    """Check the ICS finance panel row by row.
+
+    Returns it with numeric ``value_gbp_m`` and integer ``revision``. Besides the source and
+    value checks, every row needs a ``stage`` that agrees with its ``measure``
+    (:data:`STAGE_OF_MEASURE`), an ``as_at_date`` ``YYYY-MM``, a ``revision`` 1, 2, ..., a
+    ``basis`` in :data:`FINANCE_BASES` and a non-empty ``original_source``.
+    """
+    expected_stage = frame["measure"].map(STAGE_OF_MEASURE)
     _raise_if(
         [
+            _problem(
+                path,
+                frame,
+                frame["stage"] != expected_stage,
+                f"stage missing or not the stage of its measure {STAGE_OF_MEASURE}",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["as_at_date"].str.match(AS_AT_DATE),
+                "as_at_date missing or not a month like '2024-03'",
+            ),
+            _problem(
+                path,
+                frame,
+                _not_positive_integer(frame["revision"]),
+                "revision missing or not a whole number 1, 2, ...",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["basis"].isin(FINANCE_BASES),
+                f"basis not in {sorted(FINANCE_BASES)}",
+            ),
+            _problem(path, frame, frame["original_source"] == "", "original_source is empty"),
             _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
             _problem(
                 path,
@@ -286,7 +344,10 @@ def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str])
             ),
         ]
     )
-    return frame.assign(value_gbp_m=pd.to_numeric(frame["value_gbp_m"]))
+    return frame.assign(
+        value_gbp_m=pd.to_numeric(frame["value_gbp_m"]),
+        revision=frame["revision"].astype("int64"),
+    )
 
 
 def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

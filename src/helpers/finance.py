@@ -1,15 +1,33 @@
 """System financial positions: tidy, scale to allocation, and pick the best available figure.
 
 Sign convention (from the curated panel): a surplus is positive and a deficit negative for
-``plan``, ``plan_draft``, ``forecast``, ``ytd``, ``outturn`` and ``icb_only_outturn``.
+every full-year position and year-to-date figure; support rows are positive amounts.
+
+Structured columns of the curated panel (``data/raw/curated/ics_finance_panel.csv``):
+
+- ``stage``: ``draft_plan`` (a plan submitted before the year and later replaced),
+  ``final_plan`` (the plan or control total agreed for the year), ``forecast`` (a full-year
+  forecast made during the year), ``outturn`` (the year-end result); and, not full-year
+  positions, ``ytd`` (year to date), ``ytd_variance`` and ``forecast_variance`` (against plan),
+  ``deficit_support`` and ``deficit_support_withheld`` (amounts of support). Each ``measure``
+  has one stage (:data:`helpers.curated.STAGE_OF_MEASURE`); ``icb_only_outturn`` is an
+  ``outturn`` whose scope is ``icb``.
+- ``as_at_date``: the month (``YYYY-MM``) the figure refers to or was agreed.
+- ``revision``: 1, 2, ... orders figures of one system, year and stage when one revises another.
+- ``basis``: ``before_support`` / ``after_support`` (deficit or other non-recurrent support,
+  where the source says) or ``unknown``.
+- ``original_source``: the document a press or campaign row reports (an official row: itself);
+  two rows with one original source are not independent evidence.
 
 Best-available rule. For each system and financial year, among full-year positions of the
-whole system (``scope == 'system'``; year-to-date, variance and support rows are not
-full-year positions) the single most final figure is chosen:
-``outturn`` > ``forecast`` > ``plan`` > ``plan_draft``. Ties within a measure are broken by
-(1) the later point in the year (``as_at`` month, e.g. M9 beats M6; year-end counts as 12),
-(2) the stronger source kind (official > press > campaign), (3) the later ``source_date``,
-(4) the earlier line in the curated file. The rule is deterministic.
+whole system (``scope == 'system'``, stage in :data:`STAGE_RANK`) the single most final figure
+is chosen by, in order: the latest stage (outturn > forecast > final plan > draft plan), the
+latest ``as_at_date``, the highest ``revision``, the stronger source kind (official > press >
+campaign), then the basis (before support > unknown > after support: where one source gives
+both, the underlying position). There is no fallback to file order: rows still tied that report
+different values raise :class:`~helpers.errors.DataError` naming their CSV lines; rows still tied
+that report the same value are one figure reported twice, and the one from the later
+``source_date`` (then the lower line) is flagged, which changes the cited source, never the value.
 """
 
 from __future__ import annotations
@@ -19,9 +37,20 @@ import re
 import numpy as np
 import pandas as pd
 
-#: Full-year position measures, most final first.
-POSITION_RANK: dict[str, int] = {"outturn": 0, "forecast": 1, "plan": 2, "plan_draft": 3}
+from helpers.errors import DataError
+
+#: Full-year position stages, most final first.
+STAGE_RANK: dict[str, int] = {"outturn": 0, "forecast": 1, "final_plan": 2, "draft_plan": 3}
 SOURCE_KIND_RANK: dict[str, int] = {"official": 0, "press": 1, "campaign": 2}
+BASIS_RANK: dict[str, int] = {"before_support": 0, "unknown": 1, "after_support": 2}
+#: Sort keys of the best-available rule, most important first (ascending after negation).
+BEST_AVAILABLE_KEYS: list[str] = [
+    "stage_rank",
+    "date_rank",
+    "revision_rank",
+    "kind_rank",
+    "basis_rank",
+]
 YEAR_END_WORDS = re.compile(r"year-end|outturn|Q4", re.IGNORECASE)
 
 
@@ -58,28 +87,88 @@ def add_share_of_allocation(positions: pd.DataFrame, funding: pd.DataFrame) -> p
     return merged
 
 
-def flag_best_available(positions: pd.DataFrame) -> pd.DataFrame:
-    """Add a boolean ``best_available``: True on one row per system and year (see module doc)."""
-    frame = positions.copy()
-    eligible = frame["measure"].isin(POSITION_RANK) & (frame["scope"] == "system")
-    ordering = pd.DataFrame(
+def _ranking(frame: pd.DataFrame) -> pd.DataFrame:
+    """Best-available sort keys of the eligible rows (lower is better)."""
+    eligible = frame["stage"].isin(STAGE_RANK) & (frame["scope"] == "system")
+    rows = frame[eligible]
+    return pd.DataFrame(
         {
-            "measure_rank": frame["measure"].map(POSITION_RANK),
-            "month": -as_at_month(frame["as_at"]).fillna(0),
-            "kind_rank": frame["source_kind"].map(SOURCE_KIND_RANK),
-            "date": frame["source_date"].fillna(""),
-            "line": frame["source_line"],
+            "icb_code": rows["icb_code"],
+            "financial_year": rows["financial_year"],
+            "stage_rank": rows["stage"].map(STAGE_RANK),
+            "date_rank": rows["as_at_date"].rank(method="dense", ascending=False),
+            "revision_rank": -rows["revision"].astype("int64"),
+            "kind_rank": rows["source_kind"].map(SOURCE_KIND_RANK),
+            "basis_rank": rows["basis"].map(BASIS_RANK),
+            "value": rows["value_gbp_m"],
+            "source_date_rank": rows["source_date"].rank(method="dense", ascending=False),
+            "line": rows["source_line"],
         },
-        index=frame.index,
-    )[eligible]
-    ordering["date_desc"] = ordering["date"].rank(method="dense", ascending=False)
-    ordering = ordering.join(frame.loc[eligible, ["icb_code", "financial_year"]])
-    ordering = ordering.sort_values(
-        ["icb_code", "financial_year", "measure_rank", "month", "kind_rank", "date_desc", "line"]
+        index=rows.index,
     )
-    chosen = ordering.groupby(["icb_code", "financial_year"], sort=False).head(1).index
+
+
+def _raise_on_unbreakable_ties(leaders: pd.DataFrame) -> None:
+    """Rows tied on every key that report different values cannot be ordered: stop."""
+    conflicts = [
+        f"{icb} {year}: lines {sorted(int(line) for line in group['line'])} "
+        f"(values {sorted(group['value'].unique().tolist())})"
+        for (icb, year), group in leaders.groupby(["icb_code", "financial_year"], sort=True)
+        if group["value"].nunique() > 1
+    ]
+    if conflicts:
+        raise DataError(
+            "best-available rule cannot choose between rows tied on stage, as_at_date, revision, "
+            "source kind and basis (set as_at_date or revision in "
+            "data/raw/curated/ics_finance_panel.csv):\n  " + "\n  ".join(conflicts)
+        )
+
+
+def flag_best_available(positions: pd.DataFrame) -> pd.DataFrame:
+    """Add a boolean ``best_available``: True on one row per system and year (see module doc).
+
+    Raises:
+        DataError: two eligible rows of one system and year tie on every key of the rule and
+            report different values (the message names both CSV lines).
+    """
+    frame = positions.copy()
+    ranking = _ranking(frame)
+    ordered = ranking.sort_values(["icb_code", "financial_year", *BEST_AVAILABLE_KEYS])
+    best = ordered.groupby(["icb_code", "financial_year"])[BEST_AVAILABLE_KEYS].transform("first")
+    leaders = ordered[(ordered[BEST_AVAILABLE_KEYS] == best).all(axis=1)]
+    _raise_on_unbreakable_ties(leaders)
+    chosen = (
+        leaders.sort_values(["icb_code", "financial_year", "source_date_rank", "line"])
+        .groupby(["icb_code", "financial_year"], sort=False)
+        .head(1)
+        .index
+    )
     frame["best_available"] = frame.index.isin(chosen)
     return frame
+
+
+def coverage_by_stage(positions: pd.DataFrame) -> pd.DataFrame:
+    """Systems (of 42) with a whole-system full-year figure, by financial year and stage.
+
+    Columns: ``financial_year``, ``stage`` (most final first), ``systems_with_figure`` (systems
+    with at least one such row), ``systems_best_available`` (systems whose best-available
+    figure is of this stage) and ``rows``. Every year and stage appears, with zeros.
+    """
+    whole = positions[(positions["scope"] == "system") & positions["stage"].isin(STAGE_RANK)]
+    years = sorted(positions["financial_year"].unique())
+    stages = sorted(STAGE_RANK, key=STAGE_RANK.get)
+    grid = pd.MultiIndex.from_product([years, stages], names=["financial_year", "stage"])
+    grouped = whole.groupby(["financial_year", "stage"])
+    table = pd.DataFrame(
+        {
+            "systems_with_figure": grouped["icb_code"].nunique(),
+            "systems_best_available": whole[whole["best_available"]]
+            .groupby(["financial_year", "stage"])["icb_code"]
+            .nunique(),
+            "rows": grouped.size(),
+        }
+    )
+    return table.reindex(grid).fillna(0).astype("int64").reset_index()
 
 
 def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd.DataFrame:
@@ -92,13 +181,18 @@ def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd
         "system_name",
         "financial_year",
         "measure",
+        "stage",
         "value_gbp_m",
         "core_allocation_gbp_m",
         "value_pct_allocation",
         "as_at",
+        "as_at_date",
         "as_at_month",
+        "revision",
+        "basis",
         "scope",
         "source_kind",
+        "original_source",
         "best_available",
         "source_publisher",
         "source_title",

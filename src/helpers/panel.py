@@ -238,7 +238,9 @@ def coverage_of_positions(positions: pd.DataFrame) -> pd.DataFrame:
     best_rows["variable"] = "best available position"
     best_rows["measure"] = "best_available"
     best_rows["source_kind"] = "any"
-    best_rows["note"] = "one figure per system and year: outturn > forecast > plan > draft plan"
+    best_rows["note"] = (
+        "one figure per system and year: outturn > forecast > final plan > draft plan"
+    )
     return pd.concat([table, best_rows], ignore_index=True)
 
 

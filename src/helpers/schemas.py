@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers.curated import AS_AT_DATE, FINANCE_BASES, STAGE_OF_MEASURE
 from helpers.errors import DataError
 from helpers.io import read_processed, write_processed
 from helpers.paths import PROCESSED_DIR
@@ -110,11 +111,16 @@ FINANCE_POSITIONS = pa.DataFrameSchema(
         "icb_code": _icb_code(),
         "financial_year": _financial_year(),
         "measure": pa.Column(str),
+        "stage": pa.Column(str, pa.Check.isin(sorted(set(STAGE_OF_MEASURE.values())))),
         "value_gbp_m": pa.Column(float),
         "core_allocation_gbp_m": _positive(),
         "value_pct_allocation": pa.Column(float, pa.Check.in_range(-50, 50), nullable=True),
+        "as_at_date": pa.Column(str, pa.Check.str_matches(AS_AT_DATE.pattern)),
+        "revision": pa.Column(int, pa.Check.ge(1)),
+        "basis": pa.Column(str, pa.Check.isin(sorted(FINANCE_BASES))),
         "scope": pa.Column(str, pa.Check.isin(["system", "icb", "trusts"])),
         "source_kind": pa.Column(str, pa.Check.isin(["official", "press", "campaign"])),
+        "original_source": pa.Column(str, pa.Check.str_length(min_value=1)),
         "best_available": pa.Column(bool),
         "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
     },

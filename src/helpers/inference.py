@@ -1,0 +1,443 @@
+"""Inference helpers: multiple-testing corrections, power, result wording and the
+specification curve.
+
+This module is the ONLY place where words that interpret a result ("associated with",
+"cannot be distinguished from zero", "cannot tell the explanations apart") are made. The
+report and the notebooks place the sentences it returns; they never type their own.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.formula.api as smf
+from scipy import stats
+
+MINUS = "\u2212"
+
+
+# ---------------------------------------------------------------------------------------------
+# Multiple testing and power
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_array(pvalues: Sequence[float]) -> np.ndarray:
+    values = np.asarray(pvalues, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"p-values must be one-dimensional, got shape {values.shape}")
+    finite = values[~np.isnan(values)]
+    if np.any((finite < 0) | (finite > 1)):
+        raise ValueError(f"p-values must lie in [0, 1], got {finite[(finite < 0) | (finite > 1)]}")
+    return values
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm step-down adjusted p-values (family-wise error rate); NaN in, NaN out.
+
+    The adjusted value of the i-th smallest of m p-values is
+    ``max_{j<=i} min(1, (m - j + 1) p_(j))``; NaNs are ignored when counting m.
+    """
+    values = _as_array(pvalues)
+    adjusted = np.full(values.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(values))
+    m = len(present)
+    if m == 0:
+        return adjusted
+    order = present[np.argsort(values[present], kind="stable")]
+    scaled = np.minimum(1.0, (m - np.arange(m)) * values[order])
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg q-values (false discovery rate); NaN in, NaN out.
+
+    The q-value of the i-th smallest of m p-values is ``min_{j>=i} min(1, m p_(j) / j)``.
+    """
+    values = _as_array(pvalues)
+    adjusted = np.full(values.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(values))
+    m = len(present)
+    if m == 0:
+        return adjusted
+    order = present[np.argsort(values[present], kind="stable")]
+    scaled = np.minimum(1.0, m * values[order] / np.arange(1, m + 1))
+    adjusted[order] = np.minimum.accumulate(scaled[::-1])[::-1]
+    return adjusted
+
+
+def mde_per_sd(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Minimum detectable effect, two-sided, in the estimate's own units:
+    ``(z_{1-alpha/2} + z_{power}) * se`` (2.80 standard errors at the defaults)."""
+    if not 0 < alpha < 1 or not 0 < power < 1:
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
+    if np.isnan(se):
+        return float("nan")
+    if se < 0:
+        raise ValueError(f"a standard error cannot be negative, got {se}")
+    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+# ---------------------------------------------------------------------------------------------
+
+
+def format_number(value: float, digits: int = 2) -> str:
+    """A number with a true minus sign, ``digits`` decimals and thousands separators."""
+    text = f"{abs(value):,.{digits}f}"
+    return f"{MINUS}{text}" if value < 0 and float(text.replace(",", "")) != 0 else text
+
+
+def format_p(p_value: float) -> str:
+    """``p = 0.034`` style text; ``p < 0.001`` below that; ``p = 1.00`` at one."""
+    if np.isnan(p_value):
+        return "p not available"
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {p_value:.3f}" if p_value < 0.1 else f"p = {p_value:.2f}"
+
+
+def is_distinguishable(p_adjusted: float, alpha: float = 0.05) -> bool:
+    """Whether an adjusted p-value is below the level (NaN counts as not distinguishable)."""
+    return bool(p_adjusted < alpha)
+
+
+def describe_estimate(
+    label: str,
+    estimate: float,
+    conf_low: float,
+    conf_high: float,
+    p_adjusted: float,
+    unit: str,
+    alpha: float = 0.05,
+    mde: float | None = None,
+) -> str:
+    """One plain-English sentence: direction, interval, and whether the estimate is
+    distinguishable from zero after correction (with the minimum detectable effect if not).
+
+    ``unit`` is the estimate's unit (e.g. "pp of allocation per SD"); the direction is stated
+    as the sign of the association with the outcome.
+    """
+    if np.isnan(estimate):
+        return f"{label}: no estimate could be made from these data."
+    interval = (
+        f"{format_number(estimate)} {unit}, 95% CI {format_number(conf_low)} to "
+        f"{format_number(conf_high)}"
+    )
+    direction = "positive" if estimate > 0 else "negative" if estimate < 0 else "zero"
+    if is_distinguishable(p_adjusted, alpha):
+        return (
+            f"{label} has a {direction} association ({interval}) that is distinguishable "
+            f"from zero after correction for multiple testing (adjusted {format_p(p_adjusted)})."
+        )
+    sentence = (
+        f"{label} has a {direction} point estimate ({interval}) that cannot be distinguished "
+        f"from zero after correction for multiple testing (adjusted {format_p(p_adjusted)})"
+    )
+    if mde is not None and not np.isnan(mde):
+        sentence += (
+            f"; at this N only an effect of about {format_number(mde)} {unit} or larger in "
+            "either direction would be detected with 80% power"
+        )
+    return sentence + "."
+
+
+def conclude(
+    labels: Sequence[str],
+    p_adjusted: Sequence[float],
+    p_nominal: Sequence[float],
+    alpha: float = 0.05,
+) -> str:
+    """The strongest honest overall conclusion about a declared family of drivers.
+
+    Names the drivers distinguishable from zero after correction; if none is, says the data
+    cannot tell the explanations apart, and names any driver that is only nominally
+    significant together with its corrected p.
+    """
+    adjusted = np.asarray(p_adjusted, dtype=float)
+    nominal = np.asarray(p_nominal, dtype=float)
+    supported = [label for label, p in zip(labels, adjusted, strict=True) if p < alpha]
+    nominal_only = [
+        (label, p_adj)
+        for label, p_adj, p_raw in zip(labels, adjusted, nominal, strict=True)
+        if p_raw < alpha and not p_adj < alpha
+    ]
+    if supported:
+        text = (
+            f"After correction for multiple testing, {join_words(supported)} "
+            f"{'is' if len(supported) == 1 else 'are'} distinguishable from zero; the other "
+            "declared drivers are not."
+        )
+    else:
+        text = (
+            "No declared driver is distinguishable from zero after correction for multiple "
+            "testing: these data cannot tell the explanations apart."
+        )
+    if nominal_only:
+        listed = join_words(
+            [f"{label} (corrected {format_p(p_value)})" for label, p_value in nominal_only]
+        )
+        text += f" Nominally significant before correction but not after: {listed}."
+    return text
+
+
+def describe_exploratory(
+    labels: Sequence[str],
+    q_values: Sequence[float],
+    p_nominal: Sequence[float],
+    alpha: float = 0.05,
+) -> str:
+    """One sentence on exploratory candidates: which pass a false-discovery-rate threshold, and
+    which are nominally significant only (with their q)."""
+    q = np.asarray(q_values, dtype=float)
+    nominal = np.asarray(p_nominal, dtype=float)
+    passing = [label for label, value in zip(labels, q, strict=True) if value < alpha]
+    nominal_only = [
+        f"{label} (q = {value:.2f})"
+        for label, value, raw in zip(labels, q, nominal, strict=True)
+        if raw < alpha and not value < alpha
+    ]
+    if passing:
+        text = (
+            f"Among the exploratory candidates, {join_words(passing)} "
+            f"{'passes' if len(passing) == 1 else 'pass'} a {alpha:.0%} false-discovery-rate "
+            "threshold (hypothesis-generating, not confirmatory)."
+        )
+    else:
+        text = f"No exploratory candidate passes a {alpha:.0%} false-discovery-rate threshold."
+    if nominal_only:
+        text += f" Nominally significant before correction only: {join_words(nominal_only)}."
+    return text
+
+
+def describe_curve_share(
+    share_same_sign_significant: float, n_specifications: int, label: str
+) -> str:
+    """One sentence on how a driver fares across the specification curve."""
+    return (
+        f"Across {n_specifications:,} specifications, {share_same_sign_significant:.0%} of "
+        f"estimates for {label} share the primary estimate's sign and are nominally "
+        "significant at the 5% level."
+    )
+
+
+def join_words(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Specification curve
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Specification:
+    """What one fit of the curve needs. Options of each choice dimension transform it.
+
+    ``data`` is any frame; ``outcome`` a numeric column; ``drivers`` the columns whose
+    standardised coefficients are recorded; ``controls`` further numeric columns;
+    ``fixed_effects`` categorical columns entered as ``C(column)``; ``cluster`` the column the
+    standard errors are clustered by (heteroskedasticity-robust HC1 when None); ``weights`` a
+    column of analytic weights (weighted least squares, e.g. inverse-probability weights).
+    """
+
+    data: pd.DataFrame
+    outcome: str
+    drivers: tuple[str, ...]
+    controls: tuple[str, ...] = ()
+    fixed_effects: tuple[str, ...] = ()
+    cluster: str | None = None
+    weights: str | None = None
+    min_obs_per_term: int = 2
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def with_(self, **changes: object) -> Specification:
+        """A copy with some fields changed (for option transforms)."""
+        return replace(self, **changes)
+
+
+#: An option transforms a specification (filter rows, change the outcome, add controls, ...).
+Option = Callable[[Specification], Specification]
+
+CURVE_COLUMNS: list[str] = [
+    "spec_id",
+    "driver",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "n_obs",
+    "n_clusters",
+]
+
+
+def fit_specification(spec: Specification) -> pd.DataFrame:
+    """Fit one specification: OLS of the outcome on the standardised drivers, controls and
+    fixed effects; tidy rows for the drivers (empty when there are too few observations)."""
+    columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects]
+    if spec.cluster:
+        columns.append(spec.cluster)
+    if spec.weights:
+        columns.append(spec.weights)
+    data = spec.data[list(dict.fromkeys(columns))].dropna()
+    drivers = [d for d in spec.drivers if data[d].nunique() > 1]
+    for column in [*drivers, *spec.controls]:
+        spread = data[column].std(ddof=1)
+        data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
+    effects = [f"C({column})" for column in spec.fixed_effects if data[column].nunique() > 1]
+    terms = [*drivers, *spec.controls, *effects]
+    n_terms = (
+        1
+        + len(drivers)
+        + len(spec.controls)
+        + sum(
+            data[column].nunique() - 1
+            for column in spec.fixed_effects
+            if data[column].nunique() > 1
+        )
+    )
+    if not drivers or len(data) < spec.min_obs_per_term * n_terms or len(data) <= n_terms + 2:
+        return pd.DataFrame(columns=CURVE_COLUMNS[1:])
+    equation = f"{spec.outcome} ~ {' + '.join(terms)}"
+    if spec.weights:
+        model = smf.wls(equation, data=data, weights=data[spec.weights])
+    else:
+        model = smf.ols(equation, data=data)
+    if spec.cluster:
+        groups = pd.factorize(data[spec.cluster])[0]
+        results = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        n_clusters = int(groups.max() + 1)
+    else:
+        results = model.fit(cov_type="HC1")
+        n_clusters = len(data)
+    intervals = results.conf_int(alpha=0.05)
+    return pd.DataFrame(
+        {
+            "driver": drivers,
+            "estimate": results.params[drivers].to_numpy(),
+            "std_error": results.bse[drivers].to_numpy(),
+            "conf_low": intervals.loc[drivers, 0].to_numpy(),
+            "conf_high": intervals.loc[drivers, 1].to_numpy(),
+            "p_value": results.pvalues[drivers].to_numpy(),
+            "n_obs": int(results.nobs),
+            "n_clusters": n_clusters,
+        }
+    )
+
+
+def specification_curve(
+    base: Specification,
+    choices: Mapping[str, Mapping[str, Option]],
+    *,
+    fit: Callable[[Specification], pd.DataFrame] = fit_specification,
+) -> pd.DataFrame:
+    """Fit every combination of the options in ``choices`` and return one row per
+    specification and driver.
+
+    ``choices`` maps a dimension name (e.g. "stage subset") to named options; each option is a
+    function that transforms the :class:`Specification`. Options are applied in the order of
+    the dimensions, so a dimension that must see the result of another (e.g. picking one row
+    per unit after filtering rows) comes later. The result has one column per dimension (the
+    option's name), then :data:`CURVE_COLUMNS`. Specifications with too few observations give
+    no rows; compare ``spec_id`` with the number of combinations to count them.
+    """
+    dimensions = list(choices)
+    tables = []
+    combinations = itertools.product(*(list(choices[d].items()) for d in dimensions))
+    for spec_id, combination in enumerate(combinations):
+        spec = base
+        for _, option in combination:
+            spec = option(spec)
+        table = fit(spec)
+        if table.empty:
+            continue
+        table.insert(0, "spec_id", spec_id)
+        for position, (dimension, (name, _)) in enumerate(
+            zip(dimensions, combination, strict=True)
+        ):
+            table.insert(position, dimension, name)
+        tables.append(table)
+    if not tables:
+        return pd.DataFrame(columns=[*dimensions, *CURVE_COLUMNS])
+    return pd.concat(tables, ignore_index=True)
+
+
+def n_specifications(choices: Mapping[str, Mapping[str, Option]]) -> int:
+    """Number of combinations of the options in ``choices``."""
+    return int(np.prod([len(options) for options in choices.values()]))
+
+
+def curve_share(curve: pd.DataFrame, driver: str, sign: float, alpha: float = 0.05) -> float:
+    """Share of a driver's specifications whose estimate has ``sign`` and nominal p < alpha."""
+    rows = curve[curve["driver"] == driver]
+    if rows.empty:
+        return float("nan")
+    hits = (np.sign(rows["estimate"]) == np.sign(sign)) & (rows["p_value"] < alpha)
+    return float(hits.mean())
+
+
+def stratified_permutation_test(
+    spec: Specification,
+    driver: str,
+    strata: Sequence[str],
+    *,
+    n_permutations: int,
+    seed: int,
+) -> tuple[float, np.ndarray, float]:
+    """Permutation test of one driver's coefficient that shuffles it only within strata.
+
+    The driver is permuted among rows sharing the values of ``strata`` (e.g. year x stage),
+    and the specification's OLS coefficient (standardised as in :func:`fit_specification`)
+    is recomputed. Shuffling within strata keeps each stratum's mix of driver values, so the
+    null is "no association within comparable figures", not "no association at all". Returns
+    the observed coefficient, the null distribution and the two-sided p-value
+    ``(1 + #{|null| >= |observed|}) / (n_permutations + 1)``.
+    """
+    observed_table = fit_specification(spec)
+    if driver not in set(observed_table["driver"]):
+        return float("nan"), np.array([]), float("nan")
+    columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects, *strata]
+    if spec.cluster:
+        columns.append(spec.cluster)
+    data = spec.data[list(dict.fromkeys(columns))].dropna().reset_index(drop=True)
+    for column in [*spec.drivers, *spec.controls]:
+        spread = data[column].std(ddof=1)
+        data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
+    effects = [f"C({column})" for column in spec.fixed_effects if data[column].nunique() > 1]
+    drivers = [d for d in spec.drivers if data[d].nunique() > 1]
+    terms = [*drivers, *spec.controls, *effects]
+    outcome, design = patsy.dmatrices(
+        f"{spec.outcome} ~ {' + '.join(terms)}", data, return_type="dataframe"
+    )
+    y = outcome.to_numpy(float).ravel()
+    matrix = design.to_numpy(float)
+    position = list(design.columns).index(driver)
+    groups = [
+        np.flatnonzero(labels == code)
+        for labels in [pd.factorize(pd.MultiIndex.from_frame(data[list(strata)]))[0]]
+        for code in np.unique(labels)
+    ]
+    observed = float(np.linalg.lstsq(matrix, y, rcond=None)[0][position])
+    generator = np.random.default_rng(seed)
+    null = np.empty(n_permutations)
+    shuffled = matrix.copy()
+    original = matrix[:, position]
+    for index in range(n_permutations):
+        column = original.copy()
+        for rows in groups:
+            column[rows] = original[generator.permutation(rows)]
+        shuffled[:, position] = column
+        null[index] = np.linalg.lstsq(shuffled, y, rcond=None)[0][position]
+    p_value = (1 + int(np.sum(np.abs(null) >= abs(observed) - 1e-12))) / (n_permutations + 1)
+    return observed, null, float(p_value)

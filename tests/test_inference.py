@@ -1,0 +1,166 @@
+"""Corrections, power, wording and the specification curve, on inputs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from helpers import inference
+
+
+def test_holm_matches_hand_calculation_and_statsmodels() -> None:
+    pvalues = [0.01, 0.04, 0.03, 0.005]
+    adjusted = inference.holm(pvalues)
+    np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(adjusted, multipletests(pvalues, method="holm")[1])
+
+
+def test_benjamini_hochberg_matches_hand_calculation_and_statsmodels() -> None:
+    pvalues = [0.01, 0.04, 0.03, 0.005]
+    q_values = inference.benjamini_hochberg(pvalues)
+    np.testing.assert_allclose(q_values, [0.02, 0.04, 0.04, 0.02])
+    np.testing.assert_allclose(q_values, multipletests(pvalues, method="fdr_bh")[1])
+
+
+def test_corrections_ignore_nan_and_cap_at_one() -> None:
+    adjusted = inference.holm([0.2, np.nan, 0.6])
+    assert np.isnan(adjusted[1])
+    np.testing.assert_allclose(adjusted[[0, 2]], [0.4, 0.6])
+    assert inference.holm([0.9, 0.8]).max() == 1.0
+    q_values = inference.benjamini_hochberg([np.nan, 0.02, 0.04])
+    assert np.isnan(q_values[0])
+    np.testing.assert_allclose(q_values[1:], [0.04, 0.04])
+    assert np.isnan(inference.holm([np.nan])).all()
+
+
+def test_corrections_reject_values_outside_unit_interval() -> None:
+    with pytest.raises(ValueError, match="lie in"):
+        inference.holm([0.1, 1.5])
+
+
+def test_mde_is_2_8_standard_errors_at_80_percent_power() -> None:
+    assert inference.mde_per_sd(1.0) == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+    assert inference.mde_per_sd(0.5, alpha=0.01, power=0.9) == pytest.approx(
+        0.5 * (2.575829 + 1.281552), abs=1e-5
+    )
+    assert np.isnan(inference.mde_per_sd(float("nan")))
+    with pytest.raises(ValueError):
+        inference.mde_per_sd(-1.0)
+
+
+def test_describe_estimate_significant_negative() -> None:
+    text = inference.describe_estimate(
+        "Distance from target", -0.671, -1.29, -0.05, 0.012, "pp per SD"
+    )
+    assert text.startswith("Distance from target has a negative association")
+    assert "\u22120.67 pp per SD, 95% CI \u22121.29 to \u22120.05" in text
+    assert "distinguishable from zero after correction" in text
+    assert "cannot" not in text and "adjusted p = 0.012" in text
+
+
+def test_describe_estimate_not_significant_states_mde() -> None:
+    text = inference.describe_estimate("Deprivation", 0.30, -0.2, 0.8, 0.41, "pp per SD", mde=0.71)
+    assert "positive point estimate" in text
+    assert "cannot be distinguished from zero" in text
+    assert "adjusted p = 0.41" in text
+    assert "about 0.71 pp per SD or larger" in text
+
+
+def test_describe_estimate_uses_alpha_and_handles_missing() -> None:
+    significant = inference.describe_estimate("X", 1.0, 0.1, 1.9, 0.03, "u", alpha=0.05)
+    strict = inference.describe_estimate("X", 1.0, 0.1, 1.9, 0.03, "u", alpha=0.01)
+    assert "distinguishable from zero after" in significant
+    assert "cannot be distinguished" in strict
+    assert "no estimate" in inference.describe_estimate("X", np.nan, np.nan, np.nan, np.nan, "u")
+    assert "cannot be distinguished" in inference.describe_estimate("X", 1.0, 0.1, 1.9, np.nan, "u")
+
+
+def test_conclude_says_cannot_tell_apart_and_names_nominal_hits() -> None:
+    text = inference.conclude(["A", "B", "C"], [0.3, 0.09, 1.0], [0.1, 0.03, 0.8])
+    assert "cannot tell the explanations apart" in text
+    assert "B (corrected p = 0.090)" in text and "A (" not in text
+    supported = inference.conclude(["A", "B"], [0.01, 0.5], [0.005, 0.4])
+    assert supported.startswith("After correction for multiple testing, A is distinguishable")
+    assert "cannot tell" not in supported
+
+
+def test_describe_exploratory_lists_q_values() -> None:
+    text = inference.describe_exploratory(["S", "T"], [0.2, 0.9], [0.01, 0.6])
+    assert text.startswith("No exploratory candidate passes")
+    assert "S (q = 0.20)" in text
+    passing = inference.describe_exploratory(["S"], [0.01], [0.01])
+    assert "S passes" in passing
+
+
+def test_format_number_uses_true_minus_and_no_negative_zero() -> None:
+    assert inference.format_number(-1234.567) == "\u22121,234.57"
+    assert inference.format_number(-0.001) == "0.00"
+    assert inference.format_p(0.0004) == "p < 0.001"
+
+
+def simulated_panel(seed: int = 5) -> pd.DataFrame:
+    """40 units x 3 years; y = 1.0 x1 + 0 x2 + year effect + noise, two source kinds."""
+    generator = np.random.default_rng(seed)
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "unit": [f"U{index % 40:02d}" for index in range(n)],
+            "year": [2020 + index // 40 for index in range(n)],
+            "kind": np.where(np.arange(n) % 3 == 0, "a", "b"),
+            "x1": generator.normal(size=n),
+            "x2": generator.normal(size=n),
+        }
+    )
+    frame["y"] = frame["x1"] + 0.5 * (frame["year"] - 2020) + generator.normal(scale=0.3, size=n)
+    frame["y_alt"] = frame["y"] * 2
+    return frame
+
+
+def test_fit_specification_recovers_standardised_coefficient_with_clusters() -> None:
+    frame = simulated_panel()
+    spec = inference.Specification(
+        frame, "y", ("x1", "x2"), fixed_effects=("year",), cluster="unit"
+    )
+    table = inference.fit_specification(spec).set_index("driver")
+    # standardised: coefficient = 1 * sd(x1)
+    assert table.loc["x1", "estimate"] == pytest.approx(frame["x1"].std(), abs=0.1)
+    assert table.loc["x1", "p_value"] < 0.001
+    assert table.loc["x2", "conf_low"] < 0 < table.loc["x2", "conf_high"]
+    assert table.loc["x1", "n_obs"] == 120 and table.loc["x1", "n_clusters"] == 40
+
+
+def test_specification_curve_runs_every_combination_in_dimension_order() -> None:
+    frame = simulated_panel()
+    base = inference.Specification(frame, "y", ("x1",), fixed_effects=("year",), cluster="unit")
+    choices = {
+        "years": {
+            "all": lambda s: s,
+            "drop first": lambda s: s.with_(data=s.data[s.data["year"] > 2020]),
+        },
+        "kind": {
+            "all": lambda s: s,
+            "b only": lambda s: s.with_(data=s.data[s.data["kind"] == "b"]),
+        },
+        "outcome": {"y": lambda s: s, "doubled": lambda s: s.with_(outcome="y_alt")},
+    }
+    assert inference.n_specifications(choices) == 8
+    curve = inference.specification_curve(base, choices)
+    assert list(curve.columns) == ["years", "kind", "outcome", *inference.CURVE_COLUMNS]
+    assert len(curve) == 8 and curve["spec_id"].tolist() == list(range(8))
+    row = curve[(curve["years"] == "drop first") & (curve["kind"] == "b only")]
+    assert row["n_obs"].tolist() == [int(((frame.year > 2020) & (frame.kind == "b")).sum())] * 2
+    doubled = curve[curve["outcome"] == "doubled"]["estimate"].to_numpy()
+    single = curve[curve["outcome"] == "y"]["estimate"].to_numpy()
+    np.testing.assert_allclose(doubled, 2 * single)
+    assert inference.curve_share(curve, "x1", 1.0) == 1.0
+    assert inference.curve_share(curve, "x1", -1.0) == 0.0
+
+
+def test_specification_curve_skips_specifications_with_too_few_rows() -> None:
+    frame = simulated_panel()
+    base = inference.Specification(frame, "y", ("x1",), cluster="unit")
+    choices = {"rows": {"all": lambda s: s, "three": lambda s: s.with_(data=s.data.head(3))}}
+    curve = inference.specification_curve(base, choices)
+    assert curve["rows"].tolist() == ["all"]
