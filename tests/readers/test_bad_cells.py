@@ -76,3 +76,25 @@ def test_latin1_bytes_are_a_named_encoding_error(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         healthyr.read_icb_accidents_emergency(path)
     assert str(caught.value).startswith(f"{path}: line 3: not valid utf-8 text")
+
+
+def test_blank_census_count_is_named_not_intcastingnanerror(tmp_path: Path) -> None:
+    from helpers.readers.census2021_age import AGE_BANDS, read_census2021_age
+
+    preamble = '\n"TS007A - Age by five-year age bands"\n"ONS"\n"Date       :","2021"\n\n'
+    header = ",".join(
+        f'"{c}"' for c in ["2021 super output area - lower layer", "mnemonic", "Total", *AGE_BANDS]
+    )
+    rows = [
+        '"B 001A","E01000002",180,' + ",".join(["10"] * 18),
+        '"W 001A","W01000001",7,' + ",".join(["0"] * 17) + ",",
+    ]
+    path = tmp_path / "ts007a.csv"
+    path.write_text(preamble + header + "\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    band_85 = list(AGE_BANDS)[-1]
+    with pytest.raises(DataError) as caught:
+        read_census2021_age(path)
+    assert str(caught.value) == (
+        f"{path}: column '{band_85}': 1 value(s) are not numbers (line 9: ''); "
+        "expected a number or a missing-value marker []"
+    )
