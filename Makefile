@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env data notebooks report test test-unit test-notebooks lint format bench lock clean all figure-hashes check-params
+.PHONY: help env data notebooks report test test-unit test-notebooks test-exhaustive lint format bench lock clean all figure-hashes check-params
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{gsub(/\$$\$$/, "$$", $$2); printf "  make %-15s %s\n", $$1, $$2}'
 
 env: $(STAMP) ## Create .venv and install the pinned lock (Python 3.11)
 $(STAMP): requirements.lock pyproject.toml
@@ -23,20 +23,23 @@ $(STAMP): requirements.lock pyproject.toml
 data: env ## Acquire and verify every raw input (data/raw, then $$ICSFIN_DATA_MIRROR, then URL)
 	$(BIN)/python -m helpers.acquire
 
-notebooks: env ## Run the stale notebooks in order with papermill (--force: make notebooks FORCE=1)
+notebooks: env ## Run the stale notebooks with papermill, independent ones in parallel (FORCE=1: all)
 	$(BIN)/python -m helpers.pipeline --no-render $(if $(FORCE),--force)
 
 report: env ## Run the stale notebooks, then render the report
 	$(BIN)/python -m helpers.pipeline $(if $(FORCE),--force)
 
-test: env ## Run the unit tests and the nbval regression check of every notebook
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+test: env ## Unit tests, then nbval on every notebook the pipeline has not just reproduced
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive"
 
 test-unit: env ## Run only the unit tests
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m "not exhaustive"
 
-test-notebooks: env ## Run only the nbval check of the committed notebooks
-	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+test-notebooks: env ## Re-execute every committed notebook under nbval, reproduced or not
+	ICSFIN_NBVAL_ALWAYS=1 $(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+
+test-exhaustive: env ## Compare the fast and the old raw-file parsers on every raw file (minutes)
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m exhaustive
 
 figure-hashes: env ## Record each labelled figure's PNG hash after a deliberate figure change (review the diff)
 	$(BIN)/python -m helpers.figure_hashes
@@ -58,7 +61,7 @@ bench: env ## Time the cold pipeline, a no-op rebuild and the tests; write bench
 lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)
 	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip compile --python-version 3.11 --no-header --annotation-style line requirements.in -o requirements.lock
 
-clean: ## Remove build state and rendered report (never touches data/raw)
-	rm -rf .build report/notebooks report/_manuscript report/_output report/.quarto report/_variables.yml
+clean: ## Remove build state, interim tables and rendered report (never touches data/raw)
+	rm -rf .build data/interim report/notebooks report/_manuscript report/_output report/.quarto report/_variables.yml
 
 all: report ## Everything: build the report

@@ -109,26 +109,17 @@ def test_main_icb_and_bad_weights() -> None:
 
 
 @pytest.mark.realdata
-def test_real_weights_cover_bed_trusts(raw_path) -> None:
-    from helpers.readers import healthyr
-    from helpers.readers._common import read_rda_frame
-    from helpers.readers.trust_to_ics_activity import read_trust_ics_weights
+def test_real_weights_cover_bed_trusts(real_icb_codes: pd.DataFrame) -> None:
+    from helpers.readers import geographr, healthyr, trust_to_ics_activity
 
-    lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
-    icb_lookup = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
-    icb_lookup.columns = ["icb_code", "icb_ons_code"]
-    patient = apportion.read_patient_share_weights(
-        raw_path("geographr/lookup_nhs_trusts22_icb22.rda"), icb_lookup
+    patient = apportion.patient_share_weights(
+        geographr.load("trust_patient_shares"), real_icb_codes
     )
-    ed = apportion.ed_activity_weights(
-        read_trust_ics_weights(raw_path("trust_to_ics_activity/Trust_to_ICS_mapping.xlsx"))
-    )
-    successors = apportion.read_trust_successors(raw_path("geographr/lookup_trust_trust.rda"))
+    ed = apportion.ed_activity_weights(trust_to_ics_activity.load())
+    successors = geographr.load("trust_successors")
     assert apportion.successor_map(successors, ["RBZ"]) == {"RBZ": "RH8"}
     weights = apportion.combine_weights(patient, ed)
-    beds = healthyr.read_general_acute_beds(
-        raw_path("healthyr/england_critical_general_acute_beds.csv")
-    )
+    beds = healthyr.load("general_acute_beds")
     result = apportion.apportion_to_icb(
         beds,
         weights,

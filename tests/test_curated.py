@@ -7,14 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers import curated
 from helpers.curated import (
     FINANCE_PANEL_COLUMNS,
-    LEADERSHIP_COLUMNS,
     LEGACY_DEBT_COLUMNS,
     NATIONAL_COLUMNS,
-    parse_unit,
     read_curated,
-    validate_cited_facts,
     validate_finance_panel,
     validate_national_facts,
 )
@@ -126,29 +124,131 @@ def test_missing_column_names_the_file_and_column(tmp_path: Path) -> None:
         read_curated(path, FINANCE_PANEL_COLUMNS)
 
 
-def test_national_fact_without_a_number_is_refused(tmp_path: Path) -> None:
+NATIONAL_ROW = {
+    "fact_id": "nat_2425_deficit_plans",
+    "financial_year": "2024/25",
+    "fact": "Systems in deficit",
+    "value": "31",
+    "unit": "systems",
+    "precision": "exact",
+    "as_at": "plans",
+    "as_at_date": "2024-06",
+    "source_publisher": "p",
+    "source_title": "t",
+    "source_date": "2024",
+    "source_url": "https://example.org",
+    "original_source": "https://example.org",
+}
+
+
+def write_national(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
     path = tmp_path / "national.csv"
-    row = {
-        "financial_year": "2024/25",
-        "fact": "Systems in deficit",
-        "value": "31",
-        "unit": "systems",
-        "as_at": "plans",
-        "source_publisher": "p",
-        "source_title": "t",
-        "source_date": "2024",
-        "source_url": "https://example.org",
-    }
-    pd.DataFrame([row, {**row, "value": "many"}]).to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"value missing or not a number on line\(s\) \[3\]"):
+    pd.DataFrame(rows, columns=NATIONAL_COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_national_facts_load_with_numbers_and_precision_flags(tmp_path: Path) -> None:
+    path = write_national(
+        tmp_path,
+        [
+            NATIONAL_ROW,
+            {**NATIONAL_ROW, "fact_id": "nat_b", "value": "1000", "precision": "lower_bound"},
+            {**NATIONAL_ROW, "fact_id": "nat_c", "precision": "approximate_lower_bound"},
+        ],
+    )
+    frame = curated.load_national_facts(path)
+    assert frame["value"].tolist() == [31.0, 1000.0, 31.0]
+    assert frame["is_lower_bound"].tolist() == [False, True, True]
+    assert frame["is_approximate"].tolist() == [False, False, True]
+    assert frame["unit_base"].tolist() == ["systems"] * 3
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "expected"),
+    [
+        ("value", "many", "value missing or not a number on line(s) [3]"),
+        ("fact_id", "Nat 1", "fact_id missing or not snake_case"),
+        ("fact_id", "nat_2425_deficit_plans", "fact_id repeated on line(s) [2, 3]"),
+        ("precision", "roughly", "precision not one of"),
+        ("as_at_date", "2024", "as_at_date not like '2024-03'"),
+        ("original_source", "", "original_source is empty"),
+    ],
+)
+def test_each_bad_national_fact_is_named_by_line(
+    tmp_path: Path, field: str, bad: str, expected: str
+) -> None:
+    path = write_national(
+        tmp_path,
+        [NATIONAL_ROW, {**NATIONAL_ROW, "fact_id": "nat_x", "source_title": "Another", field: bad}],
+    )
+    with pytest.raises(DataError) as caught:
         validate_national_facts(read_curated(path, NATIONAL_COLUMNS), path)
+    assert expected in str(caught.value)
+    assert "3]" in str(caught.value)
 
 
-def test_units_are_split_into_base_and_flags() -> None:
-    parsed = parse_unit(pd.Series(["£m", "£m (approx., lower bound)", "systems"]))
-    assert parsed["unit_base"].tolist() == ["£m", "£m", "systems"]
-    assert parsed["is_lower_bound"].tolist() == [False, True, False]
-    assert parsed["is_approximate"].tolist() == [False, True, False]
+DEBT_ROW = {
+    "fact_id": "debt_qoc_2024",
+    "kind": "debt",
+    "system_name": "Example",
+    "icb_code": "QOC",
+    "measure": "outstanding balance",
+    "value": "300",
+    "unit": "£m",
+    "as_at": "2024",
+    "source_publisher": "p",
+    "source_title": "t",
+    "source_date": "2024",
+    "source_url": "https://example.org",
+    "original_source": "https://example.org",
+}
+
+
+def test_legacy_debt_splits_pounds_and_counts(tmp_path: Path) -> None:
+    path = tmp_path / "debt.csv"
+    rows = [
+        DEBT_ROW,
+        {**DEBT_ROW, "fact_id": "debt_count", "value": "30", "unit": "systems", "icb_code": ""},
+        {**DEBT_ROW, "fact_id": "debt_rule", "kind": "rule", "value": "", "unit": ""},
+    ]
+    pd.DataFrame(rows, columns=curated.LEGACY_DEBT_COLUMNS).to_csv(path, index=False)
+    debt = curated.load_legacy_debt(path, {"QOC"})
+    assert debt["value_gbp_m"].tolist()[0] == 300 and debt["value_gbp_m"].isna().tolist() == [
+        False,
+        True,
+        True,
+    ]
+    assert debt["count_in_text"].tolist()[1] == 30
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "expected"),
+    [
+        ("kind", "loan", "kind not in"),
+        ("unit", "", "unit is empty but value is given"),
+        ("value", "about 5", "value not a number"),
+        ("icb_code", "QZZ", "icb_code not one of the 42 ICB Q-codes"),
+    ],
+)
+def test_each_bad_debt_row_is_named_by_line(
+    tmp_path: Path, field: str, bad: str, expected: str
+) -> None:
+    path = tmp_path / "debt.csv"
+    rows = [DEBT_ROW, {**DEBT_ROW, "fact_id": "debt_x", field: bad}]
+    pd.DataFrame(rows, columns=curated.LEGACY_DEBT_COLUMNS).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"line\(s\) \[3\]") as caught:
+        curated.load_legacy_debt(path, {"QOC"})
+    assert expected in str(caught.value)
+
+
+def test_all_facts_refuses_an_id_used_in_two_tables(tmp_path: Path) -> None:
+    national = curated.load_national_facts(write_national(tmp_path, [NATIONAL_ROW]))
+    path = tmp_path / "debt.csv"
+    pd.DataFrame([{**DEBT_ROW, "fact_id": "nat_2425_deficit_plans"}]).to_csv(path, index=False)
+    debt = curated.load_legacy_debt(path, {"QOC"})
+    empty = pd.DataFrame(columns=[*curated.LEADERSHIP_COLUMNS, "source_line"])
+    with pytest.raises(DataError, match="nat_2425_deficit_plans"):
+        curated.all_facts(national, debt, empty)
 
 
 @pytest.mark.realdata
@@ -160,22 +260,15 @@ def test_committed_curated_tables_are_valid() -> None:
     panel = validate_finance_panel(
         read_curated(panel_path, FINANCE_PANEL_COLUMNS), panel_path, codes
     )
-    assert len(panel) == 243 and panel["icb_code"].nunique() == 37
-    national_path = CURATED_DIR / "ics_finance_national.csv"
-    assert (
-        len(validate_national_facts(read_curated(national_path, NATIONAL_COLUMNS), national_path))
-        == 81
-    )
-    debt_path = CURATED_DIR / "legacy_debt.csv"
-    debt = validate_cited_facts(
-        read_curated(debt_path, LEGACY_DEBT_COLUMNS), debt_path, "value_gbp_m", codes
-    )
-    assert len(debt) == 14
-    leaders_path = CURATED_DIR / "leadership_facts.csv"
-    leaders = validate_cited_facts(
-        read_curated(leaders_path, LEADERSHIP_COLUMNS), leaders_path, "value"
-    )
-    assert len(leaders) == 85
+    assert len(panel) == 244 and panel["icb_code"].nunique() == 37
+    national = curated.load_national_facts()
+    debt = curated.load_legacy_debt(icb_codes=codes)
+    leaders = curated.load_leadership_facts()
+    assert (len(national), len(debt), len(leaders)) == (81, 14, 86)
+    facts = curated.all_facts(national, debt, leaders)
+    assert facts["fact_id"].is_unique and len(facts) == 81 + 14 + 86
+    timeline = curated.load_timeline_selection()
+    assert set(timeline["fact_id"]) <= set(national["fact_id"])
 
 
 def test_line_numbers_stay_right_after_blank_lines(tmp_path: Path) -> None:
@@ -270,23 +363,27 @@ def test_exact_duplicate_rows_are_refused_naming_the_repeat(tmp_path: Path) -> N
 def test_blank_source_date_is_allowed_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "legacy_debt.csv"
     row = {
+        "fact_id": "debt_qoc_test",
+        "kind": "debt",
         "system_name": "Shropshire, Telford and Wrekin",
         "icb_code": "QOC",
         "measure": "debt",
-        "value_gbp_m": "300",
+        "value": "300",
+        "unit": "£m",
         "as_at": "2024",
         "source_publisher": "HSJ",
         "source_title": "t",
         "source_date": "",
         "source_url": "https://www.hsj.co.uk/a",
+        "original_source": "https://www.hsj.co.uk/a",
         "source_date_note": "not shown in stored copy",
     }
     pd.DataFrame([row]).to_csv(path, index=False)
     assert read_curated(path, LEGACY_DEBT_COLUMNS)["source_date"].tolist() == [""]
-    pd.DataFrame([{**row, "value_gbp_m": "30000"}]).to_csv(path, index=False)
+    pd.DataFrame([{**row, "value": "30000"}]).to_csv(path, index=False)
     with pytest.raises(
         DataError,
-        match=r"value_gbp_m outside the plausible range \[0.0, 5000.0\] on line\(s\) \[2\]",
+        match=r"value outside the plausible range \[0.0, 5000.0\] on line\(s\) \[2\]",
     ):
         read_curated(path, LEGACY_DEBT_COLUMNS)
 

@@ -64,6 +64,7 @@ def positions() -> pd.DataFrame:
 def facts() -> pd.DataFrame:
     return pd.DataFrame(
         {
+            "fact_id": ["nat_outturn", "nat_draft", "nat_count", "nat_final"],
             "financial_year": ["2022/23", "2022/23", "2022/23", "2023/24"],
             "fact": ["Outturn deficit", "Draft gap (over)", "Systems in deficit", "Final plans"],
             "value": [621.0, 1000.0, 5.0, 2200.0],
@@ -86,7 +87,7 @@ def selection() -> pd.DataFrame:
             "financial_year": ["2022/23", "2022/23", "2023/24"],
             "stage": ["outturn", "draft plans", "final plans"],
             "basis": ["aggregate deficit"] * 3,
-            "fact": ["Outturn deficit", "Draft gap (over)", "Final plans"],
+            "fact_id": ["nat_outturn", "nat_draft", "nat_final"],
             "selection_note": ["n1", "n2", "n3"],
         }
     )
@@ -169,18 +170,26 @@ def test_national_timeline_joins_and_sorts_by_stage() -> None:
 
 def test_national_timeline_names_missing_and_ambiguous_facts() -> None:
     chosen = selection()
-    chosen.loc[2, "fact"] = "No such fact"
+    chosen.loc[2, "fact_id"] = "nat_no_such_fact"
     doubled = pd.concat([facts(), facts().iloc[[0]]])
     with pytest.raises(DataError) as error:
         describe.national_timeline(chosen, doubled)
-    assert "2023/24 fact 'No such fact' not found" in str(error.value)
-    assert "2022/23 fact 'Outturn deficit' found 2 times" in str(error.value)
+    assert "2023/24 fact_id 'nat_no_such_fact' not found" in str(error.value)
+    assert "2022/23 fact_id 'nat_outturn' found 2 times" in str(error.value)
+
+
+def test_national_timeline_rejects_a_fact_of_another_year() -> None:
+    chosen = selection()
+    chosen.loc[2, "fact_id"] = "nat_outturn"
+    chosen.loc[0, "fact_id"] = "nat_final"
+    with pytest.raises(DataError, match="nat_final is a 2023/24 fact, selected for 2022/23"):
+        describe.national_timeline(chosen, facts())
 
 
 def test_national_timeline_rejects_facts_not_in_gbp() -> None:
     chosen = selection()
-    chosen.loc[0, "fact"] = "Systems in deficit"
-    with pytest.raises(DataError, match="'Systems in deficit' is in 'systems'"):
+    chosen.loc[0, "fact_id"] = "nat_count"
+    with pytest.raises(DataError, match="'nat_count' is in 'systems'"):
         describe.national_timeline(chosen, facts())
 
 

@@ -198,4 +198,10 @@ def test_share_of_allocation_uses_that_years_core_allocation() -> None:
     )
     result = add_share_of_allocation(positions, funding)
     assert result["value_pct_allocation"].tolist()[:2] == [-5.0, 1.0]
+    assert "value_pct_total_allocation" not in result
+    with_total = add_share_of_allocation(
+        positions, funding.assign(total_allocation_gbp_m=[1250.0, float("nan")])
+    )
+    assert with_total["value_pct_total_allocation"].iloc[0] == -4.0
+    assert with_total["value_pct_total_allocation"].iloc[1:].isna().all()
     assert np.isnan(result["value_pct_allocation"].iloc[2])

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from helpers.errors import DataError
-from helpers.funding import allocation_measures, build_funding, icb_weighted_population
+from helpers.funding import (
+    allocation_measures,
+    build_funding,
+    icb_weighted_population,
+    real_growth_pct,
+    stream_measures,
+)
 
 
 def long_core(icbs: tuple[str, ...] = ("QAA", "QBB")) -> pd.DataFrame:
@@ -16,6 +22,7 @@ def long_core(icbs: tuple[str, ...] = ("QAA", "QBB")) -> pd.DataFrame:
         "recurrent_allocation_gbp_k": (1_000.0, 2_000.0),
         "additional_elective_funding_gbp_k": (100.0, 200.0),
         "post_convergence_distance_from_target_fraction": (0.02, -0.01),
+        "recurrent_allocation_growth_fraction": (0.03, 0.04),
     }
     rows = [
         {
@@ -86,7 +93,11 @@ def test_real_funding_panel_complete(funding: pd.DataFrame) -> None:
         "2024/25": 42,
         "2025/26": 42,
     }
-    assert not funding.drop(columns="distance_from_target_basis").isna().any().any()
+    lagged = ["total_allocation_gbp_m", "core_recurrent_growth_pct", "real_growth_pct"]
+    assert not funding.drop(columns=["distance_from_target_basis", *lagged]).isna().any().any()
+    # No 2022/23 running cost allowance in the workbooks and no 2021/22 baseline to grow from.
+    missing = funding[funding[lagged].isna().any(axis=1)]
+    assert set(missing["financial_year"]) == {"2022/23"} and len(missing) == 42
     assert funding.equals(
         funding.sort_values(["icb_code", "financial_year"]).reset_index(drop=True)
     )
@@ -122,3 +133,48 @@ def test_real_funding_values(funding: pd.DataFrame) -> None:
     assert national.tolist() == pytest.approx([1.0] * 4, abs=1e-9)
     assert funding["distance_from_target_pct"].between(-10, 10).all()
     assert (funding["core_allocation_excl_elective_gbp_m"] < funding["core_allocation_gbp_m"]).all()
+
+
+def test_real_growth_deflates_nominal_growth_by_the_deflator_ratio() -> None:
+    deflator = pd.DataFrame(
+        {"financial_year": ["2023/24", "2024/25"], "gdp_deflator": [96.0, 100.0]}
+    )
+    growth = real_growth_pct(
+        pd.Series([0.05, float("nan")]), pd.Series(["2024/25", "2024/25"]), deflator
+    )
+    assert growth.iloc[0] == pytest.approx(100 * (1.05 * 96 / 100 - 1))
+    assert pd.isna(growth.iloc[1])
+    with pytest.raises(
+        DataError, match=r"no GDP deflator for financial year\(s\) \['2022/23', '2023/24'\]"
+    ):
+        real_growth_pct(pd.Series([0.05]), pd.Series(["2023/24"]), deflator.iloc[1:])
+
+
+def test_stream_measures_missing_item_names_workbook_and_sheet() -> None:
+    streams = pd.DataFrame(
+        {
+            "workbook": ["nhs_allocations_2023_2025.xlsx"],
+            "sheet": ["PMC Allocations 2023-24"],
+            "financial_year": ["2023/24"],
+            "item": ["recurrent_allocation_gbp_k"],
+            "org_code": ["QOQ"],
+            "value": [1.0],
+        }
+    )
+    with pytest.raises(
+        DataError, match=r"nhs_allocations_2023_2025.xlsx \[sheet 'PMC Allocations 2024-25'\]"
+    ):
+        stream_measures(streams)
+
+
+@pytest.mark.realdata
+def test_real_total_allocation_and_real_growth(funding: pd.DataFrame) -> None:
+    totals = funding.groupby("financial_year")["total_allocation_gbp_m"].sum(min_count=1)
+    # ICB rows: core 104,152.213 + PMC 10,611.684 + other primary care 5,484.993 + running
+    # costs 1,108.760 (the sheets' England rows add regionally held budgets on top).
+    assert totals.loc["2023/24"] == pytest.approx(121_357.650, abs=0.01)
+    assert totals.loc["2025/26"] == pytest.approx(143_237.524, abs=0.01)
+    row = funding.set_index(["icb_code", "financial_year"]).loc[("QOQ", "2023/24")]
+    nominal = row["core_recurrent_growth_pct"] / 100
+    assert row["real_growth_pct"] == pytest.approx(100 * ((1 + nominal) * 91.2996 / 96.1117 - 1))
+    assert (funding["total_allocation_gbp_m"] > funding["core_allocation_gbp_m"]).sum() == 42 * 3

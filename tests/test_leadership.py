@@ -127,17 +127,20 @@ FACTS = [
 ]
 
 DEBT = [
-    ["Example system", "QOC", "historic debt (CCG cumulative deficit)", "76.6",
-     "2019-09 (as reported)", *SOURCE],
-    ["Example system", "QOC", "outstanding historic deficit balance", "300",
-     "2024 (as reported)", *SOURCE],
-    ["England - all systems", "", "total outstanding historic deficits owed by systems", "4000",
-     "2024 (as reported)", *SOURCE],
-    ["England - all systems", "", "number of systems paying money back = 30 (count, not GBP)",
-     "", "2024 (as reported)", *SOURCE],
-    ["England - all systems (rule)", "", "RULE 2024/25: capital reduced", "", "2024/25", *SOURCE],
-    ["Example system", "QOC", "CONTEXT (not legacy debt): underlying deficit", "111",
-     "2025/26 opening", *SOURCE],
+    ["debt_qoc_2019", "debt", "Example system", "QOC", "historic debt (CCG cumulative deficit)",
+     "76.6", "£m", "2019-09 (as reported)", *SOURCE, URL],
+    ["debt_qoc_2024", "debt", "Example system", "QOC", "outstanding historic deficit balance",
+     "300", "£m", "2024 (as reported)", *SOURCE, URL],
+    [leadership.ENGLAND_DEBT_TOTAL, "debt", "England - all systems", "",
+     "total outstanding historic deficits owed by systems", "4000", "£m", "2024 (as reported)",
+     *SOURCE, URL],
+    ["debt_repaying", "debt", "England - all systems", "", "number of systems paying money back",
+     "30", "systems", "2024 (as reported)", *SOURCE, URL],
+    ["debt_rule", "rule", "England - all systems (rule)", "", "RULE 2024/25: capital reduced", "",
+     "", "2024/25", *SOURCE, URL],
+    ["debt_context", "context", "Example system", "QOC",
+     "CONTEXT (not legacy debt): underlying deficit", "111", "£m", "2025/26 opening", *SOURCE,
+     URL],
 ]  # fmt: skip
 
 
@@ -151,7 +154,8 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 @pytest.fixture
 def facts(tmp_path: Path) -> pd.DataFrame:
-    path = _write(tmp_path / "leadership_facts.csv", curated.LEADERSHIP_COLUMNS, FACTS)
+    rows = [[f"lead_{index}", *row, URL] for index, row in enumerate(FACTS)]
+    path = _write(tmp_path / "leadership_facts.csv", curated.LEADERSHIP_COLUMNS, rows)
     return leadership.load_leadership_facts(path)
 
 
@@ -222,10 +226,12 @@ def test_theme_coverage_counts(facts: pd.DataFrame) -> None:
     assert rows["year"].tolist() == ["2014/15-2016/17", "not stated (pre-2015)"]
 
 
-def test_fact_value_needs_exactly_one_row(facts: pd.DataFrame) -> None:
-    assert leadership.fact_value(facts, "systems with at least two executive leads") == 29
-    with pytest.raises(DataError, match="2 rows"):
-        leadership.fact_value(facts, "BME share of NHS trust workforce")
+def test_fact_value_is_found_by_id(facts: pd.DataFrame) -> None:
+    assert leadership.fact_value(facts, "lead_6") == 29
+    with pytest.raises(DataError, match="lead_99"):
+        leadership.fact_value(facts, "lead_99")
+    with pytest.raises(DataError, match="lead_8"):  # a month, not a number
+        leadership.fact_value(facts, "lead_8")
 
 
 def test_legacy_debt_kinds_counts_and_picks(debt: pd.DataFrame) -> None:

@@ -1,20 +1,32 @@
-"""The papermill pipeline: ordering, incremental skipping, failure reporting, determinism."""
+"""The papermill pipeline: declared stages, skipping, parallel runs, staging, verification, lock."""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers.errors import PipelineError
+from helpers import pipeline
+from helpers.errors import AcquisitionError, PipelineError
 from helpers.pipeline import (
     PipelineLayout,
+    StageFailedError,
+    build_lock,
+    code_dependencies,
+    declared_parameters,
     discover_notebooks,
+    load_stages,
     notebook_source_fingerprint,
     run_pipeline,
 )
+
+RAW = b"value\n1\n"
 
 
 def write_notebook(path: Path, *sources: str, parameters: str = "out_dir = ''") -> Path:
@@ -31,42 +43,96 @@ def write_notebook(path: Path, *sources: str, parameters: str = "out_dir = ''") 
     return path
 
 
-def make_layout(tmp_path: Path) -> PipelineLayout:
-    """A miniature project: notebooks, processed folder, params file and helper code."""
-    (tmp_path / "helpers").mkdir()
-    (tmp_path / "helpers" / "code.py").write_text("VALUE = 1\n")
-    (tmp_path / "sources.yaml").write_text("sources: []\n")
+def write_catalogue(root: Path, content: bytes = RAW) -> None:
+    """A one-file raw catalogue (dataset 'toy') with the file already in place."""
+    raw = root / "raw" / "toy" / "values.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_bytes(content)
+    (root / "sources.yaml").write_text(
+        "sources:\n"
+        "- dataset_id: toy\n"
+        "  file: toy/values.csv\n"
+        "  origin: mirrored\n"
+        f"  sha256: {hashlib.sha256(content).hexdigest()}\n"
+        "  url: https://example.invalid/toy/values.csv\n"
+        "  official_source: a test fixture\n"
+        "  licence: CC0\n"
+        "  reader: csv\n"
+    )
+
+
+def make_layout(tmp_path: Path, stages: str) -> PipelineLayout:
+    """A miniature project: notebooks, a helper package, processed folder, params, stages."""
+    package = tmp_path / "notebooks" / "toyhelpers"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "used.py").write_text("from toyhelpers import deeper\nVALUE = deeper.VALUE\n")
+    (package / "deeper.py").write_text("VALUE = 1\n")
+    (package / "unused.py").write_text("VALUE = 2\n")
+    write_catalogue(tmp_path)
     processed = tmp_path / "processed"
     processed.mkdir()
     (tmp_path / "params.yaml").write_text(
         "common:\n  seed: 1\n  first_year: '2022/23'\n  last_year: '2025/26'\n"
-        f"notebooks:\n  01_write_table:\n    out_dir: '{processed}'\n"
-        f"  02_read_table:\n    out_dir: '{processed}'\n"
+        f"  out_dir: '{processed}'\nnotebooks: {{}}\n"
     )
+    (tmp_path / "stages.yaml").write_text(stages)
     return PipelineLayout(
+        root=tmp_path,
         notebooks_dir=tmp_path / "notebooks",
         processed_dir=processed,
         params_file=tmp_path / "params.yaml",
-        helpers_dir=tmp_path / "helpers",
-        raw_inputs=(tmp_path / "sources.yaml",),
+        stages_file=tmp_path / "stages.yaml",
+        helpers_dir=package,
+        sources_file=tmp_path / "sources.yaml",
+        raw_dir=tmp_path / "raw",
+        report_dir=tmp_path / "report",
         build_dir=tmp_path / ".build",
     )
 
 
+STAGES = """stages:
+  01_write_table:
+    raw: [toy]
+    writes: [table.csv]
+  02_read_table:
+    reads: [table.csv]
+    writes: [summary.csv]
+  03_independent:
+    writes: [other.csv]
+"""
+
+
 @pytest.fixture()
 def project(tmp_path: Path) -> PipelineLayout:
-    layout = make_layout(tmp_path)
+    """Three stages: 01 -> 02 through table.csv, and 03 independent of both."""
+    layout = make_layout(tmp_path, STAGES)
     write_notebook(
         layout.notebooks_dir / "01_write_table.ipynb",
-        "from pathlib import Path\n"
-        "Path(out_dir, 'table.csv').write_text('a\\n1\\n')\n"
-        "print('wrote')",
+        STAGED + "from pathlib import Path\nimport toyhelpers.used\n"
+        "Path(staged, 'table.csv').write_text('a\\n1\\n')\nprint('wrote')",
     )
     write_notebook(
         layout.notebooks_dir / "02_read_table.ipynb",
-        "from pathlib import Path\nprint(Path(out_dir, 'table.csv').read_text().split())",
+        STAGED + "from pathlib import Path\ntext = Path(out_dir, 'table.csv').read_text()\n"
+        "Path(staged, 'summary.csv').write_text(text.upper())\nprint(text.split())",
+    )
+    write_notebook(
+        layout.notebooks_dir / "03_independent.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'other.csv').write_text('b\\n2\\n')",
     )
     return layout
+
+
+#: What a stage's notebook does instead of helpers.io: write into the staging folder.
+STAGED = "import os\nstaged = os.environ.get('ICSFIN_STAGING_DIR', out_dir)\n"
+
+
+def quiet(_: str) -> None:
+    """Swallow progress messages."""
+
+
+# ---------------------------------------------------------------- declarations (no execution)
 
 
 def test_notebooks_are_found_in_numeric_order_and_others_ignored(tmp_path: Path) -> None:
@@ -86,6 +152,74 @@ def test_duplicate_stage_numbers_are_refused(tmp_path: Path) -> None:
         discover_notebooks(tmp_path)
 
 
+def test_declarations_are_read_and_ordered(project: PipelineLayout) -> None:
+    stages = load_stages(project)
+    assert [stage.name for stage in stages] == ["01_write_table", "02_read_table", "03_independent"]
+    assert stages[0].raw == ("toy",) and stages[0].writes == ("table.csv",)
+    assert pipeline.upstream_of(stages[1], stages) == {"01_write_table"}
+    assert pipeline.upstream_of(stages[2], stages) == set()
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        ("stages:\n  01_write_table: {}\n  02_read_table: {}\n", r"\['03_independent'\] have no"),
+        (STAGES + "  04_ghost: {}\n", r"\['04_ghost'\] are declared but"),
+        (STAGES.replace("raw: [toy]", "rows: [toy]"), r"unknown key\(s\) \['rows'\]"),
+        (STAGES.replace("[other.csv]", "[table.csv]"), "table.csv is declared as written by both"),
+        (STAGES.replace("reads: [table.csv]", "reads: [nothing.csv]"), "no stage writes"),
+        (
+            STAGES.replace("raw: [toy]", "reads: [summary.csv]"),
+            r"read each other \(a cycle\)",
+        ),
+        ("stages: [01_write_table]\n", "expected a top-level 'stages' mapping"),
+    ],
+    ids=[
+        "undeclared",
+        "no-notebook",
+        "unknown-key",
+        "written-twice",
+        "unwritten-read",
+        "cycle",
+        "not-a-mapping",
+    ],
+)
+def test_bad_declarations_are_refused_naming_the_stage(
+    project: PipelineLayout, stages: str, message: str
+) -> None:
+    project.stages_file.write_text(stages)
+    with pytest.raises(PipelineError, match=message):
+        load_stages(project)
+
+
+def test_code_dependencies_follow_imports_transitively(project: PipelineLayout) -> None:
+    notebook = project.notebooks_dir / "01_write_table.ipynb"
+    used = code_dependencies(notebook, project.helpers_dir)
+    assert sorted(used) == ["toyhelpers", "toyhelpers.deeper", "toyhelpers.used"]
+    assert (
+        code_dependencies(project.notebooks_dir / "03_independent.ipynb", project.helpers_dir) == {}
+    )
+
+
+def test_the_real_notebooks_depend_on_their_readers() -> None:
+    layout = PipelineLayout()
+    panel = code_dependencies(layout.notebooks_dir / "01_build_icb_panel.ipynb", layout.helpers_dir)
+    datasets = pipeline.reader_datasets(panel, layout.helpers_dir)
+    assert {"geographr", "healthyr", "icb_allocations", "weighted_population"} <= datasets
+    model = code_dependencies(
+        layout.notebooks_dir / "03_model_deficit_drivers.ipynb", layout.helpers_dir
+    )
+    assert "helpers.models" in model and "helpers.readers.healthyr" not in model
+
+
+def test_real_stage_declarations_are_consistent() -> None:
+    stages = load_stages(PipelineLayout())
+    by_name = {stage.name: stage for stage in stages}
+    assert set(by_name["04_describe_workforce"].reads) <= set(by_name["01_build_icb_panel"].writes)
+    assert pipeline.upstream_of(by_name["04_describe_workforce"], stages) == {"01_build_icb_panel"}
+    assert pipeline.upstream_of(by_name["05_check_claims"], stages) == {"01_build_icb_panel"}
+
+
 def test_fingerprint_ignores_outputs_but_not_sources(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "01_x.ipynb", "print(1)")
     before = notebook_source_fingerprint(path)
@@ -97,61 +231,185 @@ def test_fingerprint_ignores_outputs_but_not_sources(tmp_path: Path) -> None:
     assert notebook_source_fingerprint(path) != before
 
 
-@pytest.mark.slow
-def test_second_run_skips_every_stage_and_changes_nothing(project: PipelineLayout) -> None:
-    messages: list[str] = []
-    first = run_pipeline(layout=project, report=messages.append)
-    assert [r.name for r in first] == ["01_write_table", "02_read_table"]
-    assert [r.status for r in first] == ["ran", "ran"]
-    assert first[0].outputs.keys() == {"table.csv"}
-    executed = {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")}
-    assert "['a', '1']" in executed["02_read_table.ipynb"].decode()
+def test_declared_parameters_match_papermill(tmp_path: Path) -> None:
+    import papermill
 
-    second = run_pipeline(layout=project, report=messages.append)
-    assert [r.status for r in second] == ["skipped", "skipped"]
-    assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
-    assert "[1/2] 01_write_table: skipped (inputs unchanged)" in messages
-
-    forced = run_pipeline(layout=project, force=True, report=messages.append)
-    assert [r.status for r in forced] == ["ran", "ran"]
-    assert forced[0].outputs.keys() == {"table.csv"}  # rewritten with identical bytes
-    assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
-
-
-@pytest.mark.slow
-def test_changed_helper_code_or_lost_output_reruns(project: PipelineLayout) -> None:
-    run_pipeline(layout=project, report=lambda _: None)
-    project.state_file.unlink()  # as on a fresh clone: outputs present, no record of them
-    assert run_pipeline(layout=project, report=lambda _: None)[0].outputs.keys() == {"table.csv"}
-    (project.helpers_dir / "code.py").write_text("VALUE = 2\n")
-    assert [r.status for r in run_pipeline(layout=project, report=lambda _: None)] == ["ran", "ran"]
-    (project.processed_dir / "table.csv").unlink()
-    statuses = [r.status for r in run_pipeline(layout=project, report=lambda _: None)]
-    assert statuses == ["ran", "skipped"]  # output restored with identical bytes
-    assert (project.processed_dir / "table.csv").read_text() == "a\n1\n"
-
-
-@pytest.mark.slow
-def test_failing_notebook_names_notebook_cell_and_error(project: PipelineLayout) -> None:
-    write_notebook(
-        project.notebooks_dir / "02_read_table.ipynb",
-        "x = 1",
-        "raise ValueError('column icb_code missing')",
+    path = write_notebook(
+        tmp_path / "01_x.ipynb",
+        "y = 2",
+        parameters="a = 1\nb: int = 2\n%matplotlib inline\nc = [1,\n 2]",
     )
-    committed = (project.notebooks_dir / "02_read_table.ipynb").read_bytes()
-    with pytest.raises(PipelineError) as caught:
-        run_pipeline(layout=project, report=lambda _: None)
-    message = str(caught.value)
-    assert "notebook 02_read_table failed in cell" in message
-    assert "raise ValueError('column icb_code missing')" in message
-    assert "ValueError: column icb_code missing" in message
-    assert (project.notebooks_dir / "02_read_table.ipynb").read_bytes() == committed
-    assert (project.build_dir / "failed" / "02_read_table.ipynb").is_file()
-    assert not list(project.processed_dir.glob(".*"))  # no temporary left behind
+    assert (
+        declared_parameters(path) == set(papermill.inspect_notebook(str(path))) == {"a", "b", "c"}
+    )
 
 
 def test_parameter_not_declared_by_the_notebook_is_refused(project: PipelineLayout) -> None:
-    project.params_file.write_text(project.params_file.read_text() + "  03_extra:\n    typo: 1\n")
-    write_notebook(project.notebooks_dir / "03_extra.ipynb", "print(1)")
-    with pytest.raises(PipelineError, match=r"notebooks.03_extra sets \['typo'\]"):
-        run_pipeline(layout=project, report=lambda _: None)
+    project.params_file.write_text(
+        project.params_file.read_text().replace(
+            "notebooks: {}", "notebooks:\n  02_read_table:\n    typo: 1"
+        )
+    )
+    with pytest.raises(PipelineError, match=r"notebooks.02_read_table sets \['typo'\]"):
+        run_pipeline(layout=project, report=quiet)
+
+
+# ------------------------------------------------------- verification, lock, leftovers, folders
+
+
+def test_a_damaged_raw_file_stops_even_a_build_with_nothing_to_do(project: PipelineLayout) -> None:
+    raw = project.raw_dir / "toy" / "values.csv"
+    raw.write_bytes(RAW.replace(b"1", b"7"))
+    with pytest.raises(AcquisitionError, match=r"toy/values.csv.*checksum mismatch"):
+        run_pipeline(layout=project, report=quiet)
+    assert not (project.processed_dir / "table.csv").exists()
+
+
+def test_a_missing_raw_file_is_acquired_again_from_the_mirror(
+    project: PipelineLayout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = tmp_path / "mirror" / "toy"
+    mirror.mkdir(parents=True)
+    (mirror / "values.csv").write_bytes(RAW)
+    (project.raw_dir / "toy" / "values.csv").unlink()
+    monkeypatch.setenv("ICSFIN_DATA_MIRROR", str(mirror.parent))
+    hashes = pipeline.HashCache(project.build_dir / "hashes.json")
+    verified = pipeline.verify_raw_inputs(project, hashes)
+    assert verified == {"toy/values.csv": hashlib.sha256(RAW).hexdigest()}
+    assert (project.raw_dir / "toy" / "values.csv").read_bytes() == RAW
+
+
+def test_a_second_build_stops_naming_the_first(project: PipelineLayout) -> None:
+    busy = rf"another build is running \(pid {os.getpid()}\)"
+    with build_lock(project.build_dir), pytest.raises(PipelineError, match=busy):
+        run_pipeline(layout=project, report=quiet)
+    # released: the lock does not outlive its holder
+    with build_lock(project.build_dir):
+        pass
+
+
+def test_leftovers_of_an_interrupted_build_are_removed(tmp_path: Path) -> None:
+    layout = make_layout(tmp_path, "stages: {}\n")
+    (layout.build_dir / "tmp-01_x-abc" / "processed").mkdir(parents=True)
+    (layout.build_dir / "tmpq9z1").write_text("partial")
+    (layout.build_dir / "pipeline_state.part").write_text("{")
+    (layout.build_dir / "failed").mkdir()
+    (layout.build_dir / "failed" / "01_old.ipynb").write_text("{}")
+    assert run_pipeline(layout=layout, report=quiet) == []
+    assert sorted(p.name for p in layout.build_dir.iterdir()) == ["hashes.json", "lock"]
+
+
+def test_an_unwritable_output_folder_is_named(
+    project: PipelineLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_mkstemp = tempfile.mkstemp
+
+    def full_disk(*args: object, **kwargs: object) -> tuple[int, str]:
+        if Path(str(kwargs.get("dir", ""))) == project.processed_dir:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_mkstemp(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline.tempfile, "mkstemp", full_disk)
+    with pytest.raises(PipelineError, match=rf"cannot write to {project.processed_dir}: No space"):
+        run_pipeline(layout=project, report=quiet)
+
+
+def test_failed_folder_is_mentioned_only_for_a_failed_notebook(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def config_error(**_: object) -> None:
+        raise PipelineError("params.yaml: something is wrong")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", config_error)
+    assert pipeline.main([]) == 1
+    assert ".build/failed" not in capsys.readouterr().err
+
+    def notebook_error(**_: object) -> None:
+        raise StageFailedError("notebook 02 failed in cell 3", "/x/.build/failed/02.ipynb")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", notebook_error)
+    assert pipeline.main([]) == 1
+    assert "traceback is /x/.build/failed/02.ipynb" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ running (papermill kernels)
+
+
+@pytest.mark.slow
+def test_independent_stages_run_together_and_reruns_follow_declarations(
+    project: PipelineLayout,
+) -> None:
+    messages: list[str] = []
+    first = run_pipeline(layout=project, report=messages.append, jobs=2)
+    assert [r.status for r in first] == ["ran", "ran", "ran"]
+    assert first[0].outputs.keys() == {"table.csv"}
+    assert (project.processed_dir / "summary.csv").read_text() == "A\n1\n"
+    # 01 and 03 depend on nothing: both start before either finishes; 02 waits for 01
+    started = [m for m in messages if m.endswith("running ...")]
+    assert started[:2] == ["[1/3] 01_write_table: running ...", "[3/3] 03_independent: running ..."]
+    assert messages.index("[2/3] 02_read_table: running ...") > min(
+        i for i, m in enumerate(messages) if m.startswith("[1/3] 01_write_table: ran")
+    )
+    executed = {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")}
+    assert "['a', '1']" in executed["02_read_table.ipynb"].decode()
+
+    second = run_pipeline(layout=project, report=quiet, jobs=2)
+    assert [r.status for r in second] == ["skipped", "skipped", "skipped"]
+    assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
+
+    # helper code used by 01 only: 01 reruns, writes identical bytes, so 02 stays skipped
+    (project.helpers_dir / "deeper.py").write_text("VALUE = 1  # same value\n")
+    (project.helpers_dir / "unused.py").write_text("VALUE = 3\n")
+    statuses = [r.status for r in run_pipeline(layout=project, report=quiet, jobs=2)]
+    assert statuses == ["ran", "skipped", "skipped"]
+
+    # a lost output reruns its stage; a hand-edited notebook is re-executed too
+    (project.processed_dir / "other.csv").unlink()
+    (project.notebooks_dir / "02_read_table.ipynb").write_bytes(
+        executed["02_read_table.ipynb"].replace(b"['a', '1']", b"['edited']")
+    )
+    statuses = [r.status for r in run_pipeline(layout=project, report=quiet, jobs=2)]
+    assert statuses == ["skipped", "ran", "ran"]
+    assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
+
+    forced = run_pipeline(layout=project, force=True, report=quiet, jobs=1)
+    assert [r.status for r in forced] == ["ran", "ran", "ran"]
+    assert {p.name: p.read_bytes() for p in project.notebooks_dir.glob("*.ipynb")} == executed
+
+
+@pytest.mark.slow
+def test_a_failing_stage_changes_nothing_and_names_notebook_cell_and_error(
+    project: PipelineLayout,
+) -> None:
+    (project.processed_dir / "table.csv").write_text("old\n")
+    write_notebook(
+        project.notebooks_dir / "01_write_table.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'table.csv').write_text('new\\n')",
+        "raise ValueError('column icb_code missing')",
+    )
+    committed = (project.notebooks_dir / "01_write_table.ipynb").read_bytes()
+    with pytest.raises(StageFailedError) as caught:
+        run_pipeline(layout=project, report=quiet, jobs=2)
+    message = str(caught.value)
+    assert "notebook 01_write_table failed in cell 3" in message  # after the injected cell
+    assert "raise ValueError('column icb_code missing')" in message
+    assert "ValueError: column icb_code missing" in message
+    # the stage wrote table.csv before failing: it stayed in staging, never landed
+    assert (project.processed_dir / "table.csv").read_text() == "old\n"
+    assert (project.notebooks_dir / "01_write_table.ipynb").read_bytes() == committed
+    assert caught.value.failed_copy == str(project.failed_dir / "01_write_table.ipynb")
+    assert sorted(p.name for p in project.failed_dir.iterdir()) == ["01_write_table.ipynb"]
+    assert not list(project.build_dir.glob("tmp*"))
+    assert (project.processed_dir / "other.csv").is_file()  # the independent stage still landed
+    assert not (project.processed_dir / "summary.csv").exists()  # downstream never started
+
+
+@pytest.mark.slow
+def test_undeclared_or_missing_outputs_are_refused(project: PipelineLayout) -> None:
+    write_notebook(
+        project.notebooks_dir / "03_independent.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'surprise.csv').write_text('b\\n2\\n')",
+    )
+    with pytest.raises(PipelineError, match=r"wrote \['surprise.csv'\], which stages.yaml does"):
+        run_pipeline(layout=project, report=quiet, jobs=1)
+    assert not (project.processed_dir / "surprise.csv").exists()

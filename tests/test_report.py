@@ -24,6 +24,7 @@ SECTIONS = {
     "sec-drivers": "Drivers of deficits",
     "sec-workforce": "Workforce, leadership and historic debt",
     "sec-claims": "Claims check",
+    "sec-trust": "What trust accounts and oversight data add",
     "sec-limitations": "Limitations",
     "sec-appendix": "Reproducibility appendix",
 }

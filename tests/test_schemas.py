@@ -35,7 +35,9 @@ def panel() -> pd.DataFrame:
     frame = lookup()[["icb_code"]].assign(financial_year="2024/25")
     numbers = {
         "core_allocation_gbp_m": 2500.0,
+        "total_allocation_gbp_m": 2900.0,
         "allocation_per_head_gbp": 1700.0,
+        "real_growth_pct": -1.5,
         "distance_from_target_pct": 1.0,
         "need_index": 1.0,
         "population": 1.45e6,
@@ -53,6 +55,11 @@ def panel() -> pd.DataFrame:
         "staff_discrimination_pct": 8.5,
     }
     return frame.assign(**numbers)
+
+
+def test_registry_range_refuses_out_of_range_growth() -> None:
+    with pytest.raises(DataError, match="real_growth_pct"):
+        validate(panel().assign(real_growth_pct=55.0), ICB_YEAR)
 
 
 def test_valid_tables_pass() -> None:
@@ -96,6 +103,8 @@ def test_two_best_available_rows_for_one_system_year_are_refused() -> None:
             "value_gbp_m": [-10.0, -20.0],
             "core_allocation_gbp_m": [1000.0] * 2,
             "value_pct_allocation": [-1.0, -2.0],
+            "total_allocation_gbp_m": [1250.0] * 2,
+            "value_pct_total_allocation": [-0.8, -1.6],
             "scope": ["system"] * 2,
             "source_kind": ["press"] * 2,
             "best_available": [True, True],

@@ -191,7 +191,8 @@ def acquire(source: Source, raw_dir: Path = RAW_DIR, mirror: Path | None = None)
         LOGGER.info("copying %s from %s", source.file, describe_mirror(mirror))
         _copy_verified(source, mirror, destination, raw_dir)
         return destination
-    LOGGER.info("downloading %s from %s [%s]", source.file, source.url, describe_mirror(mirror))
+    if not os.environ.get(OFFLINE_VARIABLE):  # offline: _download_verified explains, silently
+        LOGGER.info("downloading %s from %s [%s]", source.file, source.url, describe_mirror(mirror))
     _download_verified(source, destination, raw_dir, mirror)
     return destination
 

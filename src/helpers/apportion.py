@@ -27,13 +27,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from helpers.errors import DataError
 from helpers.joins import checked_merge
-from helpers.readers._common import read_rda_frame, require_columns
+from helpers.readers._common import require_columns
 
 LOGGER = logging.getLogger(__name__)
 
@@ -53,42 +52,21 @@ class Apportioned:
     unweighted: pd.DataFrame
 
 
-def read_trust_successors(path: Path) -> pd.DataFrame:
-    """geographr ``lookup_trust_trust``: ``old_code``, ``new_code``, ``date`` (effective date)."""
-    frame = read_rda_frame(path)
-    require_columns(frame, ("old_code", "new_code", "date"), path)
-    tidy = frame.loc[:, ["old_code", "new_code", "date"]].copy()
-    for column in ("old_code", "new_code"):
-        tidy[column] = tidy[column].astype("string").str.strip()
-    tidy["date"] = pd.to_datetime(tidy["date"].astype("float64"), unit="D")
-    return tidy.sort_values(["old_code", "date", "new_code"]).reset_index(drop=True)
+def patient_share_weights(shares: pd.DataFrame, icb_lookup: pd.DataFrame) -> pd.DataFrame:
+    """OHID admitted-patient shares as a weight table keyed by ICB Q-code.
 
-
-def read_patient_share_weights(path: Path, icb_lookup: pd.DataFrame) -> pd.DataFrame:
-    """geographr ``lookup_nhs_trusts22_icb22`` as a weight table keyed by ICB Q-code.
-
-    ``icb_lookup`` needs ``icb_code`` (Q) and ``icb_ons_code`` (E54, 2022 codes). Returns
-    ``trust_code``, ``icb_code``, ``weight`` (share of the trust's admitted patients living in
-    the ICB).
+    ``shares``: :func:`helpers.readers.geographr.read_trust_patient_shares` (``trust_code``,
+    ``icb_ons_code``, ``weight``). ``icb_lookup`` needs ``icb_code`` (Q) and ``icb_ons_code``
+    (E54, 2022 codes). Returns ``trust_code``, ``icb_code``, ``weight`` (share of the trust's
+    admitted patients living in the ICB).
     """
-    frame = read_rda_frame(path)
-    columns = ("nhs_trust22_code", "icb22_code", "proportion_trust_came_from_icb")
-    require_columns(frame, columns, path)
+    require_columns(shares, ("trust_code", "icb_ons_code", "weight"), "trust patient shares")
     require_columns(icb_lookup, ("icb_code", "icb_ons_code"), "icb_lookup")
-    tidy = frame.loc[:, list(columns)].rename(
-        columns={
-            "nhs_trust22_code": "trust_code",
-            "icb22_code": "icb_ons_code",
-            "proportion_trust_came_from_icb": "weight",
-        }
-    )
-    tidy["trust_code"] = tidy["trust_code"].astype("string").str.strip()
-    tidy["icb_ons_code"] = tidy["icb_ons_code"].astype("string").str.strip()
     codes = icb_lookup.loc[:, ["icb_ons_code", "icb_code"]].drop_duplicates()
     merged = checked_merge(
-        tidy, codes, on=["icb_ons_code"], how="left", label="patient-share weights -> ICB code"
+        shares, codes, on=["icb_ons_code"], how="left", label="patient-share weights -> ICB code"
     )
-    return _finish_weights(merged, str(path))
+    return _finish_weights(merged, "trust patient shares (geographr)")
 
 
 def ed_activity_weights(trust_ics: pd.DataFrame) -> pd.DataFrame:

@@ -1,38 +1,75 @@
-"""Benchmark: cold pipeline, no-op rebuild and test suite (wall time, peak memory) to JSON."""
+"""Benchmark: cold and no-op builds, the naive baseline and the test suite, to JSON.
+
+Each figure is measured in one run of ``make bench`` (``python -m helpers.bench``):
+
+- ``cold_pipeline``: ``make report`` from nothing built: no ``.build/`` state and an empty
+  ``data/interim/`` (environment installed, raw data present);
+- ``noop_rebuild``: ``make report`` straight after, nothing changed;
+- ``naive_baseline``: every notebook executed in order with papermill, one at a time, with the
+  interim layer off (no caching of any kind), as the pipeline did before stages were declared;
+- ``test_suite``: the ``make test`` command.
+
+For each: wall time, CPU time (user + system of every process in the command's tree) and peak
+resident memory of the largest process. The machine may be shared: the 1-minute load average
+before and after each command is recorded too, so wall times can be read against it; CPU
+time does not depend on the load.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from helpers.paths import BUILD_DIR, ROOT
+from helpers.paths import BUILD_DIR, INTERIM_DIR, NOTEBOOKS_DIR, ROOT
 
 BENCH_FILE: Path = ROOT / "bench" / "benchmark.json"
 
-# Runs a command and prints its wall time and the peak resident memory of any process in its
-# tree (RUSAGE_CHILDREN covers every waited-for descendant), in MiB.
+# Runs a command and prints its wall time, the CPU time of its whole process tree and the
+# peak resident memory of any process in it (RUSAGE_CHILDREN covers every waited-for
+# descendant), in MiB.
 _MEASURE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+load_before = os.getloadavg()[0]
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": round(seconds, 1), "peak_rss_mib": round(peak, 1), "exit": code}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({
+    "seconds": round(seconds, 1),
+    "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+    "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+    "load_before": round(load_before, 2),
+    "load_after": round(os.getloadavg()[0], 2),
+    "exit": code,
+}))
+"""
+
+_NAIVE = """
+import sys, papermill
+from pathlib import Path
+for notebook in sys.argv[2:]:
+    papermill.execute_notebook(notebook, str(Path(sys.argv[1]) / Path(notebook).name),
+                               kernel_name="python3", cwd=str(Path(notebook).parent),
+                               progress_bar=False)
 """
 
 
-def measure(command: list[str]) -> dict[str, float]:
-    """Wall time and peak memory of ``command`` run from the repository root."""
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Wall time, CPU time, peak memory and load around ``command`` run from the repository."""
     completed = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, **(env or {})},
     )
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     if result["exit"] != 0:
@@ -40,31 +77,56 @@ def measure(command: list[str]) -> dict[str, float]:
     return result
 
 
+def naive_baseline(python: str, scratch: Path) -> dict[str, Any]:
+    """Every notebook in order, one at a time, no interim layer and no skipping."""
+    from helpers.pipeline import discover_notebooks
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    notebooks = [str(path) for path in discover_notebooks(NOTEBOOKS_DIR)]
+    return measure(
+        [python, "-c", _NAIVE, str(scratch), *notebooks],
+        env={"ICSFIN_INTERIM": "off"},
+    )
+
+
 def main() -> int:
-    """Measure the three figures and write them to ``bench/benchmark.json``."""
+    """Measure the figures and write them to ``bench/benchmark.json``."""
     python = sys.executable
-    (BUILD_DIR / "pipeline_state.json").unlink(missing_ok=True)
-    started = time.strftime("%Y-%m-%d")
-    figures = {
-        "date": started,
-        "machine": f"{platform.machine()}, {platform.python_version()}",
-        "cold_pipeline": measure([python, "-m", "helpers.pipeline"]),
-        "noop_rebuild": measure([python, "-m", "helpers.pipeline"]),
-        "test_suite": measure(
-            [
-                python,
-                "-m",
-                "pytest",
-                "tests",
-                "notebooks",
-                "--nbval",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--nbval-sanitize-with",
-                "tests/nbval_sanitize.cfg",
-            ]
-        ),
+    scratch = BUILD_DIR / "bench"
+    figures: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}",
+        "note": "wall seconds depend on other load on the machine (load_before/after: 1-minute "
+        "load average); cpu_seconds do not",
+    }
+    shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    shutil.rmtree(INTERIM_DIR, ignore_errors=True)
+    figures["cold_pipeline"] = measure([python, "-m", "helpers.pipeline"])
+    figures["noop_rebuild"] = measure([python, "-m", "helpers.pipeline"])
+    figures["naive_baseline"] = naive_baseline(python, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    figures["test_suite"] = measure(
+        [
+            python,
+            "-m",
+            "pytest",
+            "tests",
+            "notebooks",
+            "--nbval",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-sanitize-with",
+            "tests/nbval_sanitize.cfg",
+            "-m",
+            "not exhaustive",
+        ]
+    )
+    cold, naive = figures["cold_pipeline"], figures["naive_baseline"]
+    figures["naive_over_cold"] = {
+        "wall": round(naive["seconds"] / cold["seconds"], 2),
+        "cpu": round(naive["cpu_seconds"] / cold["cpu_seconds"], 2),
     }
     BENCH_FILE.parent.mkdir(parents=True, exist_ok=True)
     BENCH_FILE.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.paths import CURATED_DIR
 from helpers.readers._common import require_columns
 
 FINANCE_MEASURES: frozenset[str] = frozenset(
@@ -72,16 +73,36 @@ FINANCE_PANEL_COLUMNS: list[str] = [
     "original_source",
     "notes",
 ]
-NATIONAL_COLUMNS: list[str] = ["financial_year", "fact", "value", "unit", "as_at", *SOURCE_COLUMNS]
+NATIONAL_FILE: Path = CURATED_DIR / "ics_finance_national.csv"
+LEGACY_DEBT_FILE: Path = CURATED_DIR / "legacy_debt.csv"
+LEADERSHIP_FILE: Path = CURATED_DIR / "leadership_facts.csv"
+TIMELINE_FILE: Path = CURATED_DIR / "national_timeline.csv"
+NATIONAL_COLUMNS: list[str] = [
+    "fact_id",
+    "financial_year",
+    "fact",
+    "value",
+    "unit",
+    "precision",
+    "as_at",
+    "as_at_date",
+    *SOURCE_COLUMNS,
+    "original_source",
+]
 LEGACY_DEBT_COLUMNS: list[str] = [
+    "fact_id",
+    "kind",
     "system_name",
     "icb_code",
     "measure",
-    "value_gbp_m",
+    "value",
+    "unit",
     "as_at",
     *SOURCE_COLUMNS,
+    "original_source",
 ]
 LEADERSHIP_COLUMNS: list[str] = [
+    "fact_id",
     "unit",
     "org_name",
     "org_code",
@@ -90,7 +111,15 @@ LEADERSHIP_COLUMNS: list[str] = [
     "value",
     "unit_of_value",
     *SOURCE_COLUMNS,
+    "original_source",
 ]
+TIMELINE_COLUMNS: list[str] = ["financial_year", "stage", "basis", "fact_id", "selection_note"]
+#: How exact a national figure is: 'over £1bn' is a lower bound, 'about £3bn' approximate.
+PRECISIONS: tuple[str, ...] = ("exact", "approximate", "lower_bound", "approximate_lower_bound")
+#: Legacy-debt rows: a debt balance or count, in-year context, or a rule of the regime.
+DEBT_KINDS: tuple[str, ...] = ("debt", "context", "rule")
+FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+YEAR_MONTH = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 
 
 def _csv_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -147,7 +176,7 @@ def read_curated(path: Path, columns: list[str]) -> pd.DataFrame:
 #: typo (a lost minus sign, £000 for £m) until a source shows otherwise.
 PLAUSIBLE_RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("ics_finance_panel.csv", "value_gbp_m"): (-2_000.0, 2_000.0),
-    ("legacy_debt.csv", "value_gbp_m"): (0.0, 5_000.0),
+    ("legacy_debt.csv", "value"): (0.0, 5_000.0),
 }
 #: Financial years a curated row may name: the NHS's founding year to one year past the data.
 FIRST_FINANCIAL_YEAR_START = 1948
@@ -350,10 +379,35 @@ def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str])
     )
 
 
+def _fact_id_problems(path: Path, frame: pd.DataFrame) -> list[str | None]:
+    """fact_id must be snake_case and unique within the file."""
+    repeated = frame["fact_id"].duplicated(keep=False)
+    return [
+        _problem(
+            path,
+            frame,
+            ~frame["fact_id"].str.match(FACT_ID),
+            "fact_id missing or not snake_case (like 'nat_2324_planned_deficit')",
+        ),
+        _problem(path, frame, repeated & (frame["fact_id"] != ""), "fact_id repeated"),
+        _problem(
+            path,
+            frame,
+            frame["original_source"] == "",
+            "original_source is empty (the source's own URL when it reports itself)",
+        ),
+    ]
+
+
 def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Check the national facts; return them with numeric ``value``."""
+    """Check the national facts; return them with numeric ``value`` and precision flags.
+
+    Adds ``unit_base`` (the unit), ``is_lower_bound`` and ``is_approximate`` (from
+    ``precision``) for the processed ``national_facts`` table.
+    """
     _raise_if(
         [
+            *_fact_id_problems(path, frame),
             _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
             _problem(
                 path,
@@ -368,9 +422,33 @@ def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
                 "financial_year not like '2024/25'",
             ),
             _problem(path, frame, frame["fact"] == "", "fact is empty"),
+            _problem(path, frame, frame["unit"] == "", "unit is empty"),
+            _problem(
+                path,
+                frame,
+                ~frame["precision"].isin(PRECISIONS),
+                f"precision not one of {list(PRECISIONS)}",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["as_at_date"].str.match(YEAR_MONTH),
+                "as_at_date not like '2024-03' (the month the figure describes)",
+            ),
         ]
     )
-    return frame.assign(value=pd.to_numeric(frame["value"]))
+    return frame.assign(
+        value=pd.to_numeric(frame["value"]),
+        unit_base=frame["unit"],
+        is_lower_bound=frame["precision"].str.endswith("lower_bound"),
+        is_approximate=frame["precision"].str.startswith("approximate"),
+    )
+
+
+def load_national_facts(path: Path = NATIONAL_FILE) -> pd.DataFrame:
+    """``ics_finance_national.csv``, validated (see :func:`validate_national_facts`), sorted."""
+    frame = validate_national_facts(read_curated(path, NATIONAL_COLUMNS), path)
+    return frame.sort_values(["financial_year", "source_line"], ignore_index=True)
 
 
 #: Leadership facts whose ``unit_of_value`` says the value is a date or month, not a number.
@@ -380,7 +458,7 @@ TEXT_VALUE_UNITS: frozenset[str] = frozenset({"date", "month", "month (start)"})
 def validate_cited_facts(
     frame: pd.DataFrame, path: Path, value_column: str, icb_codes: set[str] | None = None
 ) -> pd.DataFrame:
-    """Check a table of cited facts whose value may be blank (counts given in the text).
+    """Check a table of cited facts whose value may be blank (rules, or dates).
 
     Values must be numbers, except where a ``unit_of_value`` column says the value is a date or
     a month; the returned ``<value_column>`` is numeric (dates become missing) and the text is
@@ -398,6 +476,8 @@ def validate_cited_facts(
             f"{value_column} not a number (unit_of_value not in {sorted(TEXT_VALUE_UNITS)})",
         ),
     ]
+    if "fact_id" in frame:
+        problems += _fact_id_problems(path, frame)
     if icb_codes is not None and "icb_code" in frame:
         unknown = (frame["icb_code"] != "") & ~frame["icb_code"].isin(icb_codes)
         problems.append(_problem(path, frame, unknown, "icb_code not one of the 42 ICB Q-codes"))
@@ -412,14 +492,285 @@ def cited_as(rows: pd.DataFrame) -> pd.Series:
     return rows["source_publisher"] + ", " + dates
 
 
-def parse_unit(units: pd.Series) -> pd.DataFrame:
-    """Split national-fact units such as '£m (approx., lower bound)' into base and flags."""
-    base = units.str.replace(r"\s*\(.*\)\s*$", "", regex=True).str.strip()
-    return pd.DataFrame(
-        {
-            "unit_base": base,
-            "is_lower_bound": units.str.contains("lower bound", regex=False),
-            "is_approximate": units.str.contains("approx", regex=False),
-        },
-        index=units.index,
+def load_leadership_facts(path: Path = LEADERSHIP_FILE) -> pd.DataFrame:
+    """``leadership_facts.csv``, validated (numeric ``value``, text kept in ``value_text``)."""
+    return validate_cited_facts(read_curated(path, LEADERSHIP_COLUMNS), path, "value")
+
+
+def validate_legacy_debt(
+    frame: pd.DataFrame, path: Path, icb_codes: set[str] | None = None
+) -> pd.DataFrame:
+    """Check the legacy-debt rows; return numeric ``value`` plus ``value_gbp_m`` and
+    ``count_in_text`` (the value where the unit is £m, or a count of systems)."""
+    blank_unit = (frame["value"] != "") & (frame["unit"] == "")
+    _raise_if(
+        [
+            _problem(
+                path, frame, ~frame["kind"].isin(DEBT_KINDS), f"kind not in {list(DEBT_KINDS)}"
+            ),
+            _problem(path, frame, blank_unit, "unit is empty but value is given"),
+        ]
     )
+    frame = validate_cited_facts(frame, path, "value", icb_codes)
+    is_gbp = frame["unit"] == "£m"
+    return frame.assign(
+        value_gbp_m=frame["value"].where(is_gbp),
+        count_in_text=frame["value"].where(~is_gbp & frame["value"].notna()).astype("Int64"),
+    )
+
+
+def load_legacy_debt(
+    path: Path = LEGACY_DEBT_FILE, icb_codes: set[str] | None = None
+) -> pd.DataFrame:
+    """``legacy_debt.csv``, validated (see :func:`validate_legacy_debt`)."""
+    return validate_legacy_debt(read_curated(path, LEGACY_DEBT_COLUMNS), path, icb_codes)
+
+
+def load_timeline_selection(path: Path = TIMELINE_FILE) -> pd.DataFrame:
+    """``national_timeline.csv``: which national fact (by ``fact_id``) stands for each stage."""
+    frame = read_curated(path, TIMELINE_COLUMNS)
+    _raise_if(
+        [
+            _problem(
+                path, frame, ~frame["fact_id"].str.match(FACT_ID), "fact_id missing or malformed"
+            )
+        ]
+    )
+    return frame
+
+
+#: Columns of :func:`all_facts`, one long table of every curated fact.
+FACT_COLUMNS: list[str] = [
+    "fact_id",
+    "table",
+    "text",
+    "period",
+    "value",
+    "unit",
+    "precision",
+    "as_at_date",
+    *SOURCE_COLUMNS,
+    "original_source",
+    "source_line",
+]
+
+
+def all_facts(national: pd.DataFrame, debt: pd.DataFrame, leadership: pd.DataFrame) -> pd.DataFrame:
+    """The three validated fact tables in one frame keyed by ``fact_id`` (unique across them).
+
+    ``text`` is the fact as recorded, ``period`` the year it describes (financial year, debt
+    ``as_at`` or leadership ``year``); ``precision`` and ``as_at_date`` are blank where the
+    table has none. DataError names any id used in two tables.
+    """
+    parts = [
+        national.assign(table="ics_finance_national.csv", text=national["fact"]).assign(
+            period=national["financial_year"]
+        ),
+        debt.assign(
+            table="legacy_debt.csv", text=debt["measure"], period=debt["as_at"], precision="exact"
+        ),
+        leadership.assign(
+            table="leadership_facts.csv",
+            text=leadership["fact"],
+            period=leadership["year"],
+            unit=leadership["unit_of_value"],
+            precision="exact",
+        ),
+    ]
+    frame = pd.concat([part.reindex(columns=FACT_COLUMNS) for part in parts], ignore_index=True)
+    frame[["precision", "as_at_date"]] = frame[["precision", "as_at_date"]].fillna("")
+    repeated = frame[frame["fact_id"].duplicated(keep=False)]
+    if len(repeated):
+        listed = sorted(set(repeated["fact_id"] + " (" + repeated["table"] + ")"))
+        raise DataError(f"curated facts: fact_id used in more than one table: {listed}")
+    return frame
+
+
+# --- The claims register -------------------------------------------------------------------
+
+CLAIMS_FILE: Path = CURATED_DIR / "claims.csv"
+CLAIM_PARTS_FILE: Path = CURATED_DIR / "claim_parts.csv"
+CLAIM_COLUMNS: list[str] = [
+    "claim_id",
+    "claim",
+    "claim_date",
+    *SOURCE_COLUMNS,
+    "original_source",
+    "source_check",
+    "source_note",
+]
+CLAIM_PART_COLUMNS: list[str] = [
+    "claim_id",
+    "part",
+    "statement",
+    "kind",
+    "claimed_value",
+    "unit",
+    "comparator",
+    "tolerance",
+    "evidence_facts",
+    "derivation",
+    "arguments",
+    "window_months_before",
+    "window_months_after",
+    "untestable_reason",
+    "note",
+]
+CLAIM_ID = re.compile(r"^C\d{2}[a-z]?$")
+SOURCE_CHECKS: tuple[str, ...] = ("confirmed", "partly confirmed", "not confirmed")
+#: Kinds of test; the last two are never tested and need ``untestable_reason``.
+CLAIM_KINDS: tuple[str, ...] = (
+    "count",
+    "amount",
+    "percentage",
+    "share",
+    "rank",
+    "ratio",
+    "policy",
+    "untestable",
+)
+UNTESTED_KINDS: tuple[str, ...] = ("policy", "untestable")
+COMPARATORS: tuple[str, ...] = (
+    "equal",
+    "within",
+    "at_least",
+    "at_most",
+    "more_than",
+    "less_than",
+)
+
+
+def _field(path: Path, frame: pd.DataFrame, mask: pd.Series, column: str, what: str) -> str | None:
+    """'<path>: field '<column>' <what> on line(s) [..]' when any row is bad."""
+    return _problem(path, frame, mask, f"field '{column}' {what}")
+
+
+def validate_claims(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Check ``claims.csv`` row by row; DataError names each bad line and field."""
+    repeated = frame["claim_id"].duplicated(keep=False) & (frame["claim_id"] != "")
+    _raise_if(
+        [
+            _field(
+                path, frame, ~frame["claim_id"].str.match(CLAIM_ID), "claim_id", "not like 'C01'"
+            ),
+            _field(path, frame, repeated, "claim_id", "repeated"),
+            _field(path, frame, frame["claim"] == "", "claim", "is empty"),
+            _field(
+                path,
+                frame,
+                ~frame["claim_date"].str.match(YEAR_MONTH),
+                "claim_date",
+                "not like '2023-07' (the month the claim was published)",
+            ),
+            _field(path, frame, _not_url(frame["source_url"]), "source_url", "is not a URL"),
+            _field(path, frame, frame["source_publisher"] == "", "source_publisher", "is empty"),
+            _field(path, frame, frame["original_source"] == "", "original_source", "is empty"),
+            _field(
+                path,
+                frame,
+                ~frame["source_check"].isin(SOURCE_CHECKS),
+                "source_check",
+                f"not one of {list(SOURCE_CHECKS)}",
+            ),
+        ]
+    )
+    return frame
+
+
+def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
+    """``claims.csv``, validated (text columns plus ``source_line``)."""
+    return validate_claims(read_curated(path, CLAIM_COLUMNS), path)
+
+
+def _not_integer(values: pd.Series) -> pd.Series:
+    return (values != "") & ~values.str.fullmatch(r"\d+")
+
+
+def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -> pd.DataFrame:
+    """Check ``claim_parts.csv`` row by row (kinds, comparators, numbers, windows, reasons);
+    DataError names each bad line and field. References to facts and derivations are checked
+    by :func:`helpers.claims.check_references`."""
+    tested = ~frame["kind"].isin(UNTESTED_KINDS)
+    no_evidence = (frame["evidence_facts"] == "") & (frame["derivation"] == "")
+    both = (frame["evidence_facts"] != "") & (frame["derivation"] != "")
+    repeated = frame.duplicated(["claim_id", "part"], keep=False)
+    equal_with_tolerance = (frame["comparator"] == "equal") & ~frame["tolerance"].isin(["", "0"])
+    _raise_if(
+        [
+            _field(
+                path, frame, ~frame["claim_id"].isin(claim_ids), "claim_id", "not in claims.csv"
+            ),
+            _field(path, frame, ~frame["part"].str.fullmatch(r"[a-z]"), "part", "not one letter"),
+            _field(path, frame, repeated, "part", "repeated within its claim"),
+            _field(path, frame, frame["statement"] == "", "statement", "is empty"),
+            _field(
+                path,
+                frame,
+                ~frame["kind"].isin(CLAIM_KINDS),
+                "kind",
+                f"not one of {list(CLAIM_KINDS)}",
+            ),
+            _field(
+                path,
+                frame,
+                tested & _not_number(frame["claimed_value"], allow_blank=False),
+                "claimed_value",
+                "missing or not a number",
+            ),
+            _field(path, frame, tested & (frame["unit"] == ""), "unit", "is empty"),
+            _field(
+                path,
+                frame,
+                tested & ~frame["comparator"].isin(COMPARATORS),
+                "comparator",
+                f"not one of {list(COMPARATORS)}",
+            ),
+            _field(
+                path,
+                frame,
+                _not_number(frame["tolerance"], allow_blank=True),
+                "tolerance",
+                "not a number",
+            ),
+            _field(path, frame, equal_with_tolerance, "tolerance", "given with comparator 'equal'"),
+            _field(
+                path,
+                frame,
+                tested & no_evidence,
+                "evidence_facts",
+                "and derivation both empty (name facts or a derivation)",
+            ),
+            _field(path, frame, both, "derivation", "given with evidence_facts (use one)"),
+            _field(
+                path,
+                frame,
+                ~tested & (frame["untestable_reason"] == ""),
+                "untestable_reason",
+                "empty for a policy or untestable part",
+            ),
+            _field(
+                path,
+                frame,
+                _not_integer(frame["window_months_before"]),
+                "window_months_before",
+                "not a whole number of months",
+            ),
+            _field(
+                path,
+                frame,
+                _not_integer(frame["window_months_after"]),
+                "window_months_after",
+                "not a whole number of months",
+            ),
+        ]
+    )
+    return frame
+
+
+def load_claim_parts(
+    path: Path = CLAIM_PARTS_FILE, claim_ids: set[str] | None = None
+) -> pd.DataFrame:
+    """``claim_parts.csv``, validated against the claims' ids (row checks only)."""
+    frame = read_curated(path, CLAIM_PART_COLUMNS)
+    ids = set(frame["claim_id"]) if claim_ids is None else claim_ids
+    return validate_claim_parts(frame, path, ids)

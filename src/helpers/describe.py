@@ -5,7 +5,7 @@ fixtures:
 
 * the national timeline: the curated selection ``data/raw/curated/national_timeline.csv``
   (which national fact stands for each stage of each year) joined to ``national_facts`` on
-  financial_year + fact, in the shape :func:`helpers.plots.timeline_chart` draws;
+  ``fact_id``, in the shape :func:`helpers.plots.timeline_chart` draws;
 * system positions: the best-available figure per system and year (share of core allocation),
   with region and a readable stage, summarised by year and by system (coverage and mean);
 * funding: allocation per head, distance from target and need index across the 42 ICBs, and
@@ -24,16 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import curated
 from helpers.errors import DataError
 from helpers.joins import checked_merge
-from helpers.paths import CURATED_DIR
 from helpers.plots import STAGE_ORDER
-from helpers.readers._common import require_columns
 
 LOGGER = logging.getLogger(__name__)
 
-TIMELINE_FILE: Path = CURATED_DIR / "national_timeline.csv"
-TIMELINE_COLUMNS: list[str] = ["financial_year", "stage", "basis", "fact", "selection_note"]
+TIMELINE_FILE: Path = curated.TIMELINE_FILE
+TIMELINE_COLUMNS: list[str] = curated.TIMELINE_COLUMNS
 TIMELINE_BASES: tuple[str, ...] = ("aggregate deficit", "overspend against plan")
 #: Short names of the timeline stages, used in the keys of the report's numbers.
 STAGE_KEYS: dict[str, str] = {
@@ -81,8 +80,7 @@ def format_gbp_m(value: float, *, lower_bound: bool = False, approximate: bool =
 
 def read_timeline_selection(path: Path = TIMELINE_FILE) -> pd.DataFrame:
     """The curated timeline selection, checked: known stages and bases, one row per year/stage."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    require_columns(frame, TIMELINE_COLUMNS, path)
+    frame = curated.load_timeline_selection(path)
     problems = [
         f"line {index + 2}: stage {stage!r} not in {STAGE_ORDER}"
         for index, stage in frame["stage"].items()
@@ -105,26 +103,34 @@ def read_timeline_selection(path: Path = TIMELINE_FILE) -> pd.DataFrame:
 def national_timeline(selection: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Join the timeline selection to the national facts; one row per year and stage.
 
-    Every selected (financial_year, fact) must exist exactly once in ``facts`` and be in £m;
-    otherwise DataError names each fact at fault. Returns financial_year, stage, basis,
-    value_gbp_m, is_lower_bound, is_approximate, fact, as_at, selection_note and the source
-    columns, sorted by year and stage (draft plans, final plans, forecast, outturn).
+    Every selected ``fact_id`` must exist exactly once in ``facts``, be a fact of the selected
+    year and be in £m; otherwise DataError names each fact at fault. Returns financial_year,
+    stage, basis, value_gbp_m, is_lower_bound, is_approximate, fact, as_at, selection_note and
+    the source columns, sorted by year and stage (draft plans, final plans, forecast, outturn).
     """
-    keys = ["financial_year", "fact"]
-    counts = facts.groupby(keys).size()
+    counts = facts["fact_id"].value_counts()
     problems = []
-    for year, fact in selection[keys].itertuples(index=False):
-        found = int(counts.get((year, fact), 0))
+    for year, fact_id in selection[["financial_year", "fact_id"]].itertuples(index=False):
+        found = int(counts.get(fact_id, 0))
         if found != 1:
             what = "not found" if found == 0 else f"found {found} times"
-            problems.append(f"{year} fact {fact!r} {what} in national_facts")
+            problems.append(f"{year} fact_id {fact_id!r} {what} in national_facts")
     if problems:
         raise DataError("national timeline: " + "; ".join(problems))
-    joined = selection.merge(facts, on=keys, how="left", validate="one_to_one")
+    joined = selection.merge(
+        facts, on="fact_id", how="left", validate="one_to_one", suffixes=("", "_fact")
+    )
+    wrong_year = joined[joined["financial_year"] != joined["financial_year_fact"]]
+    if len(wrong_year):
+        listed = "; ".join(
+            f"{row.fact_id} is a {row.financial_year_fact} fact, selected for {row.financial_year}"
+            for row in wrong_year.itertuples()
+        )
+        raise DataError(f"national timeline: {listed}")
     not_gbp = joined[joined["unit_base"] != "£m"]
     if len(not_gbp):
         listed = "; ".join(
-            f"{row.financial_year} fact {row.fact!r} is in {row.unit_base!r}"
+            f"{row.financial_year} fact_id {row.fact_id!r} is in {row.unit_base!r}"
             for row in not_gbp.itertuples()
         )
         raise DataError(f"national timeline: values must be in £m: {listed}")

@@ -75,15 +75,24 @@ def as_at_month(as_at: pd.Series) -> pd.Series:
 
 
 def add_share_of_allocation(positions: pd.DataFrame, funding: pd.DataFrame) -> pd.DataFrame:
-    """Add ``core_allocation_gbp_m`` and ``value_pct_allocation`` (value / core allocation x 100).
+    """Add that year's allocations and the position as a share of each (value / allocation x 100).
 
-    Rows whose year has no allocation keep a missing percentage (counted in the coverage table).
+    ``core_allocation_gbp_m`` and ``value_pct_allocation`` (core services allocation);
+    ``total_allocation_gbp_m`` and ``value_pct_total_allocation`` (core + primary medical care +
+    other primary care + running costs, when ``funding`` has it). Rows whose year has no
+    allocation keep a missing percentage (counted in the coverage table).
     """
-    allocation = funding[["icb_code", "financial_year", "core_allocation_gbp_m"]]
+    columns = ["core_allocation_gbp_m", "total_allocation_gbp_m"]
+    present = [column for column in columns if column in funding]
+    allocation = funding[["icb_code", "financial_year", *present]]
     merged = positions.merge(
         allocation, on=["icb_code", "financial_year"], how="left", validate="many_to_one"
     )
     merged["value_pct_allocation"] = 100 * merged["value_gbp_m"] / merged["core_allocation_gbp_m"]
+    if "total_allocation_gbp_m" in merged:
+        merged["value_pct_total_allocation"] = (
+            100 * merged["value_gbp_m"] / merged["total_allocation_gbp_m"]
+        )
     return merged
 
 
@@ -185,6 +194,8 @@ def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd
         "value_gbp_m",
         "core_allocation_gbp_m",
         "value_pct_allocation",
+        "total_allocation_gbp_m",
+        "value_pct_total_allocation",
         "as_at",
         "as_at_date",
         "as_at_month",

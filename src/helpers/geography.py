@@ -11,22 +11,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.acquire import fetch
 from helpers.errors import DataError
 from helpers.harmonise import E54_2024_TO_2022
 from helpers.joins import checked_merge
-from helpers.readers._common import read_rda_frame, require_columns
+from helpers.readers import geographr, icb_allocations
+from helpers.readers._common import require_columns
 from helpers.readers.geographr import read_lsoa11_icb22_lookup, read_lsoa21_icb24_lookup
 from helpers.readers.icb_allocations import read_allocation_sheet
 
 LOGGER = logging.getLogger(__name__)
 N_ICBS = 42
-LSOA11_LOOKUP_FILE = "geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"
-LSOA21_LOOKUP_FILE = "geographr/lookup_lsoa21_icb24.rda"
-BOUNDARIES_FILE = "geographr/boundaries_icb22.rda"
-ALLOCATIONS_FILE = "icb_allocations/nhs_allocations_2023_2025.xlsx"
+REGION_WORKBOOK = "2023_2025"
 REGION_SHEET = "ICB Core Allocations 2024-25"
-BOUNDARY_CRS = "EPSG:4326"
 
 
 def _distinct_one_per_icb(frame: pd.DataFrame, key: str, source: str) -> pd.DataFrame:
@@ -54,10 +50,14 @@ def icb_lookup(
     Sources: codes and names from geographr ``lookup_lsoa11_sicbl22_icb22_ltla22`` (2022) and
     ``lookup_lsoa21_icb24`` (2024), joined on the Q-code; the NHS England region (2023
     configuration, columns ``R23``/``Region``) from the NHS England ICB allocation workbook
-    2023/24-2024/25, sheet 'ICB Core Allocations 2024-25'. Paths default to the verified raw
-    files (:func:`helpers.acquire.fetch`). Sorted by icb_code.
+    2023/24-2024/25, sheet 'ICB Core Allocations 2024-25'. Paths default to the readers' own
+    verified raw files (their ``load``). Sorted by icb_code.
     """
-    lsoa11 = read_lsoa11_icb22_lookup(lsoa11_lookup_path or fetch(LSOA11_LOOKUP_FILE))
+    lsoa11 = (
+        read_lsoa11_icb22_lookup(lsoa11_lookup_path)
+        if lsoa11_lookup_path
+        else geographr.load("lsoa11_icb22")
+    )
     icb22 = _distinct_one_per_icb(
         lsoa11[["icb22_code_h", "icb22_code", "icb22_name"]].rename(
             columns={
@@ -69,7 +69,11 @@ def icb_lookup(
         "icb_code",
         "LSOA11 -> ICB22 lookup",
     )
-    lsoa21 = read_lsoa21_icb24_lookup(lsoa21_lookup_path or fetch(LSOA21_LOOKUP_FILE))
+    lsoa21 = (
+        read_lsoa21_icb24_lookup(lsoa21_lookup_path)
+        if lsoa21_lookup_path
+        else geographr.load("lsoa21_icb24")
+    )
     icb24 = _distinct_one_per_icb(
         lsoa21[["icb24_code_nhs", "icb24_code"]].rename(
             columns={"icb24_code_nhs": "icb_code", "icb24_code": "icb_ons_code_2024"}
@@ -77,7 +81,11 @@ def icb_lookup(
         "icb_code",
         "LSOA21 -> ICB24 lookup",
     )
-    allocations = read_allocation_sheet(allocations_path or fetch(ALLOCATIONS_FILE), REGION_SHEET)
+    allocations = (
+        read_allocation_sheet(allocations_path, REGION_SHEET)
+        if allocations_path
+        else icb_allocations.load(REGION_WORKBOOK, REGION_SHEET)
+    )
     regions = _distinct_one_per_icb(
         allocations.loc[
             allocations["org_level"] == "icb", ["org_code", "region_code", "region_name"]
@@ -212,35 +220,6 @@ def sum_by_icb(
     return grouped.rename(columns={"total": name}).reset_index()
 
 
-def _multipolygon(parts: list) -> object:
-    """A shapely MultiPolygon from sf's nested list: polygons -> rings -> (n, 2) arrays."""
-    from shapely.geometry import MultiPolygon, Polygon
-
-    polygons = [Polygon(rings[0], rings[1:]) for rings in parts]
-    return MultiPolygon(polygons)
-
-
 def icb_boundaries(path: Path | None = None) -> pd.DataFrame:
-    """ICB boundaries (July 2022, ultra-generalised) from geographr ``boundaries_icb22``.
-
-    Returns one row per ICB: icb_ons_code (E54, 2022 vintage), icb_name, geometry (shapely
-    MultiPolygon in longitude/latitude, EPSG:4326, recorded in ``frame.attrs['crs']``); sorted
-    by icb_ons_code. The sf object is decoded with ``rdata``: each geometry arrives as a list of
-    polygons, each a list of coordinate rings (outer ring first).
-    """
-    source = path or fetch(BOUNDARIES_FILE)
-    frame = read_rda_frame(source)
-    require_columns(frame, ["icb22_code", "icb22_name", "geometry"], source)
-    geometries = [_multipolygon(parts) for parts in frame["geometry"]]
-    tidy = pd.DataFrame(
-        {
-            "icb_ons_code": frame["icb22_code"].astype("string"),
-            "icb_name": frame["icb22_name"].astype("string"),
-            "geometry": geometries,
-        }
-    )
-    if tidy["icb_ons_code"].duplicated().any():
-        raise DataError(f"{source}: duplicated icb22_code values")
-    tidy = tidy.sort_values("icb_ons_code").reset_index(drop=True)
-    tidy.attrs["crs"] = BOUNDARY_CRS
-    return tidy
+    """ICB boundaries (July 2022): see :func:`helpers.readers.geographr.read_icb_boundaries`."""
+    return geographr.read_icb_boundaries(path) if path else geographr.load("icb_boundaries")

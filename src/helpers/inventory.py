@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.acquire import sha256_of
-from helpers.readers._common import read_rda_frame
+from helpers.errors import DataError
+from helpers.readers._common import read_rda_frame, read_rda_frame_rdata, workbook_dimensions
 from helpers.sources import Source
 
 INVENTORY_COLUMNS: list[str] = [
@@ -34,13 +35,7 @@ def csv_shape(path: Path, header_line: int = 1) -> tuple[int, int]:
 
 def xlsx_shape(path: Path) -> tuple[int, int, str]:
     """Rows and columns of a workbook's largest sheet (header and preamble rows included)."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True)
-    try:
-        sizes = {sheet.title: (sheet.max_row or 0, sheet.max_column or 0) for sheet in workbook}
-    finally:
-        workbook.close()
+    sizes = workbook_dimensions(path)
     largest = max(sizes, key=lambda title: sizes[title][0])
     rows, columns = sizes[largest]
     return rows, columns, f"{len(sizes)} sheets; largest '{largest}' (rows incl. preamble)"
@@ -65,7 +60,10 @@ def file_shape(path: Path, source: Source) -> tuple[int, int, str]:
     if source.reader == "parquet":
         rows, columns = parquet_shape(path)
         return rows, columns, ""
-    frame = read_rda_frame(path)
+    try:
+        frame = read_rda_frame(path)
+    except DataError:  # an object pyreadr cannot decode (sf geometry): the slower rdata can
+        frame = read_rda_frame_rdata(path)
     return len(frame), frame.shape[1], "R data frame"
 
 

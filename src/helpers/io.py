@@ -1,4 +1,9 @@
-"""Atomic, deterministic writing and reading of processed tables in ``data/processed``."""
+"""Atomic, deterministic writing and reading of processed tables in ``data/processed``.
+
+While the pipeline runs a stage it sets ``ICSFIN_STAGING_DIR``: writes meant for
+``data/processed`` then go to that staging folder instead (the pipeline moves them into place
+when the stage succeeds), and reads look there first, so a stage sees what it wrote itself.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.paths import PROCESSED_DIR
+from helpers.paths import PROCESSED_DIR, STAGING_VARIABLE
+
+
+def staged(path: Path) -> Path:
+    """Where a write to ``path`` goes: the staging folder for files of ``data/processed`` while a
+    pipeline stage runs (``ICSFIN_STAGING_DIR`` set), else ``path`` itself."""
+    staging = os.environ.get(STAGING_VARIABLE)
+    if staging and path.resolve().parent == PROCESSED_DIR.resolve():
+        return Path(staging) / path.name
+    return path
 
 
 def give_user_permissions(path: Path) -> None:
@@ -23,8 +37,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write`` on a temporary file beside ``path`` and rename it into place.
 
     Nothing half written is left behind: on error the temporary file is removed and any
-    earlier version of ``path`` is kept.
+    earlier version of ``path`` is kept. Returns where the file went (see :func:`staged`).
     """
+    path = staged(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(handle)
@@ -51,6 +66,8 @@ def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_
 def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
     """Read a processed table written by :func:`write_processed`."""
     path = directory / name
+    if staged(path) != path and staged(path).is_file():
+        path = staged(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run the pipeline (make report) first")
     if path.suffix == ".parquet":

@@ -23,9 +23,10 @@ missing when the source states none. ``first_year``/``last_year`` are the first 
 years written in ``year`` (a financial year "2016/17" counts as its first calendar year);
 labels such as "not stated (post-2021 census)" give missing years.
 
-Legacy-debt rows are ``rule`` (text starts "RULE"), ``context`` (starts "CONTEXT": in-year
-positions, not legacy debt) or ``debt``. Counts that the source gives in the text ("= 30
-(count, not GBP)") are read into ``count_in_text``.
+Legacy-debt rows carry their ``kind`` (``debt``, ``context``: in-year positions, not legacy
+debt, or ``rule``), a numeric ``value`` and its ``unit``; :mod:`helpers.curated` adds
+``value_gbp_m`` (values in £m) and ``count_in_text`` (counts of systems). Single facts the
+report quotes are picked by their ``fact_id``, never by their wording.
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ from scipy import stats
 
 from helpers import curated
 from helpers.errors import DataError
-from helpers.paths import CURATED_DIR
 
-LEADERSHIP_FILE: Path = CURATED_DIR / "leadership_facts.csv"
-LEGACY_DEBT_FILE: Path = CURATED_DIR / "legacy_debt.csv"
+LEADERSHIP_FILE: Path = curated.LEADERSHIP_FILE
+LEGACY_DEBT_FILE: Path = curated.LEGACY_DEBT_FILE
 
 #: ``org_name`` of the national rows that describe all NHS trusts in England.
 NATIONAL_SCOPE = "NHS trusts in England"
@@ -104,28 +104,18 @@ OTHER_THEME = "other"
 
 YEAR_TOKEN = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?:/\d{2})?(?!\d)")
 BRACKET_COUNT = re.compile(r"\((\d+)\b")
-TEXT_COUNT = re.compile(r"=\s*(\d+)\s*\(count")
 
 
 def load_leadership_facts(path: Path = LEADERSHIP_FILE) -> pd.DataFrame:
     """The leadership facts, validated (numeric ``value``, text kept in ``value_text``)."""
-    frame = curated.read_curated(path, curated.LEADERSHIP_COLUMNS)
-    return curated.validate_cited_facts(frame, path, "value")
+    return curated.load_leadership_facts(path)
 
 
 def load_legacy_debt(
     path: Path = LEGACY_DEBT_FILE, icb_codes: set[str] | None = None
 ) -> pd.DataFrame:
-    """The legacy-debt rows, validated, with ``kind`` and ``count_in_text`` (see module doc)."""
-    frame = curated.read_curated(path, curated.LEGACY_DEBT_COLUMNS)
-    frame = curated.validate_cited_facts(frame, path, "value_gbp_m", icb_codes)
-    kind = np.select(
-        [frame["measure"].str.startswith("RULE"), frame["measure"].str.startswith("CONTEXT")],
-        ["rule", "context"],
-        default="debt",
-    )
-    counts = frame["measure"].str.extract(TEXT_COUNT, expand=False)
-    return frame.assign(kind=kind, count_in_text=pd.to_numeric(counts).astype("Int64"))
+    """The legacy-debt rows, validated, with ``kind``, ``value_gbp_m`` and ``count_in_text``."""
+    return curated.load_legacy_debt(path, icb_codes)
 
 
 def _single_year(years: pd.Series) -> pd.Series:
@@ -410,16 +400,17 @@ def latest_debt(debt: pd.DataFrame, icb_code: str) -> pd.Series:
     return ordered.iloc[0]
 
 
-def england_debt_total(debt: pd.DataFrame) -> pd.Series:
-    """The England-wide total of outstanding historic deficits (the only such £m row)."""
-    rows = debt[
-        (debt["kind"] == "debt")
-        & debt["system_name"].str.startswith("England - all systems")
-        & debt["measure"].str.contains("total outstanding historic deficits", case=False)
-        & debt["value_gbp_m"].notna()
-    ]
+#: ``fact_id`` of the England-wide total of outstanding historic deficits.
+ENGLAND_DEBT_TOTAL = "debt_england_total_outstanding_2024"
+
+
+def england_debt_total(debt: pd.DataFrame, fact_id: str = ENGLAND_DEBT_TOTAL) -> pd.Series:
+    """The England-wide total of outstanding historic deficits (by ``fact_id``)."""
+    rows = debt[(debt["fact_id"] == fact_id) & debt["value_gbp_m"].notna()]
     if len(rows) != 1:
-        raise DataError(f"legacy debt: expected one England total row, found {len(rows)}")
+        raise DataError(
+            f"legacy debt: expected one £m row with fact_id {fact_id!r}, found {len(rows)}"
+        )
     return rows.iloc[0]
 
 
@@ -450,12 +441,11 @@ def debt_against_allocation(panel: pd.DataFrame, icb_code: str, debt_gbp_m: floa
     return pd.DataFrame(rows)
 
 
-def fact_value(facts: pd.DataFrame, pattern: str) -> float:
-    """The numeric value of the one fact whose text starts with ``pattern`` (else an error)."""
-    rows = facts[facts["fact"].str.match(pattern, case=False)]
-    if len(rows) != 1:
-        lines = rows["source_line"].tolist()
-        raise DataError(f"leadership facts: {len(rows)} rows start with {pattern!r} ({lines})")
+def fact_value(facts: pd.DataFrame, fact_id: str) -> float:
+    """The numeric value of the fact with this ``fact_id`` (DataError if absent or not numeric)."""
+    rows = facts[facts["fact_id"] == fact_id]
+    if len(rows) != 1 or pd.isna(rows["value"].iloc[0]):
+        raise DataError(f"curated facts: no numeric fact with fact_id {fact_id!r}")
     return float(rows["value"].iloc[0])
 
 
@@ -540,34 +530,35 @@ def debt_numbers(
     }
 
 
-#: Numbers the report quotes straight from single curated rows: key -> start of the fact text.
+#: Numbers the report quotes straight from single curated rows: key -> fact_id.
 LEADERSHIP_NUMBERS: dict[str, str] = {
-    "workforce_rsp_icbs": "ICBs enrolled in the Recovery Support Programme",
-    "workforce_rsp_providers": "NHS providers enrolled in the Recovery Support Programme",
-    "workforce_systems_two_leads_since_2016": "systems with at least two executive leads since",
-    "workforce_systems_two_leads_since_2016_pct": "share of systems with at least two executive",
-    "workforce_icb_ceos_ethnic_minority": "ICB chief executives from ethnic minority",
-    "workforce_icb_ceo_designates_ethnic_minority": "ICB CEO designates identified as from",
-    "workforce_icb_leadership_teams_after_clustering": "number of ICB senior leadership teams",
+    "workforce_rsp_icbs": "lead_icbs_enrolled_recovery_support_programme_2024",
+    "workforce_rsp_providers": "lead_nhs_providers_enrolled_recovery_support_2024",
+    "workforce_systems_two_leads_since_2016": "lead_systems_least_two_executive_leads_2019",
+    "workforce_systems_two_leads_since_2016_pct": "lead_share_systems_least_two_executive_2019",
+    "workforce_icb_ceos_ethnic_minority": "lead_icb_chief_executives_ethnic_minority_2025",
+    "workforce_icb_ceo_designates_ethnic_minority": (
+        "lead_icb_ceo_designates_identified_ethnic_2022"
+    ),
+    "workforce_icb_leadership_teams_after_clustering": (
+        "lead_number_icb_senior_leadership_teams_2025_26"
+    ),
 }
-#: Counts the legacy-debt sources give in the text: key -> start of the measure text.
+#: Counts of systems in the legacy-debt table: key -> fact_id.
 DEBT_COUNTS: dict[str, str] = {
-    "workforce_systems_repaying_debt": "number of systems paying money back",
-    "workforce_systems_owing_over_200m": "number of systems technically owing more than",
+    "workforce_systems_repaying_debt": "debt_england_systems_repaying_2024",
+    "workforce_systems_owing_over_200m": "debt_england_systems_over_200m_2024",
 }
 
 
 def leadership_numbers(facts: pd.DataFrame, debt: pd.DataFrame) -> dict[str, int | float]:
-    """Single-row facts and in-text debt counts the report quotes (see the two mappings)."""
+    """Single-row facts and debt counts the report quotes (see the two mappings)."""
     numbers: dict[str, int | float] = {}
-    for key, pattern in LEADERSHIP_NUMBERS.items():
-        value = fact_value(facts, pattern)
+    for key, fact_id in LEADERSHIP_NUMBERS.items():
+        value = fact_value(facts, fact_id)
         numbers[key] = int(value) if value.is_integer() else value
-    for key, pattern in DEBT_COUNTS.items():
-        rows = debt[debt["measure"].str.match(pattern, case=False) & debt["count_in_text"].notna()]
-        if len(rows) != 1:
-            raise DataError(f"legacy debt: {len(rows)} count rows start with {pattern!r}")
-        numbers[key] = int(rows["count_in_text"].iloc[0])
+    for key, fact_id in DEBT_COUNTS.items():
+        numbers[key] = int(fact_value(debt, fact_id))
     return numbers
 
 

@@ -16,6 +16,7 @@ import statsmodels.formula.api as smf
 from statsmodels.base.wrapper import ResultsWrapper
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
+from helpers import variables
 from helpers.finance import flag_best_available
 
 TIDY_COLUMNS: list[str] = [
@@ -243,22 +244,8 @@ def leave_one_group_out(
     return pd.concat(tables, ignore_index=True)
 
 
-#: Plain-English names of the candidate drivers, for tables and figures.
-VARIABLE_LABELS: dict[str, str] = {
-    "distance_from_target_pct": "Distance from target allocation (%)",
-    "need_index": "Need index (need-weighted / registered)",
-    "imd_score": "Deprivation (IoD2025 score)",
-    "share_65plus": "Population aged 65+ (%)",
-    "rural_share": "Rural population (%)",
-    "ae_4h_pct": "A&E seen within 4 hours (%)",
-    "nctr_per_100k": "Not meeting criteria to reside, per 100k",
-    "bed_occupancy_pct": "G&A bed occupancy (%)",
-    "rtt_waiting_per_1000": "RTT waiting list per 1,000",
-    "rtt_52wk_share": "RTT waits over 52 weeks (%)",
-    "sickness_absence_pct": "Staff sickness absence (%)",
-    "staff_engagement": "Staff engagement (0-10)",
-    "log_population": "Size (log population)",
-}
+#: Plain-English names of the candidate drivers, '<label> (<unit>)', from the variable registry.
+VARIABLE_LABELS: dict[str, str] = variables.labels(variables.valid_predictors(), with_unit=True)
 
 
 def add_log_population(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,40 +13,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import apportion, curated
-from helpers.acquire import fetch
+from helpers import apportion, curated, variables
 from helpers.harmonise import years_between as years_between  # notebooks call panel.years_between
 from helpers.joins import checked_merge
 from helpers.paths import CURATED_DIR
-from helpers.readers import healthyr, sickness_absence, staff_survey_2021_2024, staff_survey_2024
-from helpers.readers.trust_to_ics_activity import read_trust_ics_weights
+from helpers.readers import (
+    geographr,
+    healthyr,
+    sickness_absence,
+    staff_survey_2021_2024,
+    staff_survey_2024,
+    trust_to_ics_activity,
+)
 
 KEYS: list[str] = ["icb_code", "financial_year"]
 
-#: Columns of ``icb_year`` in the order the contract gives them (extra detail columns follow).
-PANEL_COLUMNS: list[str] = [
-    "icb_code",
-    "financial_year",
-    "core_allocation_gbp_m",
-    "allocation_per_head_gbp",
-    "distance_from_target_pct",
-    "need_index",
-    "population",
-    "share_65plus",
-    "imd_score",
-    "rural_share",
-    "ae_4h_pct",
-    "rtt_waiting_per_1000",
-    "rtt_52wk_share",
-    "nctr_per_100k",
-    "bed_occupancy_pct",
-    "sickness_absence_pct",
-    "staff_engagement",
-    "staff_bme_share_pct",
-    "staff_discrimination_pct",
-]
+#: Columns of ``icb_year``: the keys, then the registry's ``icb_year`` variables in registry
+#: order (:mod:`helpers.variables`); extra detail columns follow.
+PANEL_COLUMNS: list[str] = [*KEYS, *variables.names_in("icb_year")]
 DETAIL_COLUMNS: list[str] = [
     "core_allocation_excl_elective_gbp_m",
+    "core_recurrent_growth_pct",
     "recurrent_allocation_gbp_m",
     "distance_from_target_basis",
     "population_basis",
@@ -63,9 +50,10 @@ TEXT_COLUMNS: list[str] = [
     "population_basis",
     "share_65plus_source",
 ]
+#: Time-invariant variables (registry flag) -> the note the coverage table gives them.
 TIME_INVARIANT: dict[str, str] = {
-    "imd_score": "IoD2025 ICB average score (2024 ICB codes); same value every year",
-    "rural_share": "Census 2021 residents in rural LSOAs (RUC 2021); same value every year",
+    name: f"{variables.registry().loc[name, 'source']}; same value every year"
+    for name in variables.time_invariant()
 }
 
 
@@ -78,12 +66,8 @@ def icb_year_frame(icb_lookup: pd.DataFrame, years: list[str]) -> pd.DataFrame:
 def trust_weights(icb_lookup: pd.DataFrame) -> pd.DataFrame:
     """Trust -> ICB weights: OHID patient shares, with type-1 ED activity shares as fallback."""
     return apportion.combine_weights(
-        apportion.read_patient_share_weights(
-            fetch("geographr/lookup_nhs_trusts22_icb22.rda"), icb_lookup
-        ),
-        apportion.ed_activity_weights(
-            read_trust_ics_weights(fetch("trust_to_ics_activity/Trust_to_ICS_mapping.xlsx"))
-        ),
+        apportion.patient_share_weights(geographr.load("trust_patient_shares"), icb_lookup),
+        apportion.ed_activity_weights(trust_to_ics_activity.load()),
     )
 
 
@@ -93,20 +77,19 @@ def load_pressure(
     """Urgent-care and elective pressure counts per ICB-year from the healthyr files."""
     from helpers.pressure import build_pressure
 
-    h = "healthyr/"
     return build_pressure(
-        healthyr.read_icb_accidents_emergency(fetch(h + "england_icb_accidents_emergency.csv")),
-        healthyr.read_trust_accidents_emergency(fetch(h + "england_trust_accidents_emergency.csv")),
-        healthyr.read_rtt_flow_stp(fetch(h + "england_rtt_flow_stp.csv")),
-        healthyr.read_rtt_stp(fetch(h + "england_rtt_stp.rda")),
-        healthyr.read_criteria_to_reside(fetch(h + "england_icb_criteria_to_reside.csv")),
-        healthyr.read_general_acute_beds(fetch(h + "england_critical_general_acute_beds.csv")),
+        healthyr.load("icb_accidents_emergency"),
+        healthyr.load("trust_accidents_emergency"),
+        healthyr.load("rtt_flow_stp"),
+        healthyr.load("rtt_stp"),
+        healthyr.load("criteria_to_reside"),
+        healthyr.load("general_acute_beds"),
         trust_weights(icb_lookup),
         icb_lookup,
         first_year=first_year,
         last_year=last_year,
         min_months=min_months,
-        trust_successors=apportion.read_trust_successors(fetch("geographr/lookup_trust_trust.rda")),
+        trust_successors=geographr.load("trust_successors"),
     )
 
 
@@ -116,18 +99,9 @@ def load_workforce(
     """Sickness absence and staff survey measures per ICB-year."""
     from helpers.workforce import build_workforce
 
-    months = [f"2024-{month:02d}" for month in range(4, 13)] + [
-        f"2025-{m:02d}" for m in range(1, 4)
-    ]
-    sickness = sickness_absence.read_sickness_absence(
-        [fetch(f"sickness_absence/nhs_sickness_absence_{month}.csv") for month in months]
-    )
-    engagement = staff_survey_2024.read_organisation_engagement(
-        fetch("staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx")
-    )
-    items = staff_survey_2021_2024.read_staff_survey_items(
-        fetch("staff_survey_2021_2024/data_trusts_well-being - organisational results.csv")
-    )
+    sickness = sickness_absence.load()
+    engagement = staff_survey_2024.load("organisation_engagement")
+    items = staff_survey_2021_2024.load()
     return build_workforce(
         sickness,
         engagement,
@@ -197,13 +171,8 @@ def load_curated_finance(icb_codes: set[str]) -> pd.DataFrame:
 
 
 def load_national_facts() -> pd.DataFrame:
-    """National facts, validated, with the unit split into base unit and flags; sorted."""
-    path = CURATED_DIR / "ics_finance_national.csv"
-    frame = curated.validate_national_facts(
-        curated.read_curated(path, curated.NATIONAL_COLUMNS), path
-    )
-    frame = pd.concat([frame, curated.parse_unit(frame["unit"])], axis=1)
-    return frame.sort_values(["financial_year", "source_line"], ignore_index=True)
+    """National facts, validated, with precision flags; sorted (see :mod:`helpers.curated`)."""
+    return curated.load_national_facts()
 
 
 def coverage_of_panel(panel: pd.DataFrame) -> pd.DataFrame:

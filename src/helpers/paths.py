@@ -8,9 +8,13 @@ ROOT: Path = Path(__file__).resolve().parents[2]
 DATA_DIR: Path = ROOT / "data"
 RAW_DIR: Path = DATA_DIR / "raw"
 CURATED_DIR: Path = RAW_DIR / "curated"
+INTERIM_DIR: Path = DATA_DIR / "interim"
 PROCESSED_DIR: Path = DATA_DIR / "processed"
 SOURCES_FILE: Path = DATA_DIR / "sources.yaml"
 NOTEBOOKS_DIR: Path = ROOT / "notebooks"
 REPORT_DIR: Path = ROOT / "report"
 PARAMS_FILE: Path = ROOT / "params.yaml"
 BUILD_DIR: Path = ROOT / ".build"
+VARIABLES_FILE: Path = ROOT / "src" / "helpers" / "variables.csv"
+#: Environment variable naming the folder a running pipeline stage writes its processed files to.
+STAGING_VARIABLE: str = "ICSFIN_STAGING_DIR"

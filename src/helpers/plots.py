@@ -413,3 +413,42 @@ def scatter_panels_with_fit(
         if notes and column in notes:
             axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
     return finish(figure)
+
+
+def specification_estimates(
+    curve: pd.DataFrame, term_labels: dict[str, str], outcome_labels: dict[str, str]
+) -> Figure:
+    """Each driver's estimate under every specification, one panel per outcome (dots filled
+    where the unadjusted p is below 0.05)."""
+    outcomes = list(dict.fromkeys(curve["outcome"]))
+    terms = list(term_labels)
+    figure, axes = plt.subplots(
+        1, len(outcomes), figsize=(4 * len(outcomes), 0.45 * len(terms) + 1.8), sharey=True
+    )
+    for axis, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
+        rows = curve[curve["outcome"] == outcome]
+        positions = rows["term"].map({term: index for index, term in enumerate(terms)})
+        significant = rows["p_value"] < 0.05
+        axis.scatter(
+            rows["estimate"][~significant],
+            positions[~significant],
+            facecolors="none",
+            edgecolors="tab:blue",
+            s=18,
+            label="p ≥ 0.05",
+        )
+        axis.scatter(
+            rows["estimate"][significant],
+            positions[significant],
+            color="tab:red",
+            s=18,
+            label="p < 0.05 (unadjusted)",
+        )
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.set_title(outcome_labels.get(outcome, outcome), fontsize=9)
+        axis.set_xlabel("pp per SD")
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(range(len(terms)), [term_labels[t] for t in terms])
+    first.invert_yaxis()
+    first.legend(frameon=False, fontsize=7, loc="lower left")
+    return finish(figure)

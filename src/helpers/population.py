@@ -26,11 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.acquire import fetch
 from helpers.errors import DataError
 from helpers.geography import sum_by_icb, weighted_mean_by_icb
 from helpers.harmonise import financial_year_of
 from helpers.joins import checked_merge
+from helpers.readers import census2021_age, demographr, geographr, gp_registered_population
+from helpers.readers import imd as imd_reader
 from helpers.readers.census2021_age import read_census2021_age
 from helpers.readers.demographr import read_population_lsoa11
 from helpers.readers.geographr import (
@@ -43,22 +44,21 @@ from helpers.readers.imd import read_imd2019_lsoa11, read_imd2025_icb24
 
 LOGGER = logging.getLogger(__name__)
 OLD_AGE = 65
-GP_FILE = "gp_registered_population/gp_prac_reg_age_region.parquet"
-CENSUS_FILE = "census2021_age/TS007A_age_by_five_year_age_bands_lsoa11.csv"
-LSOA21_LOOKUP_FILE = "geographr/lookup_lsoa21_icb24.rda"
-LSOA11_LOOKUP_FILE = "geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"
-RUC21_FILE = "geographr/ruc21_lsoa21.rda"
-IMD2025_ICB_FILE = "imd/imd2025_england_icb24.rda"
-IMD2019_FILE = "imd/imd2019_england_lsoa11.rda"
-POPULATION19_FILE = "demographr/population19_lsoa11.rda"
 GP_SOURCE = "GP registered patients (NHS England), mean of extracts in the year"
 CENSUS_SOURCE = "Census 2021 usual residents (TS007A)"
 CENSUS_YEARS: tuple[str, ...] = ("2022/23", "2023/24")
 
 
+def _census(census_path: Path | None) -> pd.DataFrame:
+    """Census 2021 age bands from ``census_path``, or the reader's own verified file."""
+    return read_census2021_age(census_path) if census_path else census2021_age.load()
+
+
 def _lsoa21_to_icb(lookup_path: Path | None) -> pd.DataFrame:
     """LSOA 2021 -> ICB Q-code (April 2024 lookup), columns lsoa21_code, icb_code."""
-    lookup = read_lsoa21_icb24_lookup(lookup_path or fetch(LSOA21_LOOKUP_FILE))
+    lookup = (
+        read_lsoa21_icb24_lookup(lookup_path) if lookup_path else geographr.load("lsoa21_icb24")
+    )
     return lookup[["lsoa21_code", "icb24_code_nhs"]].rename(columns={"icb24_code_nhs": "icb_code"})
 
 
@@ -137,15 +137,17 @@ def share_65plus_by_year(
     share_65plus (0-100), population_65plus, population_total, share_65plus_source. Sorted by
     icb_code, financial_year.
     """
-    gp = read_gp_registered_population(gp_path or fetch(GP_FILE), org_type="ICB")
+    gp = (
+        read_gp_registered_population(gp_path, org_type="ICB")
+        if gp_path
+        else gp_registered_population.load("ICB")
+    )
     registered = registered_share_65plus(gp).drop(columns="n_extracts")
     registered["share_65plus_source"] = GP_SOURCE
     overlap = set(census_years) & set(registered["financial_year"])
     if overlap:
         raise DataError(f"share_65plus_by_year: years {sorted(overlap)} have GP data and census")
-    census = census_share_65plus(
-        read_census2021_age(census_path or fetch(CENSUS_FILE)), _lsoa21_to_icb(lsoa21_lookup_path)
-    )
+    census = census_share_65plus(_census(census_path), _lsoa21_to_icb(lsoa21_lookup_path))
     census_rows = pd.concat(
         [census.assign(financial_year=year) for year in census_years], ignore_index=True
     )
@@ -210,9 +212,17 @@ def icb_context(
     (percent). Paths default to the verified raw files. Sorted by icb_code.
     """
     lsoa21 = _lsoa21_to_icb(lsoa21_lookup_path)
-    icb24 = read_lsoa21_icb24_lookup(lsoa21_lookup_path or fetch(LSOA21_LOOKUP_FILE))
+    icb24 = (
+        read_lsoa21_icb24_lookup(lsoa21_lookup_path)
+        if lsoa21_lookup_path
+        else geographr.load("lsoa21_icb24")
+    )
     codes = icb24[["icb24_code", "icb24_code_nhs"]].drop_duplicates()
-    imd = read_imd2025_icb24(imd2025_icb_path or fetch(IMD2025_ICB_FILE))
+    imd = (
+        read_imd2025_icb24(imd2025_icb_path)
+        if imd2025_icb_path
+        else imd_reader.load("imd2025_icb24")
+    )
     imd = checked_merge(
         imd,
         codes,
@@ -232,24 +242,32 @@ def icb_context(
             "imd_vintage": "IoD2025",
         }
     )
-    census = read_census2021_age(census_path or fetch(CENSUS_FILE))
+    census = _census(census_path)
     population21 = census.groupby("lsoa21_code")["population"].sum()
     rural = rural_share_by_icb(
-        read_ruc21_lsoa21(ruc21_path or fetch(RUC21_FILE)), population21, lsoa21
+        (read_ruc21_lsoa21(ruc21_path) if ruc21_path else geographr.load("ruc21_lsoa21")),
+        population21,
+        lsoa21,
     )
     rural["rural_vintage"] = "RUC 2021 (LSOA 2021), Census 2021 population"
     old = census_share_65plus(census, lsoa21)[["icb_code", "share_65plus"]].rename(
         columns={"share_65plus": "share_65plus_census2021"}
     )
-    lsoa11 = read_lsoa11_icb22_lookup(lsoa11_lookup_path or fetch(LSOA11_LOOKUP_FILE))
+    lsoa11 = (
+        read_lsoa11_icb22_lookup(lsoa11_lookup_path)
+        if lsoa11_lookup_path
+        else geographr.load("lsoa11_icb22")
+    )
     lsoa11 = lsoa11[["lsoa11_code", "icb22_code_h"]].rename(columns={"icb22_code_h": "icb_code"})
     population19 = (
-        read_population_lsoa11(population19_path or fetch(POPULATION19_FILE))
+        (read_population_lsoa11(population19_path) if population19_path else demographr.load(2019))
         .groupby("lsoa11_code")["population"]
         .sum()
     )
     rank19 = imd2019_average_rank(
-        read_imd2019_lsoa11(imd2019_path or fetch(IMD2019_FILE)), population19, lsoa11
+        (read_imd2019_lsoa11(imd2019_path) if imd2019_path else imd_reader.load("imd2019_lsoa11")),
+        population19,
+        lsoa11,
     )
     for right, label in ((rank19, "IoD2019 rank"), (rural, "rural share"), (old, "65+ census")):
         context = checked_merge(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers import trust, variables
 from helpers.curated import AS_AT_DATE, FINANCE_BASES, STAGE_OF_MEASURE
 from helpers.errors import DataError
 from helpers.io import read_processed, write_processed
@@ -74,27 +75,26 @@ ICB_LOOKUP = pa.DataFrameSchema(
     name="icb_lookup",
 )
 
+
+def registry_column(name: str, nullable: bool = True) -> pa.Column:
+    """A float column checked against the variable's valid range in the registry."""
+    low, high = variables.value_range(name)
+    checks = [
+        check
+        for check in (
+            None if low is None else pa.Check.ge(low),
+            None if high is None else pa.Check.le(high),
+        )
+        if check is not None
+    ]
+    return pa.Column(float, checks, nullable=nullable)
+
+
 ICB_YEAR = pa.DataFrameSchema(
     {
         "icb_code": _icb_code(),
         "financial_year": _financial_year(),
-        "core_allocation_gbp_m": _positive(),
-        "allocation_per_head_gbp": _positive(),
-        "distance_from_target_pct": pa.Column(float, pa.Check.in_range(-30, 30), nullable=True),
-        "need_index": pa.Column(float, pa.Check.in_range(0.5, 2.0), nullable=True),
-        "population": _positive(),
-        "share_65plus": _percent(),
-        "imd_score": pa.Column(float, pa.Check.in_range(0, 100), nullable=True),
-        "rural_share": _percent(),
-        "ae_4h_pct": _percent(),
-        "rtt_waiting_per_1000": pa.Column(float, pa.Check.ge(0), nullable=True),
-        "rtt_52wk_share": _percent(),
-        "nctr_per_100k": pa.Column(float, pa.Check.ge(0), nullable=True),
-        "bed_occupancy_pct": _percent(),
-        "sickness_absence_pct": _percent(),
-        "staff_engagement": pa.Column(float, pa.Check.in_range(0, 10), nullable=True),
-        "staff_bme_share_pct": _percent(),
-        "staff_discrimination_pct": _percent(),
+        **{name: registry_column(name) for name in variables.names_in("icb_year")},
     },
     unique=["icb_code", "financial_year"],
     checks=[
@@ -114,7 +114,9 @@ FINANCE_POSITIONS = pa.DataFrameSchema(
         "stage": pa.Column(str, pa.Check.isin(sorted(set(STAGE_OF_MEASURE.values())))),
         "value_gbp_m": pa.Column(float),
         "core_allocation_gbp_m": _positive(),
-        "value_pct_allocation": pa.Column(float, pa.Check.in_range(-50, 50), nullable=True),
+        "total_allocation_gbp_m": _positive(),
+        "value_pct_allocation": registry_column("value_pct_allocation"),
+        "value_pct_total_allocation": registry_column("value_pct_total_allocation"),
         "as_at_date": pa.Column(str, pa.Check.str_matches(AS_AT_DATE.pattern)),
         "revision": pa.Column(int, pa.Check.ge(1)),
         "basis": pa.Column(str, pa.Check.isin(sorted(FINANCE_BASES))),
@@ -171,6 +173,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "finance_positions.parquet": FINANCE_POSITIONS,
     "national_facts.parquet": NATIONAL_FACTS,
     "coverage.parquet": COVERAGE,
+    "trust_panel.parquet": trust.panel_schema(),
+    "trust_rollup.parquet": trust.rollup_schema(),
 }
 
 

@@ -10,7 +10,14 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
-from helpers.readers._common import read_csv_text, require_columns, text_values, to_numbers
+from helpers.interim import cached
+from helpers.readers._common import (
+    acquired,
+    read_csv_text,
+    require_columns,
+    text_values,
+    to_numbers,
+)
 
 COLUMNS: tuple[str, ...] = (
     "CCG_code",
@@ -33,6 +40,7 @@ def org_level_of(codes: pd.Series) -> pd.Series:
     return level
 
 
+@cached
 def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     """Long table of planned allocations by organisation, year and funding stream.
 
@@ -72,3 +80,14 @@ def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     if tidy.duplicated(keys).any():
         raise DataError(f"{path}: duplicated {keys} rows")
     return tidy.sort_values(keys).reset_index(drop=True)
+
+
+FILE = "allocations_2019_2023/NHS_funding_allocations.csv"
+
+
+def load() -> pd.DataFrame:
+    """The allocations long table (:func:`read_allocations_2019_2023`), acquired by hash.
+
+    Not used by the pipeline yet: kept for the pre-2022 CCG allocation history.
+    """
+    return read_allocations_2019_2023(acquired(FILE))

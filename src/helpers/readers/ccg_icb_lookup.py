@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import acquired, require_columns, snake_case
 
 SOURCE_COLUMNS: tuple[str, ...] = ("CCG Code", "ICB Code", "ICB NAME")
 
 
+@cached
 def read_ccg_icb_lookup(path: Path) -> pd.DataFrame:
     """CCG code -> ICB Q-code and name; one row per CCG code, sorted by it."""
     frame = pd.read_csv(path, dtype="string", encoding="utf-8-sig")
@@ -30,3 +32,14 @@ def read_ccg_icb_lookup(path: Path) -> pd.DataFrame:
             f"{path}: CCG code(s) listed twice: {tidy.loc[duplicated, 'ccg_code'].tolist()}"
         )
     return tidy.sort_values("ccg_code").reset_index(drop=True)
+
+
+FILE = "ccg_icb_lookup/CCG_ICB_code.csv"
+
+
+def load() -> pd.DataFrame:
+    """The CCG -> ICB lookup (:func:`read_ccg_icb_lookup`), acquired by hash.
+
+    Not used by the pipeline yet: kept to map CCG-era (pre-July 2022) data onto ICBs.
+    """
+    return read_ccg_icb_lookup(acquired(FILE))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.interim import cached
 from helpers.readers._common import (
+    acquired,
     check_ranges,
     read_csv_text,
     require_columns,
@@ -47,6 +49,7 @@ def band_label(lower: int) -> str:
     return "85+" if lower == 85 else f"{lower}-{lower + 4}"
 
 
+@cached
 def read_census2021_age(path: Path) -> pd.DataFrame:
     """Long table of usual residents by LSOA 2021 and five-year age band (England and Wales).
 
@@ -93,3 +96,11 @@ def read_census2021_age(path: Path) -> pd.DataFrame:
     long["age_lower"] = long["age_lower"].astype("int64")
     long.insert(2, "age_band", long["age_lower"].map(band_label).astype("string"))
     return long.sort_values(["lsoa21_code", "age_lower"]).reset_index(drop=True)
+
+
+FILE = "census2021_age/TS007A_age_by_five_year_age_bands_lsoa11.csv"
+
+
+def load() -> pd.DataFrame:
+    """Usual residents by LSOA 2021 and age band (:func:`read_census2021_age`), acquired by hash."""
+    return read_census2021_age(acquired(FILE))

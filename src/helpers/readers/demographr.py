@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import read_rda_frame, require_columns
+from helpers.interim import cached
+from helpers.readers._common import acquired, read_rda_frame, require_columns
 
 LOGGER = logging.getLogger(__name__)
 OPEN_AGE = 90  #: the last age column is "90+"; it is returned as age 90
@@ -26,6 +27,7 @@ def mid_year_of(path: Path) -> int:
     return 2000 + int(match.group(1))
 
 
+@cached
 def read_population_lsoa11(path: Path) -> pd.DataFrame:
     """Long table of persons by LSOA 2011 and single year of age (England and Wales).
 
@@ -53,3 +55,17 @@ def read_population_lsoa11(path: Path) -> pd.DataFrame:
     long.insert(2, "mid_year", mid_year_of(path))
     LOGGER.info("%s: %d LSOAs x %d ages", path.name, len(wide), len(AGE_COLUMNS))
     return long.sort_values(["lsoa11_code", "age"]).reset_index(drop=True)
+
+
+FILES: dict[int, str] = {
+    2019: "demographr/population19_lsoa11.rda",
+    2020: "demographr/population20_lsoa11.rda",
+}
+
+
+def load(mid_year: int = 2019) -> pd.DataFrame:
+    """Persons by LSOA 2011 and single year of age at ``mid_year`` (2019 or 2020), acquired by
+    hash (:func:`read_population_lsoa11`). The pipeline uses mid-2019."""
+    if mid_year not in FILES:
+        raise DataError(f"readers.demographr.load: no mid-year {mid_year}; valid: {sorted(FILES)}")
+    return read_population_lsoa11(acquired(FILES[mid_year]))

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns
+from helpers.interim import cached
+from helpers.readers._common import acquired, require_columns
 
 LOGGER = logging.getLogger(__name__)
 COLUMNS: tuple[str, ...] = (
@@ -25,6 +26,7 @@ COLUMNS: tuple[str, ...] = (
 ORG_TYPES: tuple[str, ...] = ("Comm Region", "ICB", "SUB_ICB_LOCATION_CODE", "PCN")
 
 
+@cached
 def read_gp_registered_population(path: Path, org_type: str | None = "ICB") -> pd.DataFrame:
     """Registered patients by organisation, extract date, sex and age.
 
@@ -55,3 +57,12 @@ def read_gp_registered_population(path: Path, org_type: str | None = "ICB") -> p
     keys = ["org_type", "org_code", "extract_date", "sex", "age_lower"]
     LOGGER.info("%s: %d rows for org_type=%s", path.name, len(frame), org_type)
     return frame.sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+FILE = "gp_registered_population/gp_prac_reg_age_region.parquet"
+
+
+def load(org_type: str | None = "ICB") -> pd.DataFrame:
+    """Registered patients by age for ``org_type`` rows (:func:`read_gp_registered_population`),
+    acquired by hash."""
+    return read_gp_registered_population(acquired(FILE), org_type=org_type)

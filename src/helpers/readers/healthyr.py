@@ -13,15 +13,18 @@ Key columns: ICB files carry ``icb22_code`` (ONS E54, 2022 codes); trust files
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.interim import cached
 from helpers.readers._common import (
+    acquired,
     check_not_above,
     check_ranges,
+    choose,
     read_csv_text,
     read_rda_frame,
     require_columns,
@@ -125,6 +128,7 @@ def _tidy(
     return tidy.sort_values(list(keys)).reset_index(drop=True)
 
 
+@cached
 def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by ICB (all A&E types, system-level sheets).
 
@@ -138,6 +142,7 @@ def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path, AE_PARTS)
 
 
+@cached
 def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by trust (ODS code, not merger-harmonised).
 
@@ -151,6 +156,7 @@ def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     return _tidy(frame, "nhs_trust22_code", AE_COUNTS, keys, path, AE_PARTS)
 
 
+@cached
 def read_general_acute_beds(path: Path) -> pd.DataFrame:
     """Monthly average general & acute beds available and occupied, by trust.
 
@@ -164,6 +170,7 @@ def read_general_acute_beds(path: Path) -> pd.DataFrame:
     return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, keys, path, GA_BED_PARTS)
 
 
+@cached
 def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     """Daily count of hospital patients who no longer meet the criteria to reside, by ICB.
 
@@ -179,6 +186,7 @@ def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", counts, ("icb22_code", "date"), path)
 
 
+@cached
 def read_discharged_patients(path: Path) -> pd.DataFrame:
     """Daily patients discharged (by 17:00, 17:01-23:59, total), by ICB.
 
@@ -193,6 +201,7 @@ def read_discharged_patients(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path, parts)
 
 
+@cached
 def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     """Monthly RTT pathways by provider-parent ICB/STP: completed, incomplete, new.
 
@@ -207,6 +216,7 @@ def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
 
 
+@cached
 def read_rtt_stp(path: Path) -> pd.DataFrame:
     """Monthly RTT waits over 18 and 52 weeks by provider-parent ICB/STP and treatment function.
 
@@ -228,3 +238,35 @@ def read_rtt_stp(path: Path) -> pd.DataFrame:
     keys = ["stp20_nhs_code", "date", "treatment"]
     _check_unique(tidy, keys, path)
     return tidy.sort_values(keys).reset_index(drop=True)
+
+
+#: Table name -> (catalogue file, reader). Files of the dataset not listed here
+#: (england_rtt_trust.rda, england_delayed_discharge_reasons.rda, england_health_index_ics.csv)
+#: have no reader: the pipeline does not use them.
+TABLES: dict[str, tuple[str, Callable[[Path], pd.DataFrame]]] = {
+    "icb_accidents_emergency": (
+        "healthyr/england_icb_accidents_emergency.csv",
+        read_icb_accidents_emergency,
+    ),
+    "trust_accidents_emergency": (
+        "healthyr/england_trust_accidents_emergency.csv",
+        read_trust_accidents_emergency,
+    ),
+    "general_acute_beds": (
+        "healthyr/england_critical_general_acute_beds.csv",
+        read_general_acute_beds,
+    ),
+    "criteria_to_reside": ("healthyr/england_icb_criteria_to_reside.csv", read_criteria_to_reside),
+    "discharged_patients": (
+        "healthyr/england_icb_discharged_patients.csv",
+        read_discharged_patients,
+    ),
+    "rtt_flow_stp": ("healthyr/england_rtt_flow_stp.csv", read_rtt_flow_stp),
+    "rtt_stp": ("healthyr/england_rtt_stp.rda", read_rtt_stp),
+}
+
+
+def load(table: str) -> pd.DataFrame:
+    """One healthyr table by name (see :data:`TABLES`), acquired by hash and read once."""
+    file, reader = TABLES[choose("healthyr", table, TABLES)]
+    return reader(acquired(file))

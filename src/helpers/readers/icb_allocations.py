@@ -14,11 +14,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import (
+    acquired,
+    choose,
+    require_columns,
+    snake_case,
+    workbook_rows,
+    workbook_sheets,
+)
 
 LOGGER = logging.getLogger(__name__)
 REGION_HEADER = "R23"
@@ -26,11 +33,20 @@ CODE_HEADER = "ICB23"
 REGION_NAME_HEADER = "Region"
 HEADER_COLUMNS: tuple[str, ...] = (REGION_HEADER, REGION_NAME_HEADER, CODE_HEADER)
 CORE_SHEET_PREFIX = "ICB Core"
+#: Sheets of the other funding streams an ICB receives besides core services: primary medical
+#: care (PMC), other primary care (dental, ophthalmic, pharmacy; 2025/26: 'POD') and the ICB's
+#: own running cost allowance.
+STREAM_SHEET_PREFIXES: tuple[str, ...] = (
+    "PMC Allocation",
+    "Other Primary Care",
+    "POD Allocation",
+    "ICB running cost allowance",
+)
 N_ICBS = 42
 _YEAR_HEADER = re.compile(r"^\s*(\d{4}/\d{2})\s+(.+?)\s*$", re.DOTALL)
 _UNITS: tuple[tuple[str, str], ...] = (
-    (r"\(\s*£k\s*\)", "gbp_k"),
-    (r"\(\s*%\s*\)", "fraction"),
+    (r"\(\s*£k\s*\)|£k\s*$", "gbp_k"),
+    (r"\(\s*%\s*\)|%\s*$", "fraction"),
     (r"£\s*/\s*head|£\s*per\s*head", "gbp_per_head"),
 )
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -52,9 +68,9 @@ def parse_value_header(header: str) -> tuple[str, str, str] | None:
     ('2023/24', 'recurrent_allocation_gbp_k', 'gbp_k'): year, item (snake_case label with the
     unit as suffix, none when unspecified) and unit.
 
-    Units: 'gbp_k' for (£k), 'fraction' for (%) (cells hold fractions, 0.0194 = 1.94%),
-    'gbp_per_head' for £/head, 'unspecified' when the header names none. None when the header
-    does not start with a financial year.
+    Units: 'gbp_k' for (£k) or a trailing £k, 'fraction' for (%) or a trailing % (cells hold
+    fractions, 0.0194 = 1.94%), 'gbp_per_head' for £/head, 'unspecified' when the header names
+    none. None when the header does not start with a financial year.
     """
     match = _YEAR_HEADER.match(str(header))
     if match is None:
@@ -66,8 +82,10 @@ def parse_value_header(header: str) -> tuple[str, str, str] | None:
             unit = name
             label = re.sub(pattern, " ", label)
             break
-    item = snake_case(label) if unit == "unspecified" else f"{snake_case(label)}_{unit}"
-    return year, item, unit
+    name = snake_case(label)
+    if unit == "unspecified":
+        return year, name, unit
+    return year, f"{name}_{unit}" if name else unit, unit
 
 
 def to_number(cell: Any) -> float:
@@ -97,21 +115,19 @@ def _find_header(rows: list[tuple[Any, ...]], path: Path, sheet: str) -> int:
     raise DataError(f"{path} [sheet {sheet!r}]: expected column(s) ['{CODE_HEADER}'] not found")
 
 
-def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
+@cached
+def read_allocation_sheet(
+    path: Path, sheet: str, org_levels: tuple[str, ...] = ("icb", "region", "england")
+) -> pd.DataFrame:
     """Long table of one allocation sheet: ICB, region and England rows.
 
     Columns: sheet, org_level ('icb', 'region', 'england'), org_code (ICB Q-code, region Y-code or
     'ENG'), org_name, region_code, region_name (NHS England region; as published, for ICB and
     region rows), financial_year ('2023/24'), item (snake_case header without year and unit),
     unit ('gbp_k', 'fraction', 'gbp_per_head', 'unspecified'), value (float, source units).
+    ``org_levels`` keeps only those rows (some sheets repeat their regional block).
     """
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet not in workbook.sheetnames:
-            raise DataError(f"{path}: sheet {sheet!r} not found; sheets: {workbook.sheetnames}")
-        rows = [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    rows = workbook_rows(path, sheet)
     header_index = _find_header(rows, path, sheet)
     header = [str(c).strip() if c is not None else "" for c in rows[header_index]]
     require_columns(pd.DataFrame(columns=header), HEADER_COLUMNS, f"{path} [sheet {sheet!r}]")
@@ -159,6 +175,7 @@ def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
                 }
             )
     frame = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS))
+    frame = frame[frame["org_level"].isin(org_levels)]
     text = [c for c in OUTPUT_COLUMNS if c != "value"]
     frame[text] = frame[text].astype("string")
     frame["value"] = frame["value"].astype("float64")
@@ -170,16 +187,13 @@ def read_allocation_sheet(path: Path, sheet: str) -> pd.DataFrame:
     return frame.sort_values(keys).reset_index(drop=True)
 
 
+@cached
 def read_core_allocations(path: Path) -> pd.DataFrame:
     """All 'ICB Core ...' sheets of a workbook, long (see :func:`read_allocation_sheet`).
 
     Raises DataError unless each sheet has exactly 42 ICB codes and an England total row.
     """
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        sheets = [name for name in workbook.sheetnames if name.startswith(CORE_SHEET_PREFIX)]
-    finally:
-        workbook.close()
+    sheets = [name for name in workbook_sheets(path) if name.startswith(CORE_SHEET_PREFIX)]
     if not sheets:
         raise DataError(f"{path}: no sheet whose name starts with {CORE_SHEET_PREFIX!r}")
     frames = []
@@ -194,3 +208,43 @@ def read_core_allocations(path: Path) -> pd.DataFrame:
         LOGGER.info("%s [%s]: %d values", path.name, sheet, len(frame))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def read_stream_allocations(path: Path) -> pd.DataFrame:
+    """ICB rows of the non-core funding-stream sheets (:data:`STREAM_SHEET_PREFIXES`), long.
+
+    Same columns as :func:`read_allocation_sheet` plus ``workbook`` (the file name: both
+    workbooks have a sheet 'ICB running cost allowance'). Raises DataError unless each sheet
+    has exactly 42 ICB codes.
+    """
+    sheets = [name for name in workbook_sheets(path) if name.startswith(STREAM_SHEET_PREFIXES)]
+    frames = []
+    for sheet in sheets:
+        frame = read_allocation_sheet(path, sheet, org_levels=("icb",))
+        n_icbs = frame["org_code"].nunique()
+        if n_icbs != N_ICBS:
+            raise DataError(f"{path} [sheet {sheet!r}]: expected {N_ICBS} ICBs, found {n_icbs}")
+        frames.append(frame.assign(workbook=path.name))
+    if not frames:
+        raise DataError(f"{path}: no sheet whose name starts with one of {STREAM_SHEET_PREFIXES}")
+    return pd.concat(frames, ignore_index=True)
+
+
+FILES: dict[str, str] = {
+    "2023_2025": "icb_allocations/nhs_allocations_2023_2025.xlsx",
+    "2025_26": "icb_allocations/nhs_allocations_2025_26.xlsx",
+}
+
+
+def load(workbook: str, sheet: str | None = None) -> pd.DataFrame:
+    """Allocations from one workbook ('2023_2025': 2023/24-2024/25 v1.2, '2025_26'), acquired by
+    hash: every 'ICB Core ...' sheet (:func:`read_core_allocations`), or the named ``sheet``
+    (:func:`read_allocation_sheet`)."""
+    path = acquired(FILES[choose("icb_allocations", workbook, FILES)])
+    return read_core_allocations(path) if sheet is None else read_allocation_sheet(path, sheet)
+
+
+def load_streams(workbook: str) -> pd.DataFrame:
+    """The non-core funding-stream sheets of one workbook (:func:`read_stream_allocations`),
+    acquired by hash."""
+    return read_stream_allocations(acquired(FILES[choose("icb_allocations", workbook, FILES)]))

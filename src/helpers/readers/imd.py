@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import read_rda_frame, require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import acquired, choose, read_rda_frame, require_columns, snake_case
 
 IMD2019_COLUMNS: tuple[str, ...] = ("lsoa11_code", "IMD_rank", "IMD_decile")
 IMD2025_LSOA_COLUMNS: tuple[str, ...] = ("lsoa21_code", "IMD_rank", "IMD_decile", "IMD_score")
@@ -37,6 +38,7 @@ def _tidy(frame: pd.DataFrame, required: tuple[str, ...], key: str, path: Path) 
     return tidy.sort_values(key).reset_index(drop=True)
 
 
+@cached
 def read_imd2019_lsoa11(path: Path) -> pd.DataFrame:
     """IoD2019 ranks and deciles (no scores) for the 32,844 English LSOAs 2011.
 
@@ -46,6 +48,7 @@ def read_imd2019_lsoa11(path: Path) -> pd.DataFrame:
     return _tidy(read_rda_frame(path), IMD2019_COLUMNS, "lsoa11_code", path)
 
 
+@cached
 def read_imd2025_lsoa21(path: Path) -> pd.DataFrame:
     """IoD2025 deciles, ranks and scores for the 33,755 English LSOAs 2021.
 
@@ -55,6 +58,7 @@ def read_imd2025_lsoa21(path: Path) -> pd.DataFrame:
     return _tidy(read_rda_frame(path), IMD2025_LSOA_COLUMNS, "lsoa21_code", path)
 
 
+@cached
 def read_imd2025_icb24(path: Path) -> pd.DataFrame:
     """Official IoD2025 ICB summaries, 42 ICBs on the 2024 E54 codes (``icb24_code``).
 
@@ -64,3 +68,21 @@ def read_imd2025_icb24(path: Path) -> pd.DataFrame:
     of LSOA IMD scores.
     """
     return _tidy(read_rda_frame(path), IMD2025_ICB_COLUMNS, "icb24_code", path)
+
+
+FILES: dict[str, str] = {
+    "imd2019_lsoa11": "imd/imd2019_england_lsoa11.rda",
+    "imd2025_lsoa21": "imd/imd2025_england_lsoa21.rda",
+    "imd2025_icb24": "imd/imd2025_england_icb24.rda",
+}
+
+
+def load(table: str) -> pd.DataFrame:
+    """One IoD table, acquired by hash: 'imd2019_lsoa11', 'imd2025_lsoa21' (not used by the
+    pipeline yet) or 'imd2025_icb24'."""
+    readers = {
+        "imd2019_lsoa11": read_imd2019_lsoa11,
+        "imd2025_lsoa21": read_imd2025_lsoa21,
+        "imd2025_icb24": read_imd2025_icb24,
+    }
+    return readers[choose("imd", table, readers)](acquired(FILES[table]))

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.interim import cached
 from helpers.readers._common import (
+    acquired,
     check_not_above,
     check_ranges,
     read_csv_text,
@@ -48,6 +50,7 @@ NUMBER_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+@cached
 def read_sickness_absence_month(path: Path) -> pd.DataFrame:
     """Read one monthly sickness-absence CSV; one row per organisation, sorted by ``org_code``."""
     frame = read_csv_text(path)
@@ -69,6 +72,7 @@ def read_sickness_absence_month(path: Path) -> pd.DataFrame:
     return tidy.sort_values(["date", "org_code"]).reset_index(drop=True)
 
 
+@cached
 def read_sickness_absence(paths: Iterable[Path]) -> pd.DataFrame:
     """Read and stack several monthly files (e.g. the 12 months of 2024/25), sorted by month."""
     frames = [read_sickness_absence_month(Path(path)) for path in paths]
@@ -80,3 +84,16 @@ def read_sickness_absence(paths: Iterable[Path]) -> pd.DataFrame:
         raise DataError(f"sickness absence: {int(duplicated.sum())} organisation-months repeated")
     LOGGER.info("sickness absence: %d rows from %d monthly file(s)", len(stacked), len(frames))
     return stacked.sort_values(["date", "org_code"]).reset_index(drop=True)
+
+
+MONTHS: tuple[str, ...] = tuple(
+    [f"2024-{month:02d}" for month in range(4, 13)] + [f"2025-{month:02d}" for month in range(1, 4)]
+)
+
+
+def load() -> pd.DataFrame:
+    """Sickness absence for the twelve months April 2024 to March 2025
+    (:func:`read_sickness_absence`), acquired by hash."""
+    return read_sickness_absence(
+        [acquired(f"sickness_absence/nhs_sickness_absence_{month}.csv") for month in MONTHS]
+    )

@@ -17,7 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.interim import cached
 from helpers.readers._common import (
+    acquired,
     read_csv_text,
     require_columns,
     snake_case,
@@ -48,6 +50,7 @@ NO_ICS = {"-", ""}
 MISSING = ("", "NA", "<NA>")
 
 
+@cached
 def read_staff_survey_items(path: Path) -> pd.DataFrame:
     """Organisation x year staff-survey items (bases and rates), sorted by year and ODS code."""
     frame = read_csv_text(path)
@@ -71,3 +74,12 @@ def read_staff_survey_items(path: Path) -> pd.DataFrame:
     columns = [*text[:4], "ics_stp", "ics", "ics_name", "weighting", *measures]
     columns = ["ods_code", "year", *[c for c in columns if c not in ("ods_code", "year")]]
     return frame.loc[:, columns].sort_values(["year", "ods_code"]).reset_index(drop=True)
+
+
+FILE = "staff_survey_2021_2024/data_trusts_well-being - organisational results.csv"
+
+
+def load() -> pd.DataFrame:
+    """Staff survey items by organisation and year (:func:`read_staff_survey_items`), acquired
+    by hash."""
+    return read_staff_survey_items(acquired(FILE))

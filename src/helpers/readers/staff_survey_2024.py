@@ -16,7 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns, snake_case
+from helpers.interim import cached
+from helpers.readers._common import (
+    acquired,
+    choose,
+    read_excel_sheet,
+    require_columns,
+    snake_case,
+)
 
 TITLE_ROW = 0
 HEADER_ROW = 4
@@ -50,9 +57,10 @@ def _measure_name(title: str, header: str) -> str:
     return snake_case(f"{code}_{suffix}")
 
 
+@cached
 def read_sheet(path: Path, sheet: str, id_columns: dict[str, str]) -> pd.DataFrame:
     """Read one data sheet: identifier columns renamed by ``id_columns``, then measure columns."""
-    raw = pd.read_excel(path, sheet_name=sheet, header=None)
+    raw = read_excel_sheet(path, sheet, header=None)
     if len(raw) <= HEADER_ROW:
         raise DataError(f"{path} [{sheet}]: fewer than {HEADER_ROW + 1} rows")
     headers = raw.iloc[HEADER_ROW].astype("string").str.strip()
@@ -102,3 +110,23 @@ def read_national_ics_engagement(path: Path) -> pd.DataFrame:
         columns={"breakdown_subgroup": "ics_name", **ENGAGEMENT}
     )
     return tidy.sort_values("ics_name").reset_index(drop=True)
+
+
+FILES: dict[str, str] = {
+    "organisation_engagement": (
+        "staff_survey_2024/NSS24 detailed spreadsheets organisational results.xlsx"
+    ),
+    "national_ics_engagement": (
+        "staff_survey_2024/NSS24 detailed spreadsheets national results.xlsx"
+    ),
+}
+
+
+def load(table: str = "organisation_engagement") -> pd.DataFrame:
+    """Staff engagement by organisation ('organisation_engagement') or the official ICS scores
+    of the national workbook ('national_ics_engagement'), acquired by hash."""
+    readers = {
+        "organisation_engagement": read_organisation_engagement,
+        "national_ics_engagement": read_national_ics_engagement,
+    }
+    return readers[choose("staff_survey_2024", table, readers)](acquired(FILES[table]))

@@ -15,9 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns
+from helpers.interim import cached
+from helpers.readers._common import acquired, choose, require_columns
 
 
+@cached
 def _read(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     """Read, check, select, strip and rename; ODS codes must be present and unique."""
     frame = pd.read_csv(path, dtype="string")
@@ -68,3 +70,17 @@ def icb_predecessors(icbs: pd.DataFrame) -> pd.DataFrame:
     long["icb_code"] = long["icb_code"].str.strip()
     long = long.rename(columns={"ods_code": "icb_2026_code"})[["icb_code", "icb_2026_code"]]
     return long.sort_values(["icb_code", "icb_2026_code"]).reset_index(drop=True)
+
+
+FILES: dict[str, str] = {
+    "trusts": "trust_icb_lookup/trust_urls.csv",
+    "icbs": "trust_icb_lookup/icb_urls.csv",
+}
+
+
+def load(table: str) -> pd.DataFrame:
+    """The trust list ('trusts', :func:`read_trust_list`) or the 2026 ICB list ('icbs',
+    :func:`read_icb_list`), acquired by hash. Not used by the pipeline yet: kept for trust-level
+    analysis and the 2026 ICB mergers."""
+    readers = {"trusts": read_trust_list, "icbs": read_icb_list}
+    return readers[choose("trust_icb_lookup", table, readers)](acquired(FILES[table]))

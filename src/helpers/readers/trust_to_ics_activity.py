@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import require_columns
+from helpers.interim import cached
+from helpers.readers._common import acquired, read_excel_sheet, require_columns
 
 SHEET = "Trust_ICS_weights_suppressed"
 RENAME: dict[str, str] = {
@@ -30,9 +31,10 @@ RENAME: dict[str, str] = {
 WEIGHT_TOLERANCE = 1e-6
 
 
+@cached
 def read_trust_ics_weights(path: Path) -> pd.DataFrame:
     """Trust x ICS type-1 ED activity weights, one row per trust and ICS, sorted."""
-    frame = pd.read_excel(path, sheet_name=SHEET)
+    frame = read_excel_sheet(path, SHEET)
     require_columns(frame, RENAME, path)
     tidy = frame.loc[:, list(RENAME)].rename(columns=RENAME)
     for column in ("trust_code", "trust_name", "icb_ons_code", "icb_code", "ics_name"):
@@ -47,3 +49,11 @@ def read_trust_ics_weights(path: Path) -> pd.DataFrame:
     if len(off):
         raise DataError(f"{path}: weights do not sum to 1 for trust(s) {off.to_dict()}")
     return tidy.sort_values(["trust_code", "trust_ics_n"]).reset_index(drop=True)
+
+
+FILE = "trust_to_ics_activity/Trust_to_ICS_mapping.xlsx"
+
+
+def load() -> pd.DataFrame:
+    """Trust x ICS type-1 ED activity weights (:func:`read_trust_ics_weights`), acquired by hash."""
+    return read_trust_ics_weights(acquired(FILE))

@@ -16,7 +16,9 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
+from helpers.interim import cached
 from helpers.readers._common import (
+    acquired,
     check_ranges,
     read_csv_text,
     require_columns,
@@ -69,6 +71,7 @@ def financial_year_of_file(path: Path) -> str:
     return financial_year_label(int(match.group(1)))
 
 
+@cached
 def read_weighted_population(path: Path, financial_year: str | None = None) -> pd.DataFrame:
     """One row per GP practice: projected population and need-weighted populations.
 
@@ -102,3 +105,22 @@ def read_weighted_population(path: Path, financial_year: str | None = None) -> p
     tidy["financial_year"] = tidy["financial_year"].astype("string")
     LOGGER.info("%s: %d practices, %d ICBs", path.name, len(tidy), tidy["icb_code"].nunique())
     return tidy.sort_values(["icb_code", "practice_code"]).reset_index(drop=True)
+
+
+FILES: dict[str, str] = {
+    "2022/23": "weighted_population/2022_2023.csv",
+    "2023/24": "weighted_population/2023_2024.csv",
+    "2024/25": "weighted_population/2024_2025.csv",
+    "2025/26": "weighted_population/2025_2026.csv",
+}
+
+
+def load(financial_year: str) -> pd.DataFrame:
+    """Practice weighted populations for one financial year ('2022/23'..'2025/26'), acquired by
+    hash (:func:`read_weighted_population`)."""
+    if financial_year not in FILES:
+        raise DataError(
+            f"readers.weighted_population.load: no file for {financial_year!r}; "
+            f"valid: {sorted(FILES)}"
+        )
+    return read_weighted_population(acquired(FILES[financial_year]), financial_year)

@@ -1,0 +1,105 @@
+"""The variable registry: one row per variable drives columns, schema ranges, labels and names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import models, panel, schemas, variables
+from helpers.errors import ConfigError, DataError
+
+GOOD_ROW = {
+    "name": "bed_occupancy_pct",
+    "label": "G&A bed occupancy",
+    "unit": "%",
+    "source": "healthyr",
+    "table": "icb_year",
+    "role": "predictor",
+    "min": "0",
+    "max": "100",
+    "time_invariant": "false",
+}
+
+
+def write_registry(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
+    path = tmp_path / "variables.csv"
+    pd.DataFrame(rows, columns=variables.COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_registry_is_indexed_by_name_with_numeric_bounds() -> None:
+    table = variables.registry()
+    assert table.index.name == "name" and table.index.is_unique
+    assert table.loc["staff_engagement", "max"] == 10.0
+    assert bool(table.loc["imd_score", "time_invariant"]) is True
+    assert pd.isna(table.loc["nctr_per_100k", "max"])
+
+
+def test_label_unit_and_range() -> None:
+    assert variables.label("bed_occupancy_pct") == "G&A bed occupancy"
+    assert variables.unit("total_allocation_gbp_m") == "£m"
+    assert variables.value_range("distance_from_target_pct") == (-30.0, 30.0)
+    assert variables.value_range("rtt_waiting_per_1000") == (0.0, None)
+    with pytest.raises(ConfigError, match="'no_such_variable' is not in the registry"):
+        variables.label("no_such_variable")
+
+
+def test_valid_predictors_are_the_predictor_rows_and_exclude_context_and_outcomes() -> None:
+    predictors = variables.valid_predictors()
+    assert "distance_from_target_pct" in predictors and "log_population" in predictors
+    assert "real_growth_pct" in predictors
+    assert "core_allocation_gbp_m" not in predictors
+    assert "value_pct_allocation" not in predictors
+
+
+def test_check_names_names_the_parameter_the_bad_names_and_the_valid_ones() -> None:
+    valid = ["a", "b", "c"]
+    variables.check_names("main_predictors", ["a", "c"], valid)
+    with pytest.raises(ConfigError) as caught:
+        variables.check_names("main_predictors", ["a", "zz", "yy"], valid)
+    message = str(caught.value)
+    assert (
+        "main_predictors" in message and "['zz', 'yy']" in message and "['a', 'b', 'c']" in message
+    )
+    with pytest.raises(ConfigError, match="candidate_predictors is empty"):
+        variables.check_names("candidate_predictors", [], valid)
+    with pytest.raises(ConfigError, match=r"main_predictors repeats \['a'\]"):
+        variables.check_names("main_predictors", ["a", "b", "a"], valid)
+    assert issubclass(ConfigError, ValueError)
+
+
+def test_registry_drives_panel_columns_schema_and_model_labels() -> None:
+    in_panel = variables.names_in("icb_year")
+    assert ["icb_code", "financial_year", *in_panel] == panel.PANEL_COLUMNS
+    assert set(in_panel) <= set(schemas.ICB_YEAR.columns)
+    assert set(panel.TIME_INVARIANT) == set(variables.time_invariant())
+    assert models.VARIABLE_LABELS["bed_occupancy_pct"] == "G&A bed occupancy (%)"
+    assert set(models.VARIABLE_LABELS) == set(variables.valid_predictors())
+
+
+def test_schema_range_comes_from_the_registry() -> None:
+    column = schemas.ICB_YEAR.columns["staff_engagement"]
+    frame = pd.DataFrame({"staff_engagement": [6.5, 10.5]})
+    with pytest.raises(Exception, match="less_than_or_equal_to"):
+        column.validate(frame)
+
+
+def test_bad_registry_rows_are_named_by_line(tmp_path: Path) -> None:
+    rows = [
+        GOOD_ROW,
+        {**GOOD_ROW, "name": "bed_occupancy_pct"},
+        {**GOOD_ROW, "name": "x", "role": "driver", "min": "5", "max": "1"},
+    ]
+    with pytest.raises(DataError) as caught:
+        variables.read_registry(write_registry(tmp_path, rows))
+    message = str(caught.value)
+    assert "name repeated on line(s) [2, 3]" in message
+    assert "role not in ['context', 'outcome', 'predictor'] on line(s) [4]" in message
+    assert "min above max on line(s) [4]" in message
+
+
+def test_committed_icb_year_holds_every_registry_panel_variable() -> None:
+    table = schemas.read_table("icb_year.parquet")
+    assert list(table.columns[: len(panel.PANEL_COLUMNS)]) == panel.PANEL_COLUMNS
