@@ -41,10 +41,10 @@ def test_data_years_come_from_the_allocations_period() -> None:
 
 def test_misspelt_measure_is_refused_with_the_valid_measures(tmp_path: Path) -> None:
     document = canonical()
-    document["notebooks"][MODEL]["measures"] = ["outturn", "forcast", "plan", "plan_draft"]
+    document["notebooks"][MODEL]["stages"] = ["outturn", "forcast", "final_plan", "draft_plan"]
     message = error_for(tmp_path, document)
-    assert f"notebooks.{MODEL}.measures[1] = 'forcast' is not a valid value" in message
-    assert "valid values: ['deficit_support', " in message and "'forecast'" in message
+    assert f"notebooks.{MODEL}.stages[1] = 'forcast' is not a valid value" in message
+    assert "valid values: ['outturn', 'forecast', 'final_plan', 'draft_plan']" in message
     assert str(tmp_path / "params.yaml") in message
 
 
@@ -109,14 +109,14 @@ def test_unknown_common_key_is_refused_with_the_valid_keys(tmp_path: Path) -> No
         ),
         (MODEL, "n_permutations", True, "n_permutations = True: expected a whole number, got bool"),
         (MODEL, "save_results", "yes", "save_results = 'yes': expected a true/false, got str"),
-        (MODEL, "measures", "outturn", "measures = 'outturn': expected a list of text"),
+        (MODEL, "stages", "outturn", "stages = 'outturn': expected a list of text"),
         (
             "01_build_icb_panel",
             "min_months",
             13,
             "min_months = 13 is outside the valid range [1, 12]",
         ),
-        ("05_check_claims", "ae_month", "2024-13", "ae_month = '2024-13' is not a month 'YYYY-MM'"),
+        (MODEL, "alpha", 0.9, "alpha = 0.9 is outside the valid range"),
         ("02_describe_deficits", "below_target_pct", "low", "expected a number, got str"),
     ],
 )
@@ -180,7 +180,7 @@ def test_cli_prints_the_message_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = canonical()
-    document["notebooks"][MODEL]["measures"] = ["forcast"]
+    document["notebooks"][MODEL]["stages"] = ["forcast"]
     assert config.main([str(write(tmp_path, document))]) == 1
     err = capsys.readouterr().err
     assert "PARAMETERS INVALID" in err and "'forcast' is not a valid value" in err
@@ -193,7 +193,7 @@ def test_pipeline_stops_before_any_stage_on_a_bad_value(
     from helpers import pipeline
 
     document = canonical()
-    document["notebooks"][MODEL]["measures"] = ["forcast"]
+    document["notebooks"][MODEL]["stages"] = ["forcast"]
     layout = pipeline.PipelineLayout(params_file=write(tmp_path, document), build_dir=tmp_path)
     monkeypatch.setattr(pipeline, "PipelineLayout", lambda: layout)
     ran: list[str] = []

@@ -108,6 +108,13 @@ def finance_measures(_: Mapping[str, Any]) -> list[str]:
     return sorted(FINANCE_MEASURES)
 
 
+def full_year_stages(_: Mapping[str, Any]) -> list[str]:
+    """Stages of a full-year position the models may select (the best-available rule's order)."""
+    from helpers.finance import STAGE_RANK
+
+    return list(STAGE_RANK)
+
+
 def source_kinds(_: Mapping[str, Any]) -> list[str]:
     """Kinds of source a curated finance row may cite."""
     from helpers.curated import SOURCE_KINDS
@@ -131,6 +138,7 @@ YEAR = Rule(str, choices=panel_years)
 PREDICTORS = Rule(str, is_list=True, choices=valid_predictors)
 MEASURES = Rule(str, is_list=True, choices=finance_measures)
 SOURCE_KINDS = Rule(str, is_list=True, choices=source_kinds)
+STAGES = Rule(str, is_list=True, choices=full_year_stages)
 
 COMMON_RULES: dict[str, Rule] = {
     "seed": Rule(int, low=0),
@@ -142,17 +150,19 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
     "01_build_icb_panel": {"min_months": Rule(int, low=1, high=12)},
     "02_describe_deficits": {"below_target_pct": Rule(float, low=-100, high=100)},
     "03_model_deficit_drivers": {
+        "primary_model": Rule(str, choices=_fixed("panel_fixed_effects")),
         "years": Rule(str, is_list=True, choices=panel_years),
-        "measures": MEASURES,
+        "stages": STAGES,
         "source_kinds": SOURCE_KINDS,
         "outcome": Rule(str, choices=_fixed(*OUTCOMES)),
         "main_predictors": PREDICTORS,
         "candidate_predictors": PREDICTORS,
-        "permutation_predictor": Rule(str, choices=valid_predictors),
+        "alpha": Rule(float, low=0.0001, high=0.5),
+        "power": Rule(float, low=0.5, high=0.99),
         "n_permutations": Rule(int, low=1, high=1_000_000),
-        "alternative_outcomes": Rule(
-            dict, fields={"measures": MEASURES, "source_kinds": SOURCE_KINDS}
-        ),
+        "alternative_outcomes": Rule(dict, fields={"stages": STAGES, "source_kinds": SOURCE_KINDS}),
+        "specification_curve": Rule(dict),
+        "results_dir": Rule(str),
         "save_results": Rule(bool),
     },
     "04_describe_workforce": {
@@ -165,10 +175,6 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
     "05_check_claims": {
         "about_tolerance_pct": Rule(float, low=0, high=100),
         "pct_point_tolerance": Rule(float, low=0, high=100),
-        "several_min": Rule(int, low=1, high=42),
-        "debt_system": Rule(str, choices=debt_systems),
-        "debt_allocation_year": YEAR,
-        "ae_month": Rule(str, pattern=MONTH, pattern_text="a month 'YYYY-MM'"),
     },
 }
 
