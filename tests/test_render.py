@@ -259,7 +259,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     _, body = render.split_front_matter(article, REPORT_DIR / "index.qmd")
     ast = render.run_pandoc(["-f", "markdown", "-t", "json"], body)
     titles = render.section_titles(json.loads(ast))
-    assert len(titles) == 9
+    assert len(titles) == 10
     for identifier in titles:
         assert f'<section id="{identifier}"' in html, identifier
     for title in titles.values():
