@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env tools data notebooks report profile test test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all
+.PHONY: help env tools data notebooks report profile test test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all figure-hashes check-params
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{gsub(/\$$\$$/, "$$", $$2); printf "  make %-15s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ test-notebooks: env ## Re-execute every committed notebook under nbval, reproduc
 
 test-exhaustive: env ## Compare the fast and the old raw-file parsers on every raw file (minutes)
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m exhaustive
+
+figure-hashes: env ## Record each labelled figure's PNG hash after a deliberate figure change (review the diff)
+	$(BIN)/python -m helpers.figure_hashes
+
+check-params: env ## Check params.yaml values (types, allowed values, years) without running anything
+	$(BIN)/python -m helpers.config
 
 lint: env ## ruff: lint and formatting check of src, tests and notebooks
 	$(BIN)/ruff check src tests notebooks

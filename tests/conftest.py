@@ -9,6 +9,62 @@ import pandas as pd
 import pytest
 
 from helpers import acquire
+from helpers.errors import AcquisitionError, DataError
+
+pytest_plugins = ["pytester"]
+
+#: Fixtures that hand a test real raw files; a test using one needs the raw data.
+RAW_DATA_FIXTURES: frozenset[str] = frozenset({"raw_path", "real_icb_codes"})
+NO_DATA_COMMAND = ".venv/bin/python -m pytest tests -m 'not realdata' -p no:cacheprovider"
+
+
+def needs_raw_data(item: pytest.Item) -> bool:
+    """True for a test that reads the real raw inputs: marked ``realdata``, using a raw-data
+    fixture, or an nbval cell (executing a notebook reads the data)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return (
+        item.get_closest_marker("realdata") is not None
+        or bool(RAW_DATA_FIXTURES & fixtures)
+        or str(item.path).endswith(".ipynb")
+    )
+
+
+@pytest.fixture(autouse=True)
+def mirror_as_given_is_per_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without the remembered as-given mirror value (restored afterwards)."""
+    monkeypatch.setenv(acquire.MIRROR_AS_GIVEN_VARIABLE, "")
+    monkeypatch.delenv(acquire.MIRROR_AS_GIVEN_VARIABLE)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the raw data ``realdata`` (so ``-m 'not realdata'`` skips
+    them all), before pytest deselects by marker."""
+    for item in items:
+        if needs_raw_data(item) and item.get_closest_marker("realdata") is None:
+            item.add_marker(pytest.mark.realdata)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Acquire the raw data once for the selected tests that need it; if it cannot be had,
+    stop with one message saying how to supply it (not one failure per test)."""
+    needing = [item for item in session.items if needs_raw_data(item)]
+    if not needing:
+        return
+    try:
+        acquire.export_resolved_mirror()
+        acquire.acquire_all()
+    except (AcquisitionError, DataError) as error:
+        pytest.exit(
+            f"{len(needing)} of the {len(session.items)} selected tests need the raw data, "
+            f"which could not be acquired:\n{error}\n"
+            "Supply it by setting ICSFIN_DATA_MIRROR to the data mirror (e.g. "
+            "ICSFIN_DATA_MIRROR=../shared/data make test), by placing the files in data/raw/, "
+            "or by allowing downloads; or run only the tests that need no data: "
+            f"{NO_DATA_COMMAND}",
+            returncode=1,
+        )
 
 
 @pytest.fixture(scope="session")

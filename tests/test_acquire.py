@@ -98,6 +98,7 @@ def test_missing_file_without_mirror_offline_names_the_three_ways(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(acquire.OFFLINE_VARIABLE, "1")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(AcquisitionError) as caught:
         acquire.acquire(make_source(), raw_dir=tmp_path / "raw", mirror=tmp_path / "empty")
     message = str(caught.value)
@@ -161,6 +162,78 @@ def test_curated_file_must_be_present(tmp_path: Path) -> None:
     assert acquire.acquire(make_source(origin="curated"), raw_dir=tmp_path / "raw") == placed
 
 
+def test_relative_mirror_is_resolved_against_the_folder_it_was_given_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "shared/data/toy/values.csv", CONTENT)
+    (tmp_path / "project/notebooks").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "project")
+    monkeypatch.setenv(acquire.MIRROR_VARIABLE, "../shared/data")
+    resolved = acquire.export_resolved_mirror()
+    assert resolved == (tmp_path / "shared/data").resolve()
+    assert acquire.os.environ[acquire.MIRROR_VARIABLE] == str(resolved)  # kernels inherit this
+    monkeypatch.chdir(tmp_path / "project/notebooks")  # where papermill runs the kernels
+    path = acquire.acquire(make_source(), raw_dir=tmp_path / "project/raw")
+    assert path.read_bytes() == CONTENT
+
+
+def test_acquisition_messages_name_the_resolved_mirror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(tmp_path / "mirror/toy/values.csv", CONTENT)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(acquire.MIRROR_VARIABLE, "mirror")
+    with caplog.at_level("INFO", logger="helpers.acquire"):
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+    assert f"copying toy/values.csv from mirror: {tmp_path.resolve() / 'mirror'}" in caplog.text
+    assert "(ICSFIN_DATA_MIRROR='mirror')" in caplog.text
+    monkeypatch.setenv(acquire.OFFLINE_VARIABLE, "1")
+    (tmp_path / "mirror/toy/values.csv").unlink()
+    with pytest.raises(AcquisitionError) as caught:
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw2")
+    assert f"[mirror: {tmp_path.resolve() / 'mirror'} (ICSFIN_DATA_MIRROR='mirror')]" in str(
+        caught.value
+    )
+
+
+def test_mirror_folder_that_does_not_exist_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(acquire.MIRROR_VARIABLE, "../no/such/mirror")
+    expected = (tmp_path / "../no/such/mirror").resolve()
+    with pytest.raises(AcquisitionError) as caught:
+        acquire.export_resolved_mirror()
+    message = str(caught.value)
+    assert f"mirror folder {expected} does not exist" in message
+    assert "ICSFIN_DATA_MIRROR='../no/such/mirror'" in message
+    assert f"resolved against {tmp_path}" in message
+    with pytest.raises(AcquisitionError, match="does not exist"):
+        acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
+    assert not (tmp_path / "raw/toy/values.csv").exists()
+
+
+def test_mirror_copy_gets_the_users_umask_not_0600(tmp_path: Path) -> None:
+    import os
+
+    write(tmp_path / "mirror/toy/values.csv", CONTENT)
+    old = os.umask(0o022)
+    try:
+        path = acquire.acquire(make_source(), raw_dir=tmp_path / "raw", mirror=tmp_path / "mirror")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("file", ["../outside.csv", "toy/../../outside.csv", "/tmp/abs.csv"])
+def test_acquire_refuses_a_destination_outside_raw(tmp_path: Path, file: str) -> None:
+    import dataclasses
+
+    source = dataclasses.replace(make_source(), file=file)
+    with pytest.raises(AcquisitionError, match="outside .*catalogue paths must be relative"):
+        acquire.acquire(source, raw_dir=tmp_path / "raw", mirror=tmp_path)
+
+
 @pytest.mark.realdata
 def test_every_catalogued_source_is_acquired_and_verified() -> None:
     from helpers.sources import load_sources
@@ -175,3 +248,31 @@ def test_every_catalogued_source_is_acquired_and_verified() -> None:
         for s, p in zip(catalogue, paths, strict=True)
         if not s.is_curated
     )
+
+
+def test_tests_without_data_stop_with_one_message(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conftest = Path(__file__).with_name("conftest.py").read_text(encoding="utf-8")
+    pytester.makeconftest(conftest)
+    pytester.makeini("[pytest]\nmarkers =\n    realdata: needs raw data\n")
+    pytester.makepyfile(
+        test_a="def test_one(raw_path):\n    assert raw_path\n\n"
+        "def test_two(raw_path):\n    assert raw_path\n\n"
+        "def test_no_data():\n    assert True\n"
+    )
+
+    def unavailable() -> list[Path]:
+        raise AcquisitionError("source 'toy' file 'toy/values.csv': not in data/raw")
+
+    monkeypatch.setattr(acquire, "acquire_all", unavailable)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == 1
+    output = result.stdout.str() + result.stderr.str()
+    assert "2 of the 3 selected tests need the raw data, which could not be acquired" in output
+    assert "source 'toy' file 'toy/values.csv'" in output
+    assert "ICSFIN_DATA_MIRROR=../shared/data make test" in output
+    assert "-m 'not realdata'" in output
+    assert output.count("need the raw data") == 1 and "passed" not in output
+    deselected = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-m", "not realdata")
+    deselected.assert_outcomes(passed=1)

@@ -512,7 +512,8 @@ def test_bad_claim_date_is_named(tmp_path: Path) -> None:
     row |= {
         "claim_id": "C01",
         "claim_date": "2023",
-        "source_url": "https://a",
+        "source_url": "https://example.org/claim",
+        "source_date": "2023-07",
         "source_check": "confirmed",
     }
     pd.DataFrame([row]).to_csv(path, index=False)

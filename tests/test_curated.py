@@ -10,6 +10,7 @@ import pytest
 from helpers import curated
 from helpers.curated import (
     FINANCE_PANEL_COLUMNS,
+    LEGACY_DEBT_COLUMNS,
     NATIONAL_COLUMNS,
     read_curated,
     validate_finance_panel,
@@ -65,7 +66,11 @@ def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
         ("measure", "overspend", "measure not one of"),
         ("icb_code", "QZZ", "icb_code not one of the 42 ICB Q-codes on line(s) [3]"),
         ("value_gbp_m", "about 5", "value_gbp_m missing or not a number on line(s) [3]"),
-        ("financial_year", "2024-25", "financial_year not like '2024/25' on line(s) [3]"),
+        (
+            "financial_year",
+            "2024-25",
+            "financial_year is not a real year like '2024/25' on line(s) [3]",
+        ),
         ("stage", "", "stage missing or not the stage of its measure"),
         ("stage", "draft_plan", "stage missing or not the stage of its measure"),
         ("as_at_date", "", "as_at_date missing or not a month like '2024-03' on line(s) [3]"),
@@ -93,7 +98,7 @@ def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
 def test_each_kind_of_bad_row_is_named_by_line(
     tmp_path: Path, field: str, bad: str, expected: str
 ) -> None:
-    path = write_panel(tmp_path, [GOOD, {**GOOD, field: bad}, GOOD])
+    path = write_panel(tmp_path, [GOOD, {**GOOD, field: bad}, {**GOOD, "icb_code": "QOC"}])
     with pytest.raises(DataError) as caught:
         load(path)
     assert expected in str(caught.value)
@@ -173,7 +178,8 @@ def test_each_bad_national_fact_is_named_by_line(
     tmp_path: Path, field: str, bad: str, expected: str
 ) -> None:
     path = write_national(
-        tmp_path, [NATIONAL_ROW, {**NATIONAL_ROW, "fact_id": "nat_x", field: bad}]
+        tmp_path,
+        [NATIONAL_ROW, {**NATIONAL_ROW, "fact_id": "nat_x", "source_title": "Another", field: bad}],
     )
     with pytest.raises(DataError) as caught:
         validate_national_facts(read_curated(path, NATIONAL_COLUMNS), path)
@@ -263,3 +269,134 @@ def test_committed_curated_tables_are_valid() -> None:
     assert facts["fact_id"].is_unique and len(facts) == 81 + 14 + 86
     timeline = curated.load_timeline_selection()
     assert set(timeline["fact_id"]) <= set(national["fact_id"])
+
+
+def test_line_numbers_stay_right_after_blank_lines(tmp_path: Path) -> None:
+    header, first = write_panel(tmp_path, [GOOD]).read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "ics_finance_panel.csv"
+    lines = [header, "", first, "", first.replace("QHM", "QOC"), first.replace("QHM", "QZZ")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # header 1, blank 2, row 3, blank 4, row 5, bad row 6
+    with pytest.raises(DataError, match=r"ICB Q-codes on line\(s\) \[6\]"):
+        load(path)
+
+
+def test_line_numbers_count_the_lines_of_a_multi_line_quoted_field(tmp_path: Path) -> None:
+    rows = [{**GOOD, "notes": "first line\nsecond line\nthird"}, {**GOOD, "icb_code": "QZZ"}]
+    path = write_panel(tmp_path, rows)
+    # header 1, row spanning lines 2-4, bad row on line 5
+    with pytest.raises(
+        DataError, match=r"icb_code not one of the 42 ICB Q-codes on line\(s\) \[5\]"
+    ):
+        load(path)
+    assert read_curated(write_panel(tmp_path, rows[:1]), FINANCE_PANEL_COLUMNS)[
+        "source_line"
+    ].tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "expected"),
+    [
+        ("value_gbp_m", "inf", "value_gbp_m is inf/nan, not a value on line(s) [3]"),
+        ("value_gbp_m", "-Infinity", "value_gbp_m is inf/nan, not a value on line(s) [3]"),
+        (
+            "financial_year",
+            "2099/00",
+            "financial_year is not a real year like '2024/25' on line(s) [3]",
+        ),
+        (
+            "financial_year",
+            "2024/26",
+            "financial_year is not a real year like '2024/25' on line(s) [3]",
+        ),
+        (
+            "source_url",
+            "http://example.org/a",
+            "source_url is not an https:// address with a host on line(s) [3]",
+        ),
+        (
+            "source_url",
+            "https://localhost/a",
+            "source_url is not an https:// address with a host on line(s) [3]",
+        ),
+        (
+            "source_url",
+            "https:///a",
+            "source_url is not an https:// address with a host on line(s) [3]",
+        ),
+        ("source_date", "2024/06", "source_date is not YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("source_date", "2024-13", "source_date is not YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("source_date", "June 2024", "source_date is not YYYY, YYYY-MM or YYYY-MM-DD"),
+        (
+            "source_date",
+            "",
+            "source_date is not YYYY, YYYY-MM or YYYY-MM-DD (leave it blank only with a "
+            "source_date_note saying why) on line(s) [3]",
+        ),
+        (
+            "value_gbp_m",
+            "-12500",
+            "value_gbp_m outside the plausible range [-2000.0, 2000.0] on line(s) [3]",
+        ),
+    ],
+)
+def test_generic_row_rules_name_the_file_rule_and_line(
+    tmp_path: Path, field: str, bad: str, expected: str
+) -> None:
+    path = write_panel(tmp_path, [GOOD, {**GOOD, field: bad}])
+    with pytest.raises(DataError) as caught:
+        read_curated(path, FINANCE_PANEL_COLUMNS)
+    assert f"{path}: {expected}" in str(caught.value) or (
+        expected in str(caught.value)
+        and str(path) in str(caught.value)
+        and "line(s) [3]" in str(caught.value)
+    )
+
+
+def test_exact_duplicate_rows_are_refused_naming_the_repeat(tmp_path: Path) -> None:
+    path = write_panel(tmp_path, [GOOD, {**GOOD, "icb_code": "QOC"}, GOOD])
+    with pytest.raises(DataError) as caught:
+        read_curated(path, FINANCE_PANEL_COLUMNS)
+    assert f"{path}: exact duplicate of an earlier row on line(s) [4]" in str(caught.value)
+
+
+def test_blank_source_date_is_allowed_with_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "legacy_debt.csv"
+    row = {
+        "fact_id": "debt_qoc_test",
+        "kind": "debt",
+        "system_name": "Shropshire, Telford and Wrekin",
+        "icb_code": "QOC",
+        "measure": "debt",
+        "value": "300",
+        "unit": "£m",
+        "as_at": "2024",
+        "source_publisher": "HSJ",
+        "source_title": "t",
+        "source_date": "",
+        "source_url": "https://www.hsj.co.uk/a",
+        "original_source": "https://www.hsj.co.uk/a",
+        "source_date_note": "not shown in stored copy",
+    }
+    pd.DataFrame([row]).to_csv(path, index=False)
+    assert read_curated(path, LEGACY_DEBT_COLUMNS)["source_date"].tolist() == [""]
+    pd.DataFrame([{**row, "value": "30000"}]).to_csv(path, index=False)
+    with pytest.raises(
+        DataError,
+        match=r"value outside the plausible range \[0.0, 5000.0\] on line\(s\) \[2\]",
+    ):
+        read_curated(path, LEGACY_DEBT_COLUMNS)
+
+
+def test_bytes_that_are_not_utf8_and_ragged_rows_name_the_line(tmp_path: Path) -> None:
+    path = write_panel(tmp_path, [GOOD, GOOD | {"icb_code": "QOC"}])
+    data = path.read_bytes().replace(b"QOC", b"Q\xe9C")
+    path.write_bytes(data)
+    with pytest.raises(DataError, match=r"ics_finance_panel.csv: line 3: not valid UTF-8"):
+        read_curated(path, FINANCE_PANEL_COLUMNS)
+    path.write_text(
+        path.read_text(encoding="latin-1").splitlines()[0] + "\na,b\n", encoding="utf-8"
+    )
+    expected = f"line 2: 2 fields where the header has {len(FINANCE_PANEL_COLUMNS)}"
+    with pytest.raises(DataError, match=expected):
+        read_curated(path, FINANCE_PANEL_COLUMNS)

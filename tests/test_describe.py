@@ -144,7 +144,8 @@ def test_read_timeline_selection_checks_stage_basis_and_duplicates(tmp_path: Pat
     bad = selection()
     bad.loc[0, "stage"] = "final plan"  # not a stage
     bad.loc[1, "basis"] = "deficit"  # not a basis
-    bad = pd.concat([bad, bad.iloc[[2]]])  # 2023/24 final plans twice
+    repeat = bad.iloc[[2]].assign(selection_note="a second note")  # not an exact duplicate row
+    bad = pd.concat([bad, repeat])  # 2023/24 final plans twice
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False)
     with pytest.raises(DataError) as error:

@@ -172,3 +172,13 @@ def test_specification_curve_skips_specifications_with_too_few_rows() -> None:
     choices = {"rows": {"all": lambda s: s, "three": lambda s: s.with_(data=s.data.head(3))}}
     curve = inference.specification_curve(base, choices)
     assert curve["rows"].tolist() == ["all"]
+
+
+def test_describe_correlations_words_follow_holm() -> None:
+    """The sentence names a measure only when its Holm-adjusted p is below the level."""
+    from helpers.inference import describe_correlations
+
+    none = describe_correlations([("A", 0.2, 0.04), ("B", -0.1, 0.5)], "the 30 systems")
+    assert "none of the 2 measures" in none and "0.08" in none
+    one = describe_correlations([("A", 0.6, 0.001), ("B", -0.1, 0.5)], "the 30 systems")
+    assert one.startswith("Among the 30 systems, A (positively") and "B" not in one

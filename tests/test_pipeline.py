@@ -426,3 +426,29 @@ def test_single_threaded_numerics_sets_defaults_and_keeps_user_values(
     assert os.environ["OMP_NUM_THREADS"] == "4"
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "1"
+
+
+@pytest.mark.slow
+def test_notebook_kernels_receive_the_mirror_resolved_where_make_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relative ICSFIN_DATA_MIRROR keeps meaning the folder it was given in, inside kernels."""
+    (tmp_path / "shared/data").mkdir(parents=True)
+    seen = tmp_path / "seen.txt"
+    layout = make_layout(
+        tmp_path / "project",
+        "stages:\n  01_show_mirror:\n    writes: [mirror.txt]\n",
+    )
+    write_notebook(
+        layout.notebooks_dir / "01_show_mirror.ipynb",
+        STAGED + "import os\nfrom pathlib import Path\n"
+        f"open({str(seen)!r}, 'w').write(os.environ['ICSFIN_DATA_MIRROR'])\n"
+        "Path(staged, 'mirror.txt').write_text('seen')",
+    )
+    monkeypatch.setattr(pipeline, "PipelineLayout", lambda: layout)
+    monkeypatch.chdir(tmp_path / "project")  # where make runs; the kernel runs in notebooks/
+    monkeypatch.setenv("ICSFIN_DATA_MIRROR", "../shared/data")
+    assert pipeline.main(["--no-render"]) == 0
+    resolved = (tmp_path / "shared/data").resolve()
+    assert seen.read_text() == str(resolved)
+    assert f"mirror: {resolved} (ICSFIN_DATA_MIRROR='../shared/data')" in capsys.readouterr().out

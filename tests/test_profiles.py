@@ -136,9 +136,12 @@ def test_unknowns_are_computed_from_the_tables(lookup, panel, positions) -> None
     best = profiles.best_position_comparison(positions, "QOC", YEARS)
     notes = profiles.unknowns(inputs, "QOC", YEARS, ["ae_4h_pct", "real_growth_pct"], best)
     assert notes[0].startswith("No best-available full-year financial position for 2023/24")
-    assert "A&E seen within 4 hours (%): no value for 2023/24." in notes
+    assert "A&E seen within 4 hours: no value for 2023/24." in notes
     assert any(
-        note.startswith("Real-terms allocation growth (%): not yet available") for note in notes
+        note.startswith(
+            "Real-terms growth in core allocation on the previous year: not yet available"
+        )
+        for note in notes
     )
     assert any("basis: not yet available" in note for note in notes)
     assert notes[-2:] == [

@@ -142,3 +142,38 @@ def test_committed_panel_tables_meet_the_contract() -> None:
     coverage = read_table("coverage.parquet")
     ae = coverage.query("table == 'icb_year' and variable == 'ae_4h_pct'")
     assert ae.set_index("financial_year")["n_icbs"].to_dict()["2024/25"] == 42
+
+
+def test_schema_failures_name_the_csv_line_not_the_sorted_index() -> None:
+    rows = pd.DataFrame(
+        {
+            "icb_code": ["QOC", "QHM", "QHM"],
+            "financial_year": ["2024/25"] * 3,
+            "measure": ["plan", "plan", "outturn"],
+            "value_gbp_m": [-10.0, -20.0, -900.0],
+            "core_allocation_gbp_m": [1000.0] * 3,
+            "value_pct_allocation": [-1.0, -2.0, -90.0],
+            "scope": ["system"] * 3,
+            "source_kind": ["press"] * 3,
+            "best_available": [True, False, True],
+            "source_url": ["https://example.org"] * 3,
+            "source_line": [17, 5, 212],
+        }
+    ).sort_values(["icb_code", "source_line"], ignore_index=True)  # the bad row is now index 1
+    with pytest.raises(DataError) as caught:
+        validate(rows, FINANCE_POSITIONS)
+    message = str(caught.value)
+    assert "csv_line" in message and "index" not in message.splitlines()[1]
+    failure = next(line for line in message.splitlines() if "value_pct_allocation" in line)
+    assert failure.split()[-1] == "212" and "-90.0" in failure
+
+
+def test_processed_tables_get_the_users_umask_not_0600(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_table(lookup(), "icb_lookup.parquet", tmp_path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -41,7 +41,7 @@ def test_reader_is_chosen_by_extension() -> None:
 def test_mirrored_entry_without_hash_is_rejected(tmp_path: Path) -> None:
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text(
-        "sources:\n- dataset_id: x\n  file: x/a.csv\n  origin: mirrored\n  url: https://x\n"
+        "sources:\n- dataset_id: x\n  file: x/a.csv\n  origin: mirrored\n  url: https://x.org/a\n"
         "  official_source: o\n  licence: l\n  reader: csv\n",
         encoding="utf-8",
     )
@@ -57,3 +57,38 @@ def test_committed_catalogue_lists_every_curated_file() -> None:
     mirrored = [source for source in catalogue if not source.is_curated]
     assert all(len(source.sha256 or "") == 64 for source in mirrored)
     assert all((source.url or "").startswith("https://") for source in mirrored)
+
+
+def _catalogue_with(tmp_path: Path, file: str, url: str) -> Path:
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text(
+        f"sources:\n- dataset_id: x\n  file: '{file}'\n  origin: mirrored\n  sha256: abc\n"
+        f"  url: '{url}'\n  official_source: o\n  licence: l\n  reader: csv\n",
+        encoding="utf-8",
+    )
+    return catalogue
+
+
+@pytest.mark.parametrize("file", ["../escape.csv", "x/../../escape.csv", "/etc/passwd", "~/a.csv"])
+def test_catalogue_paths_leaving_data_raw_are_refused(tmp_path: Path, file: str) -> None:
+    catalogue = _catalogue_with(tmp_path, file, "https://example.org/a.csv")
+    with pytest.raises(DataError) as caught:
+        load_sources(catalogue)
+    assert f"sources.yaml: source #0 ({file}): file '{file}' must be a relative path" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.org/a.csv", "ftp://example.org/a.csv", "https://localhost/a", "https:/a"],
+)
+def test_catalogue_urls_that_are_not_https_with_a_host_are_refused(
+    tmp_path: Path, url: str
+) -> None:
+    catalogue = _catalogue_with(tmp_path, "x/a.csv", url)
+    with pytest.raises(DataError) as caught:
+        load_sources(catalogue)
+    assert f"source #0 (x/a.csv): url '{url}' must be an https:// address with a host" in str(
+        caught.value
+    )

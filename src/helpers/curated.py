@@ -7,8 +7,11 @@ expected, so a contributor adding a row sees exactly what to fix.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -119,13 +122,155 @@ FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 YEAR_MONTH = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 
 
+def _csv_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and records of a CSV, each record with the file line it starts on.
+
+    Blank lines are skipped and a quoted field may span lines, so line numbers are counted by
+    the csv module, not by row position. A record with the wrong number of fields, or bytes
+    that are not UTF-8, raise DataError naming the line.
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}: line {line}: not valid UTF-8 text ({error.reason})") from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    previous_end = 0
+    for record in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if not record or (len(record) == 1 and record[0].strip() == ""):
+            continue
+        if header is None:
+            header = record
+        elif len(record) != len(header):
+            raise DataError(
+                f"{path}: line {start}: {len(record)} fields where the header has {len(header)}"
+            )
+        else:
+            records.append((start, record))
+    if header is None:
+        raise DataError(f"{path}: empty file, expected a header line")
+    return header, records
+
+
 def read_curated(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Read a curated CSV as text (no type guessing), checking its columns; keep line numbers."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    """Read a curated CSV as text (no type guessing), checking its columns; keep line numbers.
+
+    ``source_line`` is the CSV line each row starts on (the header is line 1), right after
+    blank lines and multi-line quoted fields too. Every curated table passes
+    :func:`check_rows` (the rules common to all of them) before its own validator.
+    """
+    header, records = _csv_records(path)
+    frame = pd.DataFrame([fields for _, fields in records], columns=header, dtype=str)
     require_columns(frame, columns, path)
     frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
-    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    frame.insert(0, "source_line", [line for line, _ in records])
+    check_rows(frame, path)
     return frame
+
+
+#: Plausible ranges of numeric curated columns, by file name and column: a value outside is a
+#: typo (a lost minus sign, £000 for £m) until a source shows otherwise.
+PLAUSIBLE_RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("ics_finance_panel.csv", "value_gbp_m"): (-2_000.0, 2_000.0),
+    ("legacy_debt.csv", "value"): (0.0, 5_000.0),
+}
+#: Financial years a curated row may name: the NHS's founding year to one year past the data.
+FIRST_FINANCIAL_YEAR_START = 1948
+DATE_FORMS = ("%Y", "%Y-%m", "%Y-%m-%d")
+NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
+FINANCIAL_YEAR_ANY = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+def _impossible_financial_year(values: pd.Series) -> pd.Series:
+    from helpers.config import data_years
+
+    latest = int(data_years()[-1][:4]) + 1
+    parts = values.str.extract(FINANCIAL_YEAR_ANY).astype(float)
+    start, end = parts[0], parts[1]
+    possible = (
+        start.between(FIRST_FINANCIAL_YEAR_START, latest) & (end == (start + 1) % 100)
+    ).fillna(False)
+    return (values != "") & ~possible
+
+
+def _not_a_date(values: pd.Series) -> pd.Series:
+    def valid(text: str) -> bool:
+        for form in DATE_FORMS:
+            try:
+                datetime.strptime(text, form)
+            except ValueError:
+                continue
+            return len(text) == {"%Y": 4, "%Y-%m": 7, "%Y-%m-%d": 10}[form]
+        return False
+
+    return ~values.map(valid)
+
+
+def _outside(values: pd.Series, low: float, high: float) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.notna() & ~numbers.between(low, high)
+
+
+def row_problems(frame: pd.DataFrame, path: Path) -> list[str | None]:
+    """The rules every curated table obeys, each failure naming the CSV lines.
+
+    Exact duplicate rows; ``inf``/``nan`` written as a value; financial years that cannot
+    exist (``2099/00``, ``2024/26``); a ``source_url`` that is not https with a real host;
+    ``source_date`` not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (blank only where a
+    ``source_date_note`` says why); numbers outside :data:`PLAUSIBLE_RANGES`.
+    """
+    from helpers.sources import is_https_url
+
+    content = frame.drop(columns="source_line")
+    duplicated = content.duplicated(keep=False) & content.duplicated(keep="first")
+    problems = [_problem(path, frame, duplicated, "exact duplicate of an earlier row")]
+    for column in content.columns:
+        non_finite = content[column].str.match(NON_FINITE)
+        problems.append(_problem(path, frame, non_finite, f"{column} is inf/nan, not a value"))
+    if "financial_year" in frame:
+        impossible = _impossible_financial_year(frame["financial_year"])
+        problems.append(
+            _problem(path, frame, impossible, "financial_year is not a real year like '2024/25'")
+        )
+    if "source_url" in frame:
+        given = frame["source_url"] != ""  # a missing URL is each table's own rule
+        bad_url = given & ~frame["source_url"].map(is_https_url)
+        problems.append(
+            _problem(path, frame, bad_url, "source_url is not an https:// address with a host")
+        )
+    if "source_date" in frame:
+        explained = frame.get("source_date_note", pd.Series("", index=frame.index)) != ""
+        blank = frame["source_date"] == ""
+        bad_date = _not_a_date(frame["source_date"]) & ~(blank & explained)
+        problems.append(
+            _problem(
+                path,
+                frame,
+                bad_date,
+                "source_date is not YYYY, YYYY-MM or YYYY-MM-DD "
+                "(leave it blank only with a source_date_note saying why)",
+            )
+        )
+    for (file_name, column), (low, high) in PLAUSIBLE_RANGES.items():
+        if path.name == file_name and column in frame:
+            problems.append(
+                _problem(
+                    path,
+                    frame,
+                    _outside(frame[column], low, high),
+                    f"{column} outside the plausible range [{low}, {high}]",
+                )
+            )
+    return problems
+
+
+def check_rows(frame: pd.DataFrame, path: Path) -> None:
+    """Raise DataError listing every row that breaks a rule common to all curated tables."""
+    _raise_if(row_problems(frame, path))
 
 
 def _lines(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
@@ -339,6 +484,12 @@ def validate_cited_facts(
     _raise_if(problems)
     numbers = pd.to_numeric(frame[value_column].where(numeric_expected), errors="coerce")
     return frame.assign(**{f"{value_column}_text": frame[value_column], value_column: numbers})
+
+
+def cited_as(rows: pd.DataFrame) -> pd.Series:
+    """'Publisher, date' for each row; 'date not shown' where ``source_date`` is blank."""
+    dates = rows["source_date"].where(rows["source_date"] != "", "date not shown")
+    return rows["source_publisher"] + ", " + dates
 
 
 def load_leadership_facts(path: Path = LEADERSHIP_FILE) -> pd.DataFrame:

@@ -7,13 +7,13 @@ class DataError(ValueError):
     """A raw or processed file is not what the code expects (missing column, bad value, ...)."""
 
 
+class ConfigError(ValueError):
+    """A params.yaml value is invalid."""
+
+
 class AcquisitionError(RuntimeError):
     """A raw input could not be found or failed its checksum."""
 
 
 class PipelineError(RuntimeError):
     """A pipeline stage (notebook) failed."""
-
-
-class ConfigError(ValueError):
-    """A params.yaml value is invalid."""

@@ -14,6 +14,12 @@ def financial_year_label(start_year: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
+def years_between(first_year: str, last_year: str) -> list[str]:
+    """Financial-year labels from ``first_year`` to ``last_year`` inclusive."""
+    first, last = int(first_year[:4]), int(last_year[:4])
+    return [financial_year_label(year) for year in range(first, last + 1)]
+
+
 def financial_year_of(dates: pd.Series) -> pd.Series:
     """Financial-year label ('2024/25') of each date, April to March; missing stays missing."""
     parsed = pd.to_datetime(dates)

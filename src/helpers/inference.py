@@ -497,3 +497,27 @@ def describe_nominal(entries: Sequence[tuple[str, float, float, str]], alpha: fl
     if not hits:
         return "No other estimate is nominally significant."
     return f"Nominally significant before correction: {join_words(hits)}."
+
+
+def describe_correlations(
+    entries: Sequence[tuple[str, float, float]], population: str, alpha: float = 0.05
+) -> str:
+    """One sentence on a family of correlations with an outcome, Holm-corrected across it.
+
+    ``entries`` are (label, coefficient, nominal p); ``population`` names the sample
+    (e.g. "the 32 systems with a financial position").
+    """
+    adjusted = holm([p_value for _, _, p_value in entries])
+    found = [
+        f"{label} ({'positively' if coefficient > 0 else 'negatively'}, "
+        f"coefficient {format_number(coefficient)}, Holm-adjusted {format_p(p_adj)})"
+        for (label, coefficient, _), p_adj in zip(entries, adjusted, strict=True)
+        if is_distinguishable(p_adj, alpha)
+    ]
+    if found:
+        return f"Among {population}, {join_words(found)} are associated with the position."
+    return (
+        f"Among {population}, none of the {len(entries)} measures is associated with the "
+        f"position once the {len(entries)} tests are corrected for (Holm); the smallest "
+        f"adjusted p is {format_p(float(np.nanmin(adjusted)))}."
+    )

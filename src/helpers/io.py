@@ -26,6 +26,13 @@ def staged(path: Path) -> Path:
     return path
 
 
+def give_user_permissions(path: Path) -> None:
+    """Set a written file's mode from the user's umask (temporary files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write`` on a temporary file beside ``path`` and rename it into place.
 
@@ -39,6 +46,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     temporary = Path(name)
     try:
         write(temporary)
+        give_user_permissions(temporary)
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -355,7 +355,7 @@ def theme_rows(facts: pd.DataFrame, theme: str) -> pd.DataFrame:
             "value": rows["value_text"],
             "unit": rows["unit_of_value"],
             "orgs_covered": rows["orgs_covered"],
-            "source": rows["source_publisher"] + ", " + rows["source_date"],
+            "source": curated.cited_as(rows),
             "source_url": rows["source_url"],
         }
     ).reset_index(drop=True)
@@ -389,7 +389,7 @@ def debt_rows(debt: pd.DataFrame) -> pd.DataFrame:
             "value_gbp_m": rows["value_gbp_m"],
             "count_in_text": rows["count_in_text"],
             "as_at": rows["as_at"],
-            "source": rows["source_publisher"] + ", " + rows["source_date"],
+            "source": curated.cited_as(rows),
             "source_url": rows["source_url"],
         }
     ).reset_index(drop=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import apportion, curated, variables
-from helpers.harmonise import financial_year_label
+from helpers.harmonise import years_between as years_between  # notebooks call panel.years_between
 from helpers.joins import checked_merge
 from helpers.paths import CURATED_DIR
 from helpers.readers import (
@@ -55,12 +55,6 @@ TIME_INVARIANT: dict[str, str] = {
     name: f"{variables.registry().loc[name, 'source']}; same value every year"
     for name in variables.time_invariant()
 }
-
-
-def years_between(first_year: str, last_year: str) -> list[str]:
-    """Financial-year labels from ``first_year`` to ``last_year`` inclusive."""
-    first, last = int(first_year[:4]), int(last_year[:4])
-    return [financial_year_label(year) for year in range(first, last + 1)]
 
 
 def icb_year_frame(icb_lookup: pd.DataFrame, years: list[str]) -> pd.DataFrame:

@@ -61,8 +61,9 @@ from typing import Any
 
 import yaml
 
+from helpers import acquire
 from helpers.config import load_params, notebook_parameters
-from helpers.errors import PipelineError
+from helpers.errors import AcquisitionError, ConfigError, PipelineError
 from helpers.paths import (
     BUILD_DIR,
     NOTEBOOKS_DIR,
@@ -809,7 +810,9 @@ def run_pipeline(
 def _plan(layout: PipelineLayout) -> tuple[list[Stage], dict[str, _Plan], HashCache]:
     """Read the declarations and parameters and verify the raw inputs: everything but the
     processed files a stage reads (known only once its upstream stages are done)."""
-    params = load_params(layout.params_file)
+    # Every rule of helpers.config for this project's notebooks; a toy project only its shape.
+    strict = layout.notebooks_dir.resolve() == NOTEBOOKS_DIR.resolve()
+    params = load_params(layout.params_file, strict=strict)
     stages = load_stages(layout)
     unknown = sorted(set(params["notebooks"]) - {stage.name for stage in stages})
     if unknown:
@@ -1067,7 +1070,6 @@ def single_threaded_numerics() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m helpers.pipeline [--force] [--no-render] [--jobs N]``."""
-    from helpers.errors import AcquisitionError
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rerun every stage")
@@ -1078,6 +1080,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     layout = PipelineLayout()
     try:
+        # Kernels run in notebooks/: hand them the mirror as an absolute path, resolved here.
+        print(acquire.describe_mirror(acquire.export_resolved_mirror()))
         results = run_pipeline(
             force=arguments.force,
             jobs=arguments.jobs,
@@ -1094,7 +1098,7 @@ def main(argv: list[str] | None = None) -> int:
         if error.failed_copy:
             print(f"The executed copy with the traceback is {error.failed_copy}.", file=sys.stderr)
         return 1
-    except (PipelineError, AcquisitionError) as error:
+    except (PipelineError, AcquisitionError, ConfigError) as error:
         print(f"\nPIPELINE FAILED: {error}", file=sys.stderr)
         return 1
     print(summarise(results, time.perf_counter() - started))

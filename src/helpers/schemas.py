@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers import trust, variables
+from helpers import trust_registry, variables
 from helpers.curated import AS_AT_DATE, FINANCE_BASES, STAGE_OF_MEASURE
 from helpers.errors import DataError
 from helpers.io import read_processed, write_processed
@@ -173,18 +173,45 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "finance_positions.parquet": FINANCE_POSITIONS,
     "national_facts.parquet": NATIONAL_FACTS,
     "coverage.parquet": COVERAGE,
-    "trust_panel.parquet": trust.panel_schema(),
-    "trust_rollup.parquet": trust.rollup_schema(),
+    "trust_panel.parquet": trust_registry.panel_schema(),
+    "trust_rollup.parquet": trust_registry.rollup_schema(),
 }
 
 
+def failure_lines(frame: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases naming each row by its keys (``icb_code``, ``financial_year``) and, for
+    rows built from a curated CSV, by its CSV line (``source_line``) instead of the index.
+
+    The index of a sorted table means nothing to the person fixing the data, so it is shown
+    only where no CSV line is known.
+    """
+    cases = failures[["column", "check", "failure_case", "index"]].copy()
+    if not frame.index.is_unique:
+        return cases
+
+    def at_failures(column: str) -> list[object]:
+        values = frame[column]
+        return [values.get(i, pd.NA) if pd.notna(i) else pd.NA for i in cases["index"]]
+
+    for key in ("icb_code", "financial_year"):
+        if key in frame:
+            cases[key] = at_failures(key)
+    if "source_line" in frame:
+        cases["csv_line"] = at_failures("source_line")
+        cases = cases.drop(columns="index")
+    return cases
+
+
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Validate lazily; raise DataError listing every failed check (column, check, cases)."""
+    """Validate lazily; raise DataError listing every failed check (column, check, case and
+    the CSV line where the row came from a curated file, else the row index)."""
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
-        cases = error.failure_cases[["column", "check", "failure_case", "index"]].head(25)
-        raise DataError(f"table '{schema.name}' failed its schema:\n{cases.to_string()}") from error
+        cases = failure_lines(frame, error.failure_cases).head(25)
+        raise DataError(
+            f"table '{schema.name}' failed its schema:\n{cases.to_string(index=False)}"
+        ) from error
 
 
 def write_table(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -93,6 +94,31 @@ def manifest_to_sources(manifest_csv: Path) -> list[dict[str, object]]:
     return sorted(entries, key=lambda entry: str(entry["file"]))
 
 
+def _unsafe_entry(entry: dict[str, object]) -> str | None:
+    """Why a catalogue entry is refused (a path leaving data/raw, a non-https URL), else None."""
+    file = str(entry["file"])
+    parts = PurePosixPath(file.replace("\\", "/")).parts
+    if file.startswith(("/", "\\", "~")) or PureWindowsPath(file).drive or ".." in parts:
+        return f"file {file!r} must be a relative path inside data/raw (no '..', not absolute)"
+    url = entry.get("url")
+    if url is not None and not is_https_url(str(url)):
+        return f"url {url!r} must be an https:// address with a host"
+    return None
+
+
+def is_https_url(url: str) -> bool:
+    """True for an ``https://`` address with a real host name (a dot, no spaces)."""
+    parsed = urlsplit(url)
+    host = parsed.hostname or ""
+    return (
+        parsed.scheme == "https"
+        and "." in host
+        and not host.startswith(".")
+        and not host.endswith(".")
+        and not any(ch.isspace() for ch in url)
+    )
+
+
 def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
     """Read and check ``data/sources.yaml``; raise DataError naming the entry at fault."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same result
@@ -105,6 +131,9 @@ def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
         missing = [name for name in REQUIRED_FIELDS if not entry.get(name)]
         if missing:
             raise DataError(f"{path}: source #{index} ({entry.get('file')}) lacks {missing}")
+        unsafe = _unsafe_entry(entry)
+        if unsafe:
+            raise DataError(f"{path}: source #{index} ({entry.get('file')}): {unsafe}")
         origin = entry.get("origin", "mirrored")
         if origin == "mirrored" and not (entry.get("sha256") and entry.get("url")):
             raise DataError(f"{path}: mirrored source {entry['file']} needs sha256 and url")

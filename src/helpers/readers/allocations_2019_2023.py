@@ -4,13 +4,20 @@ January 2019; third-party long table with CCG, STP and NHS region rows)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns
+from helpers.readers._common import (
+    acquired,
+    read_csv_text,
+    require_columns,
+    text_values,
+    to_numbers,
+)
 
 COLUMNS: tuple[str, ...] = (
     "CCG_code",
@@ -43,22 +50,28 @@ def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     as published), registered_population, weighted_population. Sorted by org_level, org_code,
     financial_year, funding_type.
     """
-    raw = pd.read_csv(path, encoding="utf-8-sig", dtype={"CCG_code": "string"})
+    raw = read_csv_text(path, encoding="utf-8-sig")
     require_columns(raw, COLUMNS, path)
     unknown = ~raw["funding_type"].isin(FUNDING_TYPES)
     if unknown.any():
         raise DataError(
             f"{path}: unknown funding_type value(s) {sorted(raw.loc[unknown, 'funding_type'])[:5]}"
         )
+
+    def number(column: str, **options: Any) -> pd.Series:
+        return to_numbers(raw, column, path, first_line=2, **options)
+
     tidy = pd.DataFrame(
         {
-            "org_code": raw["CCG_code"].astype("string"),
-            "org_name": raw["CCG_name"].astype("string"),
-            "financial_year": raw["tax_year_start"].astype(int).map(financial_year_label),
-            "funding_type": raw["funding_type"].astype("string"),
-            "allocation_gbp_k": raw["funding_allocation"].astype("float64"),
-            "registered_population": raw["registered_population"].astype("float64"),
-            "weighted_population": raw["weighted_population"].astype("float64"),
+            "org_code": text_values(raw["CCG_code"]),
+            "org_name": text_values(raw["CCG_name"]),
+            "financial_year": number("tax_year_start", missing=(), integer=True).map(
+                financial_year_label
+            ),
+            "funding_type": text_values(raw["funding_type"]),
+            "allocation_gbp_k": number("funding_allocation"),
+            "registered_population": number("registered_population"),
+            "weighted_population": number("weighted_population"),
         }
     )
     tidy["financial_year"] = tidy["financial_year"].astype("string")

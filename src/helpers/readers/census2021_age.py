@@ -12,7 +12,14 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns
+from helpers.readers._common import (
+    acquired,
+    check_ranges,
+    read_csv_text,
+    require_columns,
+    text_values,
+    to_numbers,
+)
 
 LOGGER = logging.getLogger(__name__)
 NAME_COLUMN = "2021 super output area - lower layer"
@@ -50,8 +57,10 @@ def read_census2021_age(path: Path) -> pd.DataFrame:
     Sorted by lsoa21_code, age_lower. Raises DataError if the bands of an LSOA do not sum to its
     ``Total``. Footer/blank rows (no code) are dropped and counted in the log.
     """
-    raw = pd.read_csv(path, skiprows=_header_line(path), dtype={CODE_COLUMN: "string"})
+    header_line = _header_line(path) + 1
+    raw = read_csv_text(path, header_line=header_line)
     require_columns(raw, (NAME_COLUMN, CODE_COLUMN, TOTAL_COLUMN, *AGE_BANDS), path)
+    raw[CODE_COLUMN] = text_values(raw[CODE_COLUMN])
     blank = raw[CODE_COLUMN].isna()
     if blank.any():
         LOGGER.info(
@@ -64,8 +73,16 @@ def read_census2021_age(path: Path) -> pd.DataFrame:
             f"{path}: {int(not_lsoa.sum())} row(s) whose {CODE_COLUMN} is not an LSOA code, "
             f"e.g. {raw.loc[not_lsoa, CODE_COLUMN].head(3).tolist()}"
         )
-    counts = raw.loc[:, list(AGE_BANDS)].astype("int64")
-    mismatch = counts.sum(axis=1) != raw[TOTAL_COLUMN].astype("int64")
+    first_line = header_line + 1
+    counts = pd.DataFrame(
+        {
+            band: to_numbers(raw, band, path, first_line, missing=(), integer=True)
+            for band in [*AGE_BANDS, TOTAL_COLUMN]
+        }
+    )
+    check_ranges(counts, dict.fromkeys(counts.columns, (0, 1e6)), path, first_line)
+    counts = counts.astype("int64")
+    mismatch = counts.pop(TOTAL_COLUMN) != counts.sum(axis=1)
     if mismatch.any():
         raise DataError(
             f"{path}: age bands do not sum to {TOTAL_COLUMN} for {int(mismatch.sum())} LSOA(s)"

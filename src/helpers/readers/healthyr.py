@@ -20,7 +20,16 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, choose, read_rda_frame, require_columns
+from helpers.readers._common import (
+    acquired,
+    check_not_above,
+    check_ranges,
+    choose,
+    read_csv_text,
+    read_rda_frame,
+    require_columns,
+    to_numbers,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +54,21 @@ DISCHARGE_COUNTS: tuple[str, ...] = (
 )
 RTT_FLOW_COUNTS: tuple[str, ...] = ("completed", "incomplete", "new")
 RTT_WAIT_COUNTS: tuple[str, ...] = ("waits_over_18_weeks", "waits_over_52_weeks")
+#: Plausible range of any monthly or daily count here (patients, attendances, beds, pathways):
+#: never negative, and below England's population.
+COUNT_RANGE: tuple[float, float] = (0.0, 60e6)
+#: Counts that are part of another count in the same row (part, whole).
+AE_PARTS: tuple[tuple[str, str], ...] = (
+    ("attendances_over_4hours", "total_attendances"),
+    ("emergency_admissions_over_4hours", "total_emergency_admissions"),
+)
+#: Occupied general & acute beds cannot exceed those available (the adult split can: the source
+#: shows 3 such trust-months, so only the total is checked).
+GA_BED_PARTS: tuple[tuple[str, str], ...] = (
+    ("general_acute_beds_occupied", "general_acute_beds_available"),
+)
+#: CSV line of the first data row (the header is line 1).
+FIRST_LINE = 2
 
 
 def _parse_month_text(values: pd.Series, path: Path) -> pd.Series:
@@ -83,13 +107,23 @@ def _check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path) -> None:
 
 
 def _tidy(
-    frame: pd.DataFrame, code: str, counts: Sequence[str], keys: Sequence[str], path: Path
+    frame: pd.DataFrame,
+    code: str,
+    counts: Sequence[str],
+    keys: Sequence[str],
+    path: Path,
+    parts: Sequence[tuple[str, str]] = (),
+    first_line: int | None = FIRST_LINE,
 ) -> pd.DataFrame:
-    """Select code, date and count columns, type them, check the keys and sort."""
+    """Select code, date and count columns, type and range-check them (errors name the line),
+    check that no part exceeds its whole and that the keys are unique, and sort."""
     tidy = frame.loc[:, [code, "date", *counts]].copy()
     tidy[code] = tidy[code].astype("string").str.strip()
     for column in counts:
-        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+        tidy[column] = to_numbers(tidy, column, path, first_line)
+    check_ranges(tidy, dict.fromkeys(counts, COUNT_RANGE), path, first_line)
+    for part, whole in parts:
+        check_not_above(tidy, part, whole, path, first_line)
     _check_unique(tidy, keys, path)
     return tidy.sort_values(list(keys)).reset_index(drop=True)
 
@@ -102,10 +136,10 @@ def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     ``attendances_over_4hours``, ``total_emergency_admissions``,
     ``emergency_admissions_over_4hours`` (counts).
     """
-    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("icb22_code", "date", *AE_COUNTS), path)
     frame["date"] = _parse_month_text(frame["date"], path)
-    return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path)
+    return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path, AE_PARTS)
 
 
 @cached
@@ -115,10 +149,11 @@ def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     Columns as :func:`read_icb_accidents_emergency` with ``nhs_trust22_code`` for the key;
     trusts in the 4-hour field test have missing 4-hour breach counts (kept as NaN).
     """
-    frame = pd.read_csv(path, dtype={"nhs_trust22_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("nhs_trust22_code", "date", *AE_COUNTS), path)
     frame["date"] = _parse_month_text(frame["date"], path)
-    return _tidy(frame, "nhs_trust22_code", AE_COUNTS, ("nhs_trust22_code", "date"), path)
+    keys = ("nhs_trust22_code", "date")
+    return _tidy(frame, "nhs_trust22_code", AE_COUNTS, keys, path, AE_PARTS)
 
 
 @cached
@@ -128,10 +163,11 @@ def read_general_acute_beds(path: Path) -> pd.DataFrame:
     Columns: ``nhs_trust22_code``, ``date`` (month start), and for all / adult / paediatric
     G&A beds ``*_available`` and ``*_occupied`` (mean beds per day over the month).
     """
-    frame = pd.read_csv(path, dtype={"nhs_trust22_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("nhs_trust22_code", "date", *GA_BED_COUNTS), path)
     frame["date"] = _parse_month_text(frame["date"], path)
-    return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, ("nhs_trust22_code", "date"), path)
+    keys = ("nhs_trust22_code", "date")
+    return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, keys, path, GA_BED_PARTS)
 
 
 @cached
@@ -143,7 +179,7 @@ def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     England; NHS England's headline "remaining in hospital" count, about 12,000-14,000, is a
     different column not kept by healthyr). One ICB (E54000056) stops after August 2023.
     """
-    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("icb22_code", "date", "do_not_meet_criteria_to_reside"), path)
     frame["date"] = _parse_iso_dates(frame["date"], path)
     counts = ("do_not_meet_criteria_to_reside",)
@@ -158,10 +194,11 @@ def read_discharged_patients(path: Path) -> pd.DataFrame:
     ``discharged_between_1701_2359``, ``discharged_total``. The by-time split exists only until
     May 2023; from June 2023 the source gives the total alone and the split is missing.
     """
-    frame = pd.read_csv(path, dtype={"icb22_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("icb22_code", "date", *DISCHARGE_COUNTS), path)
     frame["date"] = _parse_iso_dates(frame["date"], path)
-    return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path)
+    parts = (("discharged_by_1700", "discharged_total"),)
+    return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path, parts)
 
 
 @cached
@@ -173,7 +210,7 @@ def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     'Incomplete', so ``incomplete`` adds 'Incomplete Pathways with DTA' (a subset) to
     'Incomplete Pathways' and exceeds the published waiting list (by about 15% for England).
     """
-    frame = pd.read_csv(path, dtype={"stp20_nhs_code": "string", "date": "string"})
+    frame = read_csv_text(path)
     require_columns(frame, ("stp20_nhs_code", "date", *RTT_FLOW_COUNTS), path)
     frame["date"] = _parse_iso_dates(frame["date"], path)
     return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
@@ -195,7 +232,9 @@ def read_rtt_stp(path: Path) -> pd.DataFrame:
     tidy = frame.loc[:, ["stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS]].copy()
     tidy["stp20_nhs_code"] = tidy["stp20_nhs_code"].astype("string").str.strip()
     for column in RTT_WAIT_COUNTS:
-        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+        tidy[column] = to_numbers(tidy, column, path)
+    check_ranges(tidy, dict.fromkeys(RTT_WAIT_COUNTS, COUNT_RANGE), path)
+    check_not_above(tidy, "waits_over_52_weeks", "waits_over_18_weeks", path)
     keys = ["stp20_nhs_code", "date", "treatment"]
     _check_unique(tidy, keys, path)
     return tidy.sort_values(keys).reset_index(drop=True)

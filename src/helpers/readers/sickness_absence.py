@@ -16,7 +16,16 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns, snake_case
+from helpers.readers._common import (
+    acquired,
+    check_not_above,
+    check_ranges,
+    read_csv_text,
+    require_columns,
+    snake_case,
+    text_values,
+    to_numbers,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -33,21 +42,29 @@ NUMBER_COLUMNS: tuple[str, ...] = (
     "FTE_DAYS_AVAILABLE",
     "SICKNESS_ABSENCE_RATE_PERCENT",
 )
+#: Plausible ranges: days are never negative; the rate is a percentage.
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "FTE_DAYS_LOST": (0.0, 1e9),
+    "FTE_DAYS_AVAILABLE": (0.0, 1e9),
+    "SICKNESS_ABSENCE_RATE_PERCENT": (0.0, 100.0),
+}
 
 
 @cached
 def read_sickness_absence_month(path: Path) -> pd.DataFrame:
     """Read one monthly sickness-absence CSV; one row per organisation, sorted by ``org_code``."""
-    frame = pd.read_csv(path, dtype="string")
+    frame = read_csv_text(path)
     require_columns(frame, ("DATE", *TEXT_COLUMNS, *NUMBER_COLUMNS), path)
     tidy = frame.loc[:, ["DATE", *TEXT_COLUMNS, *NUMBER_COLUMNS]].copy()
     tidy["DATE"] = pd.to_datetime(tidy["DATE"], format="%d/%m/%Y", errors="coerce")
     if tidy["DATE"].isna().any():
         raise DataError(f"{path}: {int(tidy['DATE'].isna().sum())} unparseable value(s) in DATE")
     for column in TEXT_COLUMNS:
-        tidy[column] = tidy[column].str.strip()
+        tidy[column] = text_values(tidy[column])
     for column in NUMBER_COLUMNS:
-        tidy[column] = pd.to_numeric(tidy[column], errors="raise").astype("float64")
+        tidy[column] = to_numbers(tidy, column, path, first_line=2)
+    check_ranges(tidy, NUMBER_RANGES, path, first_line=2)
+    check_not_above(tidy, "FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE", path, first_line=2)
     tidy.columns = [snake_case(column) for column in tidy.columns]
     duplicated = tidy.duplicated(["date", "org_code"])
     if duplicated.any():

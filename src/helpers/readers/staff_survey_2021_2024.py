@@ -18,7 +18,14 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns, snake_case
+from helpers.readers._common import (
+    acquired,
+    read_csv_text,
+    require_columns,
+    snake_case,
+    text_values,
+    to_numbers,
+)
 
 ID_COLUMNS: tuple[str, ...] = (
     "ODS code",
@@ -39,21 +46,23 @@ REQUIRED_MEASURES: tuple[str, ...] = (
     "Discrimination_public_rate",
 )
 NO_ICS = {"-", ""}
+#: Cells meaning "no value" in this file: blank, R's NA and pandas' written ``<NA>``.
+MISSING = ("", "NA", "<NA>")
 
 
 @cached
 def read_staff_survey_items(path: Path) -> pd.DataFrame:
     """Organisation x year staff-survey items (bases and rates), sorted by year and ODS code."""
-    frame = pd.read_csv(path, dtype="string")
+    frame = read_csv_text(path)
     require_columns(frame, (*ID_COLUMNS, *REQUIRED_MEASURES), path)
     frame.columns = [snake_case(column) for column in frame.columns]
     text = ["ods_code", "organisation_name", "benchmarking_group", "region", "ics_stp", "ics"]
     for column in text:
-        frame[column] = frame[column].str.strip()
-    frame["year"] = pd.to_numeric(frame["year"], errors="raise").astype("int64")
+        frame[column] = text_values(frame[column], MISSING)
+    frame["year"] = to_numbers(frame, "year", path, 2, missing=(), integer=True).astype("int64")
     measures = [c for c in frame.columns if c.endswith(("_base", "_rate")) or c == "respondents"]
     for column in measures:
-        frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+        frame[column] = to_numbers(frame, column, path, first_line=2, missing=MISSING)
     ics_name = frame["ics"].fillna(frame["ics_stp"])
     frame["ics_name"] = ics_name.mask(ics_name.isin(NO_ICS)).astype("string")
     if frame.duplicated(["ods_code", "year"]).any():

@@ -17,7 +17,14 @@ import pandas as pd
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns
+from helpers.readers._common import (
+    acquired,
+    check_ranges,
+    read_csv_text,
+    require_columns,
+    text_values,
+    to_numbers,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -54,14 +61,6 @@ LAYOUT_2025: dict[str, str] = {
     "Patients": "registered_patients",
     "Population": "population",
 }
-TEXT_COLUMNS: tuple[str, ...] = (
-    "practice_code",
-    "practice_name",
-    "icb_code",
-    "icb_name",
-    "region_code",
-    "region_name",
-)
 
 
 def financial_year_of_file(path: Path) -> str:
@@ -85,13 +84,17 @@ def read_weighted_population(path: Path, financial_year: str | None = None) -> p
     ``financial_year`` defaults to the one in the file name.
     """
     year = financial_year or financial_year_of_file(path)
-    raw = pd.read_csv(path, encoding="utf-8-sig", dtype={"Practice_Code": "string"})
+    raw = read_csv_text(path, encoding="utf-8-sig")
     layout = LAYOUT_2025 if "ICB" in raw.columns else LAYOUT_2022
     require_columns(raw, (*layout, *WEIGHT_COLUMNS), path)
-    tidy = raw.loc[:, [*layout, *WEIGHT_COLUMNS]].rename(columns={**layout, **WEIGHT_COLUMNS})
-    tidy[list(TEXT_COLUMNS)] = tidy[list(TEXT_COLUMNS)].astype("string")
+    names = {**layout, **WEIGHT_COLUMNS}
     numeric = ["registered_patients", "population", *WEIGHT_COLUMNS.values()]
-    tidy[numeric] = tidy[numeric].apply(pd.to_numeric, errors="raise").astype("float64")
+    tidy = raw.loc[:, list(names)].copy()
+    for source, name in names.items():  # convert under the file's own column names
+        convert = to_numbers if name in numeric else None
+        tidy[source] = convert(raw, source, path, 2) if convert else text_values(raw[source])
+    check_ranges(tidy, {s: (0.0, 1e7) for s, n in names.items() if n in numeric}, path, 2)
+    tidy = tidy.rename(columns=names)
     for column in ("practice_code", "icb_code", "population", "final_wp"):
         missing = tidy[column].isna()
         if missing.any():
