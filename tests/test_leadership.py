@@ -376,3 +376,21 @@ def test_finding_titles_are_computed() -> None:
     assert (
         note == "N = 30 systems. Spearman \u03c1: Share of a \u22120.13 (p 0.48); b 0.40 (p 0.01)"
     )
+
+
+def test_survey_association_sentence_is_holm_corrected() -> None:
+    """The report's words on the survey measures follow the corrected p-values."""
+    associations = pd.DataFrame(
+        {
+            "sample": ["system means over years"] * 2 + ["2023/24"],
+            "variable": ["staff_engagement", "staff_bme_share_pct", "staff_engagement"],
+            "n": [30, 30, 28],
+            "spearman_rho": [0.2, -0.1, 0.9],
+            "spearman_p": [0.03, 0.6, 0.0001],
+        }
+    )
+    sentence = leadership.survey_association_sentence(
+        associations, ["staff_engagement", "staff_bme_share_pct"]
+    )
+    assert sentence.startswith("Among the 30 systems with a financial position, none of the 2")
+    assert "smallest adjusted p = 0.060" in sentence

@@ -518,6 +518,6 @@ def describe_correlations(
         return f"Among {population}, {join_words(found)} are associated with the position."
     return (
         f"Among {population}, none of the {len(entries)} measures is associated with the "
-        f"position once the {len(entries)} tests are corrected for (Holm); the smallest "
-        f"adjusted p is {format_p(float(np.nanmin(adjusted)))}."
+        f"position once the {len(entries)} tests are corrected for (Holm; smallest adjusted "
+        f"{format_p(float(np.nanmin(adjusted)))})."
     )

@@ -514,7 +514,35 @@ def survey_numbers(
             numbers[f"workforce_{key}_spearman_p"] = round(float(row["spearman_p"]), 2)
             numbers[f"workforce_{key}_pearson_r"] = round(float(row["pearson_r"]), 2)
             numbers[f"workforce_{key}_pearson_p"] = round(float(row["pearson_p"]), 2)
+    numbers["workforce_survey_association_sentence"] = survey_association_sentence(
+        associations, list(keys)
+    )
     return numbers
+
+
+def survey_association_sentence(associations: pd.DataFrame, measures: list[str]) -> str:
+    """The report's words on the survey measures against the position: Spearman correlations
+    of the system means, Holm-corrected across the measures (:mod:`helpers.inference`)."""
+    from helpers import inference, variables
+
+    pooled = associations[
+        associations["variable"].isin(measures)
+        & (associations["sample"] == "system means over years")
+        & associations["spearman_p"].notna()
+    ]
+    registered = set(variables.registry().index)
+    entries = [
+        (
+            variables.label(row.variable) if row.variable in registered else str(row.variable),
+            float(row.spearman_rho),
+            float(row.spearman_p),
+        )
+        for row in pooled.itertuples()
+    ]
+    if not entries:
+        return "No survey measure could be compared with the position."
+    population = f"the {int(pooled['n'].max())} systems with a financial position"
+    return inference.describe_correlations(entries, population)
 
 
 def debt_numbers(
