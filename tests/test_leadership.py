@@ -325,6 +325,9 @@ def test_survey_summary_and_numbers() -> None:
         "workforce_x_median": 4.5,
         "workforce_x_min": 4.0,
         "workforce_x_max": 5.0,
+        "workforce_survey_association_sentence": (
+            "No survey measure could be compared with the position."
+        ),
     }
 
 

@@ -525,6 +525,8 @@ def survey_association_sentence(associations: pd.DataFrame, measures: list[str])
     of the system means, Holm-corrected across the measures (:mod:`helpers.inference`)."""
     from helpers import inference, variables
 
+    if associations.empty:
+        return "No survey measure could be compared with the position."
     pooled = associations[
         associations["variable"].isin(measures)
         & (associations["sample"] == "system means over years")
