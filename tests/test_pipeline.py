@@ -452,3 +452,17 @@ def test_notebook_kernels_receive_the_mirror_resolved_where_make_ran(
     resolved = (tmp_path / "shared/data").resolve()
     assert seen.read_text() == str(resolved)
     assert f"mirror: {resolved} (ICSFIN_DATA_MIRROR='../shared/data')" in capsys.readouterr().out
+
+
+def test_machine_details_are_stripped_from_outputs() -> None:
+    """Object addresses and package install paths do not reach a committed notebook."""
+    output = {
+        "output_type": "stream",
+        "name": "stderr",
+        "text": "/any/where/.venv/lib/python3.11/site-packages/pandas/x.py:1: Warning\n",
+    }
+    pipeline.strip_machine_details(output)
+    assert output["text"] == "<site-packages>/pandas/x.py:1: Warning\n"
+    shown = {"output_type": "execute_result", "data": {"text/plain": "<Styler at 0x7f5bbb075c50>"}}
+    pipeline.strip_machine_details(shown)
+    assert shown["data"]["text/plain"] == "<Styler>"

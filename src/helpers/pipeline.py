@@ -533,6 +533,37 @@ def sanitize_notebook(notebook: Any, parameters: dict[str, Any]) -> None:
         metadata.pop("execution", None)
         if INJECTED_TAG in metadata.get("tags", []):
             cell["id"] = INJECTED_TAG
+        for output in cell.get("outputs", []):
+            strip_machine_details(output)
+
+
+#: Text in outputs that depends on the machine, not the analysis: object addresses in reprs
+#: and the install path of packages in warnings.
+MACHINE_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r" at 0x[0-9a-f]+>"), ">"),
+    (re.compile(r"/\S*?/site-packages/"), "<site-packages>/"),
+)
+
+
+def _without_machine_details(text: Any) -> Any:
+    """``text`` (a string or a list of lines) with :data:`MACHINE_DETAILS` replaced."""
+    if isinstance(text, list):
+        return [_without_machine_details(line) for line in text]
+    if not isinstance(text, str):
+        return text
+    for pattern, replacement in MACHINE_DETAILS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def strip_machine_details(output: Any) -> None:
+    """Remove machine-dependent text from one cell output, in place, so that a notebook
+    run on another machine (or another clone) is byte-identical."""
+    if "text" in output:
+        output["text"] = _without_machine_details(output["text"])
+    data = output.get("data", {})
+    if "text/plain" in data:
+        data["text/plain"] = _without_machine_details(data["text/plain"])
 
 
 def _failure_message(name: str, error: Exception) -> str:
