@@ -212,29 +212,36 @@ def compare_measures(
     """One row per measure and year: the system's value, its rank among the systems with a
     value, how many have one, the England median (of ICB values), lowest and highest.
 
-    Measures that ``panel`` does not carry are left out (see :func:`absent_columns`).
+    Measures that ``panel`` does not carry are left out (see :func:`absent_columns`). Rows come
+    in the order of ``measures``, then of financial year. All measures and years are computed
+    at once (one long table grouped by measure and year), not one group at a time.
     """
-    rows = []
-    shown = panel[panel["financial_year"].isin(list(years))]
-    for measure in [name for name in measures if name in panel.columns]:
-        for year, frame in shown.groupby("financial_year", sort=True):
-            values = frame.set_index("icb_code")[measure].astype(float)
-            ranks = rank_descending(values)
-            own = values.get(icb_code, np.nan)
-            rows.append(
-                {
-                    "measure": measure,
-                    "financial_year": year,
-                    "value": own,
-                    "rank": ranks.get(icb_code, np.nan),
-                    "n_systems": int(values.notna().sum()),
-                    "england_median": values.median(),
-                    "lowest": values.min(),
-                    "highest": values.max(),
-                }
-            )
     columns = ["measure", "financial_year", "value", "rank", "n_systems"]
-    return pd.DataFrame(rows, columns=[*columns, "england_median", "lowest", "highest"])
+    columns += ["england_median", "lowest", "highest"]
+    present = list(dict.fromkeys(name for name in measures if name in panel.columns))
+    shown = panel[panel["financial_year"].isin(list(years))]
+    if not present or shown.empty:
+        return pd.DataFrame(columns=columns)
+    wide = shown[present].astype(float)
+    wide.columns = pd.Index(range(len(present)))
+    long = pd.DataFrame(
+        {
+            "measure": np.repeat(np.arange(len(present)), len(shown)),
+            "financial_year": np.tile(shown["financial_year"].to_numpy(dtype=object), len(present)),
+            "icb_code": np.tile(shown["icb_code"].to_numpy(dtype=object), len(present)),
+            "value": wide.to_numpy().ravel(order="F"),
+        }
+    )
+    groups = long.groupby(["measure", "financial_year"], sort=True)["value"]
+    long["rank"] = groups.rank(ascending=False, method="min")
+    table = groups.agg(
+        n_systems="count", england_median="median", lowest="min", highest="max"
+    ).reset_index()
+    own = long.loc[long["icb_code"] == icb_code, ["measure", "financial_year", "value", "rank"]]
+    table = table.merge(own, on=["measure", "financial_year"], how="left", validate="one_to_one")
+    table["measure"] = [present[index] for index in table["measure"]]
+    table["n_systems"] = table["n_systems"].astype(int)
+    return table[columns].reset_index(drop=True)
 
 
 def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
