@@ -2,12 +2,12 @@
 each run to ``report/systems/<icb_code>.html`` and write a searchable index page.
 
 Speed. Starting a Jupyter kernel and importing pandas, matplotlib and the helpers costs more
-than a profile itself, so each worker process starts one kernel and runs its share of the
-systems in it, one after another: papermill still parameterises and executes every notebook
-(the kernel manager and client are passed through papermill's engine options). Before each
-system the kernel's namespace is cleared and its execution counter reset (a first cell that is
-removed from the executed copy), so every run is the same as a run in a fresh kernel.
-Workers run in parallel, one per available core.
+than a profile itself, so one kernel per available core is started once and runs system after
+system (:class:`helpers.profile_kernels.ProfileKernel`): papermill still parameterises and
+executes every notebook, and a first cell (removed from the executed copy) clears the kernel
+between systems, so every run is the same as a run in a fresh kernel. Each kernel is driven by
+a thread of this process, which takes the next system when its kernel is free, writes the
+executed notebook and renders the page with one reused nbconvert exporter.
 
 Skipping. A system is re-run only when its key changes: the notebook's cells, its parameters
 (``params.yaml``), the code in ``src/helpers``, or the processed tables the notebook reads
@@ -24,17 +24,17 @@ import argparse
 import hashlib
 import html
 import json
-import multiprocessing
 import os
+import queue
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pandas as pd
 
 from helpers import profiles
@@ -42,13 +42,20 @@ from helpers.config import load_params, notebook_parameters
 from helpers.errors import ConfigError, PipelineError
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT
 from helpers.pressure import financial_years
+from helpers.profile_kernels import (
+    ProfileKernel,
+    prepared_notebook,
+    warm_up_source,
+    without_reset_cell,
+)
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 PROFILE_NOTEBOOK: Path = NOTEBOOKS_DIR / "08_profile_system.ipynb"
 PAGES_DIR: Path = REPORT_DIR / "systems"
 EXECUTED_DIR: Path = BUILD_DIR / "profiles"
 STATE_VERSION = 1
-RESET_CELL_ID = "profile-kernel-reset"
-RESET_SOURCE = "get_ipython().reset(new_session=True)"
 INJECTED_TAG = "injected-parameters"
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.45;
@@ -151,23 +158,14 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-# --- executing and rendering (runs in the worker processes) -----------------------------------
+# --- executing and rendering (one thread and one kernel per core) -----------------------------
 
 
-def with_reset_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``notebook`` whose first cell clears a reused kernel (see module doc)."""
-    copy = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    reset = nbformat.v4.new_code_cell(RESET_SOURCE)
-    reset["id"] = RESET_CELL_ID
-    copy.cells.insert(0, reset)
-    return copy
-
-
-def sanitize_executed(notebook: nbformat.NotebookNode, parameters: dict[str, Any]) -> None:
+def sanitize_executed(notebook: NotebookNode, parameters: dict[str, Any]) -> None:
     """Remove the reset cell and volatile metadata, in place (as the pipeline does)."""
     from helpers.pipeline import sanitize_notebook
 
-    notebook.cells = [cell for cell in notebook.cells if cell.get("id") != RESET_CELL_ID]
+    without_reset_cell(notebook)
     sanitize_notebook(notebook, parameters)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     for count, cell in enumerate(code_cells, start=1):
@@ -189,7 +187,8 @@ def page_html(body: str, title: str) -> str:
     )
 
 
-def _exporter() -> Any:
+def page_exporter() -> Any:
+    """The nbconvert HTML exporter of the pages (code hidden); one per thread, reused."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
@@ -201,83 +200,116 @@ def _exporter() -> Any:
     )
 
 
-def render_page(notebook: nbformat.NotebookNode, icb_code: str, exporter: Any) -> str:
+def render_page(notebook: NotebookNode, icb_code: str, exporter: Any) -> str:
     """The profile page of one executed notebook (code hidden, outputs and text shown)."""
     body, _ = exporter.from_notebook_node(notebook)
     return page_html(body, f"{icb_code}: integrated care system profile")
 
 
-def _run_chunk(jobs: Sequence[ProfileJob], notebook_path: str) -> list[tuple[str, float, str]]:
-    """Worker: one kernel for all of ``jobs``; returns (code, seconds, page sha256) each."""
-    import papermill
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
-
-    source = nbformat.read(notebook_path, as_version=4)
-    prepared = with_reset_cell(source)
-    kernel_manager = NotebookClient(prepared, kernel_name="python3").create_kernel_manager()
-    run_sync(kernel_manager.start_kernel)(cwd=str(Path(notebook_path).parent))
-    kernel_client = kernel_manager.client()
-    kernel_client.start_channels()
-    exporter = _exporter()
-    done: list[tuple[str, float, str]] = []
+def run_job(kernel: ProfileKernel, prepared: Any, job: ProfileJob, exporter: Any) -> str:
+    """Execute one system's profile in ``kernel``, write its executed notebook and its page;
+    return the page's SHA-256."""
     try:
-        run_sync(kernel_client.wait_for_ready)(timeout=120)
-        for job in jobs:
+        executed = kernel.run(prepared, job.parameters)
+    except PipelineError:
+        raise
+    except Exception as error:  # papermill raises its own execution error types
+        raise PipelineError(
+            f"profile {job.icb_code}: notebook {PROFILE_NOTEBOOK.name} failed: "
+            f"{getattr(error, 'ename', type(error).__name__)}: "
+            f"{getattr(error, 'evalue', error)}"
+        ) from error
+    import nbformat
+
+    sanitize_executed(executed, job.parameters)
+    job.executed.parent.mkdir(parents=True, exist_ok=True)
+    job.page.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_text(job.executed, nbformat.writes(executed) + "\n")
+    page = render_page(executed, job.icb_code, exporter)
+    _atomic_text(job.page, page)
+    return _sha256(page.encode("utf-8"))
+
+
+@dataclass
+class _Shared:
+    """What the kernel threads share: the jobs left, the results, the first error."""
+
+    prepared: Any
+    warm_up: str
+    jobs: queue.SimpleQueue[ProfileJob]
+    results: list[tuple[str, float, str]] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def next_job(self) -> ProfileJob | None:
+        """The next job, or None when all are taken or a thread has failed."""
+        if self.stop.is_set():
+            return None
+        try:
+            return self.jobs.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def _kernel_thread(shared: _Shared) -> None:
+    """One thread: start a kernel, run jobs until none are left, shut the kernel down."""
+    kernel = ProfileKernel(PROFILE_NOTEBOOK.parent)
+    try:
+        kernel.start(shared.warm_up)
+        exporter = page_exporter()
+        while (job := shared.next_job()) is not None:
             started = time.perf_counter()
-            try:
-                executed = papermill.execute_notebook(
-                    prepared,
-                    None,
-                    parameters=job.parameters,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    km=kernel_manager,
-                    kc=kernel_client,
-                )
-            except Exception as error:  # papermill raises its own execution error types
-                raise PipelineError(
-                    f"profile {job.icb_code}: notebook {PROFILE_NOTEBOOK.name} failed: "
-                    f"{getattr(error, 'ename', type(error).__name__)}: "
-                    f"{getattr(error, 'evalue', error)}"
-                ) from error
-            sanitize_executed(executed, job.parameters)
-            job.executed.parent.mkdir(parents=True, exist_ok=True)
-            job.page.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_text(job.executed, nbformat.writes(executed) + "\n")
-            page = render_page(executed, job.icb_code, exporter)
-            _atomic_text(job.page, page)
-            done.append(
-                (job.icb_code, time.perf_counter() - started, _sha256(page.encode("utf-8")))
-            )
+            digest = run_job(kernel, shared.prepared, job, exporter)
+            shared.results.append((job.icb_code, time.perf_counter() - started, digest))
+    except BaseException as error:  # handed to the main thread, which raises it
+        shared.errors.append(error)
+        shared.stop.set()
     finally:
-        kernel_client.stop_channels()
-        run_sync(kernel_manager.shutdown_kernel)(now=True)
-    return done
+        kernel.shutdown()
+
+
+def run_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[tuple[str, float, str]]:
+    """Run the jobs in ``workers`` kernels, one thread each, every thread taking the next job
+    when it is free; return (code, seconds, page sha256) per job, in job order."""
+    import nbformat
+
+    from helpers.pipeline import notebook_cells
+
+    source = nbformat.read(PROFILE_NOTEBOOK, as_version=4)
+    shared = _Shared(
+        prepared=prepared_notebook(source),
+        warm_up=warm_up_source(notebook_cells(PROFILE_NOTEBOOK)),
+        jobs=queue.SimpleQueue(),
+    )
+    for job in jobs:
+        shared.jobs.put(job)
+    threads = [
+        threading.Thread(target=_kernel_thread, args=(shared,), name=f"profile-kernel-{index}")
+        for index in range(max(min(workers, len(jobs)), 1))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        shared.stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if shared.errors:
+        error = shared.errors[0]
+        if isinstance(error, PipelineError):
+            raise error
+        raise PipelineError(f"profiles: {type(error).__name__}: {error}") from error
+    order = {job.icb_code: index for index, job in enumerate(jobs)}
+    return sorted(shared.results, key=lambda result: order[result[0]])
 
 
 def _atomic_text(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
-
-
-def split_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[list[ProfileJob]]:
-    """Round-robin shares of the jobs, one per worker (no empty shares)."""
-    shares = [list(jobs[index::workers]) for index in range(max(workers, 1))]
-    return [share for share in shares if share]
-
-
-def run_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[tuple[str, float, str]]:
-    """Run the jobs in ``workers`` processes (spawned: no inherited kernel sockets)."""
-    shares = split_jobs(jobs, workers)
-    if len(shares) == 1:
-        return _run_chunk(shares[0], str(PROFILE_NOTEBOOK))
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(len(shares)) as pool:
-        results = pool.starmap(_run_chunk, [(share, str(PROFILE_NOTEBOOK)) for share in shares])
-    return [item for share in results for item in share]
 
 
 # --- the index page ------------------------------------------------------------------------------
@@ -470,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.bench:
         print(json.dumps(benchmark(), indent=2))
         return 0
+    from helpers.pipeline import single_threaded_numerics
+
+    single_threaded_numerics()  # as for the pipeline's stages: deterministic, no oversubscribing
     try:
         build_profiles(arguments.icb, force=arguments.force, workers=arguments.workers)
     except (ConfigError, PipelineError) as error:
