@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
@@ -29,6 +30,9 @@ NOTE_SIZE = 9.5
 MISSING_COLOUR = (0.88, 0.88, 0.88)
 #: Okabe-Ito vermillion and blue, for "fell"/"rose" pairs.
 FELL, ROSE = "#D55E00", "#0072B2"
+#: Width of the system-profile charts (inches), and how much of it their measure labels take.
+PROFILE_WIDTH = 8.0
+PROFILE_LABEL_INCHES = 3.2
 #: Stages of a system's figure, earliest to final (the ordered scale of position charts).
 ORDERED_STAGES: list[str] = ["draft plan", "final plan", "forecast", "outturn"]
 
@@ -41,14 +45,17 @@ def ordered_colours(count: int) -> list[tuple[float, float, float]]:
     return [tuple(colour_map(stop)[:3]) for stop in stops]
 
 
-def set_house_style() -> None:
+def set_house_style(*, crop: bool = True) -> None:
     """Seaborn theme, fonts, sizes and output format used by every figure in the report.
 
     Figures are drawn in one font family (DejaVu Sans, also the report's body font), with text
     large enough to read when the figure is shrunk to a phone's width, and are stored as
     double-resolution ("retina") PNGs: sharp on high-density screens, deterministic bytes.
     Every plotting function ends with :func:`finish`, so a notebook shows each figure once.
-    Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says.
+    Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says, and
+    each PNG is cropped to what is drawn (``bbox_inches="tight"``, which lays the figure out
+    a second time). ``crop=False`` stores the whole figure, drawn once: for figures whose
+    text is wrapped to fit inside them (the system profiles, made 42 times per build).
     """
     if "ipykernel" in sys.modules:
         from IPython import get_ipython
@@ -57,6 +64,8 @@ def set_house_style() -> None:
         if shell is not None:
             shell.run_line_magic("matplotlib", "inline")
             shell.run_line_magic("config", "InlineBackend.figure_formats = ['retina']")
+            options = {"bbox_inches": "tight" if crop else None}
+            shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {options!r}")
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=1.15)
     plt.rcParams.update(
         {
@@ -79,6 +88,13 @@ def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)) if text else text
+
+
+def characters_across(inches: float, fontsize: float, *, bold: bool = True) -> int:
+    """How many characters of ``fontsize``-point text fit across ``inches`` (average DejaVu
+    Sans widths: 0.62 em, bold 0.66 em), for wrapping titles and labels to stay inside a
+    figure."""
+    return max(20, int(inches * 72 / (fontsize * (0.66 if bold else 0.62))))
 
 
 def legend_below(
@@ -512,7 +528,7 @@ def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Fi
     ``timeline`` has columns financial_year, stage, measure, value_gbp_m, best_available and
     x (year index plus a fixed offset per stage, so stages sit side by side within a year).
     """
-    figure, axis = plt.subplots(figsize=(8, 3.8))
+    figure, axis = plt.subplots(figsize=(PROFILE_WIDTH, 3.8))
     axis.axhline(0, color="0.3", linewidth=0.8)
     stages = list(dict.fromkeys(timeline["stage"]))
     colours = dict(zip(stages, sns.color_palette(PALETTE, max(len(stages), 1)), strict=False))
@@ -535,7 +551,7 @@ def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Fi
     axis.set_xticks(range(len(years)), years)
     axis.set_xlim(-0.6, len(years) - 0.4)
     axis.set_ylabel("£m (deficit negative)")
-    axis.set_title(title, fontsize=10)
+    axis.set_title(wrap_title(title, characters_across(PROFILE_WIDTH - 1.0, 10)), fontsize=10)
     if stages:
         axis.legend(fontsize=8, loc="best", frameon=True)
     return finish(figure)
@@ -546,7 +562,7 @@ def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
     of the systems in standard deviations (grey), the profiled system (large, coloured) and
     the median (0), one row per measure. ``data`` has label, standardised and is_system."""
     labels = list(dict.fromkeys(data["label"]))
-    figure, axis = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2))
+    figure, axis = plt.subplots(figsize=(PROFILE_WIDTH, 0.45 * len(labels) + 1.2))
     rows = {label: index for index, label in enumerate(labels)}
     y = data["label"].map(rows).astype(float)
     others = ~data["is_system"].astype(bool)
@@ -554,10 +570,20 @@ def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
     highlight = sns.color_palette(PALETTE)[3]
     axis.scatter(data.loc[~others, "standardised"], y[~others], s=80, color=highlight, zorder=3)
     axis.axvline(0, color="0.2", linewidth=1)
-    axis.set_yticks(range(len(labels)), labels, fontsize=8)
+    label_width = characters_across(PROFILE_LABEL_INCHES, 8, bold=False)
+    axis.set_yticks(
+        range(len(labels)), [wrap_title(label, label_width) for label in labels], fontsize=8
+    )
     axis.set_ylim(len(labels) - 0.5, -0.5)
-    axis.set_xlabel("Standard deviations from the median of the systems (0 = median)")
-    axis.set_title(title, fontsize=10)
+    axes_inches = PROFILE_WIDTH - PROFILE_LABEL_INCHES - 0.3
+    label_size = FontProperties(size=plt.rcParams["axes.labelsize"]).get_size_in_points()
+    axis.set_xlabel(
+        wrap_title(
+            "Standard deviations from the median of the systems (0 = median)",
+            characters_across(axes_inches, label_size, bold=False),
+        )
+    )
+    axis.set_title(wrap_title(title, characters_across(axes_inches, 10)), fontsize=10)
     return finish(figure)
 
 

@@ -197,6 +197,7 @@ def page_exporter() -> Any:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="",
+        optimistic_validation=True,  # validate once after all preprocessors, not after each
     )
 
 
