@@ -3,34 +3,35 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
-from helpers import profile_pages, profiles
+from helpers import profile_kernels, profile_pages, profiles
 from helpers.config import load_params
 from helpers.errors import ConfigError
+from helpers.pipeline import notebook_cells
 from helpers.pressure import financial_years
 
 
-def _job(code: str) -> profile_pages.ProfileJob:
-    return profile_pages.ProfileJob(code, {"icb_code": code}, Path(f"{code}.ipynb"), Path("x"))
+def test_prepared_notebook_has_the_reset_cell_first_and_no_stored_outputs() -> None:
+    cell = nbformat.v4.new_code_cell("1", execution_count=3)
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"})]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"), cell])
+    prepared = profile_kernels.prepared_notebook(notebook)
+    assert prepared.cells[0].source == profile_kernels.RESET_SOURCE
+    assert prepared.cells[0].id == profile_kernels.RESET_CELL_ID
+    assert prepared.cells[2].outputs == [] and prepared.cells[2].execution_count is None
+    assert len(notebook.cells) == 2 and len(notebook.cells[1].outputs) == 1  # input untouched
 
 
-def test_jobs_are_shared_round_robin_without_empty_shares() -> None:
-    jobs = [_job(code) for code in ("QAA", "QBB", "QCC")]
-    shares = profile_pages.split_jobs(jobs, 2)
-    assert [[job.icb_code for job in share] for share in shares] == [["QAA", "QCC"], ["QBB"]]
-    assert len(profile_pages.split_jobs(jobs[:1], 4)) == 1
-
-
-def test_reset_cell_is_added_then_removed_and_counts_renumbered() -> None:
+def test_reset_cell_is_removed_and_counts_renumbered() -> None:
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("1")]
     )
-    prepared = profile_pages.with_reset_cell(notebook)
-    assert prepared.cells[0].source == profile_pages.RESET_SOURCE and len(notebook.cells) == 2
+    prepared = profile_kernels.prepared_notebook(notebook)
     prepared.cells[2].execution_count = 7
     prepared.cells[2].outputs = [
         nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=7)
@@ -40,6 +41,49 @@ def test_reset_cell_is_added_then_removed_and_counts_renumbered() -> None:
     assert prepared.cells[1].execution_count == 1
     assert prepared.cells[1].outputs[0]["execution_count"] == 1
     assert prepared.metadata["papermill"] == {"parameters": {"icb_code": "QOC"}}
+
+
+def test_warm_up_source_collects_each_top_level_import_once() -> None:
+    cells = [
+        {"cell_type": "markdown", "source": "import nothing", "tags": []},
+        {"cell_type": "code", "source": "import pandas as pd\nx = 1", "tags": []},
+        {"cell_type": "code", "source": "%matplotlib inline", "tags": []},
+        {
+            "cell_type": "code",
+            "source": "from helpers import plots, profiles\nimport pandas as pd\n"
+            "def f():\n    import json",
+            "tags": [],
+        },
+    ]
+    assert profile_kernels.warm_up_source(cells) == (
+        "import pandas as pd\nfrom helpers import plots, profiles"
+    )
+    assert profile_kernels.warm_up_source([]) == ""
+
+
+def test_warm_up_source_of_the_profile_notebook_imports_the_helpers() -> None:
+    source = profile_kernels.warm_up_source(notebook_cells(profile_pages.PROFILE_NOTEBOOK))
+    assert "from helpers import plots, profiles" in source.splitlines()
+    compile(source, "warm-up", "exec")  # valid Python
+
+
+def test_iri_grammar_is_not_loaded_by_the_runner() -> None:
+    code = (
+        "import sys, helpers.profile_pages, nbformat, papermill; "
+        "print(sys.modules.get('rfc3987_syntax') is None, nbformat.validate is not None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "True"]
+
+
+def test_kernel_options_quiet_the_log_and_skip_history() -> None:
+    assert "--IPKernelApp.log_level=ERROR" in profile_kernels.KERNEL_OPTIONS
+    assert "--HistoryManager.enabled=False" in profile_kernels.KERNEL_OPTIONS
+    assert "gc" in profile_kernels.RESET_SOURCE and "reset(new_session=True)" in (
+        profile_kernels.RESET_SOURCE
+    )
 
 
 def test_job_key_changes_with_parameters_and_inputs() -> None:

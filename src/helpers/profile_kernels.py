@@ -102,6 +102,56 @@ def without_reset_cell(notebook: NotebookNode) -> None:
     notebook.cells = [cell for cell in notebook.cells if cell.get("id") != RESET_CELL_ID]
 
 
+ENGINE_NAME = "profile-kernel"
+
+
+def register_engine() -> str:
+    """Register (idempotent) and name the papermill engine that executes with the kernel
+    client it is given. papermill's own nbclient engine cannot take a client (``kc`` is not an
+    option of nbclient's ``NotebookClient``): it would connect a new client to the kernel for
+    every run and leave it open, and each connection waits 0.2 s for the kernel's output
+    channel to fall quiet."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class ReusedClientEngine(NBClientEngine):
+        """papermill's nbclient engine (papermill 2.7), with ``kc`` set on the client."""
+
+        @classmethod
+        def execute_managed_notebook(  # type: ignore[override]
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            client_of_kernel = kwargs.pop("kc")
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            client.kc = client_of_kernel
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, ReusedClientEngine)
+    return ENGINE_NAME
+
+
 class ProfileKernel:
     """One kernel, started in ``working_dir``, that runs the profile notebook repeatedly.
 
@@ -127,6 +177,7 @@ class ProfileKernel:
             cwd=str(self.working_dir), extra_arguments=list(KERNEL_OPTIONS)
         )
         self.client = self.manager.client()
+        self.client.allow_stdin = False  # as nbclient sets it: a cell asking for input fails
         self.client.start_channels()
         run_sync(self.client.wait_for_ready)(timeout=START_TIMEOUT_SECONDS)
         if warm_up:
@@ -170,6 +221,7 @@ class ProfileKernel:
             prepared,
             None,
             parameters=parameters,
+            engine_name=register_engine(),
             kernel_name=self.kernel_name,
             progress_bar=False,
             log_output=False,
