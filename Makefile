@@ -67,7 +67,7 @@ format: env ## ruff: fix lint where safe and format the code
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: env ## Time the cold pipeline, a no-op rebuild and the tests; write bench/benchmark.json
+bench: env ## Time the cold pipeline, a no-op rebuild, the 42 profiles and the tests; write bench/benchmark.json
 	$(BIN)/python -m helpers.bench
 
 lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)

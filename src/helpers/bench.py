@@ -7,7 +7,10 @@ Each figure is measured in one run of ``make bench`` (``python -m helpers.bench`
 - ``noop_rebuild``: ``make report`` straight after, nothing changed;
 - ``naive_baseline``: every notebook executed in order with papermill, one at a time, with the
   interim layer off (no caching of any kind), as the pipeline did before stages were declared;
-- ``test_suite``: the ``make test`` command.
+- ``test_suite``: the ``make test`` command;
+- ``profiles``: the 42 system profile pages on their own (``python -m helpers.profile_pages``),
+  cold (no profile state or pages; processed data present) and then a no-op run, against the
+  budget of issue 11 (the profiles may add at most 30 s to a cold ``make report``).
 
 For each: wall time, CPU time (user + system of every process in the command's tree) and peak
 resident memory of the largest process. The machine may be shared: the 1-minute load average
@@ -89,6 +92,35 @@ def naive_baseline(python: str, scratch: Path) -> dict[str, Any]:
     )
 
 
+#: Issue 11: the 42 profiles may add at most this many seconds to a cold ``make report``.
+PROFILES_BUDGET_SECONDS = 30.0
+
+
+def profiles_benchmark(python: str = sys.executable) -> dict[str, Any]:
+    """Time the 42 profiles from cold (their state and pages removed) and a no-op re-run."""
+    from helpers.profile_pages import EXECUTED_DIR, PAGES_DIR
+
+    shutil.rmtree(EXECUTED_DIR, ignore_errors=True)
+    shutil.rmtree(PAGES_DIR, ignore_errors=True)
+    command = [python, "-m", "helpers.profile_pages"]
+    cold = measure(command)
+    noop = measure(command)
+    return {
+        "cold_42_profiles": cold,
+        "noop_42_profiles": noop,
+        "budget_seconds": PROFILES_BUDGET_SECONDS,
+        "cold_within_budget": cold["seconds"] <= PROFILES_BUDGET_SECONDS,
+    }
+
+
+def record(figures: dict[str, Any], bench_file: Path = BENCH_FILE) -> None:
+    """Write ``figures`` over the same keys of the benchmark file, keeping the others."""
+    document = json.loads(bench_file.read_text(encoding="utf-8")) if bench_file.is_file() else {}
+    document.update(figures)
+    bench_file.parent.mkdir(parents=True, exist_ok=True)
+    bench_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     """Measure the figures and write them to ``bench/benchmark.json``."""
     python = sys.executable
@@ -104,6 +136,7 @@ def main() -> int:
     shutil.rmtree(INTERIM_DIR, ignore_errors=True)
     figures["cold_pipeline"] = measure([python, "-m", "helpers.pipeline"])
     figures["noop_rebuild"] = measure([python, "-m", "helpers.pipeline"])
+    figures["profiles"] = profiles_benchmark(python)
     figures["naive_baseline"] = naive_baseline(python, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     figures["test_suite"] = measure(

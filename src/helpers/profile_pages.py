@@ -456,37 +456,14 @@ def publish_beside_report() -> list[Path]:
     return [target] if target else []
 
 
-def _timed(command: list[str]) -> dict[str, float]:
-    """Wall time and CPU time (user + system, every waited-for descendant) of a command."""
-    import resource
-    import subprocess
+def benchmark() -> dict[str, Any]:
+    """Time the 42 profiles from cold and a no-op re-run (:func:`helpers.bench.
+    profiles_benchmark`) and record them under ``profiles`` in ``bench/benchmark.json``,
+    keeping the file's other figures."""
+    from helpers.bench import profiles_benchmark, record
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1)}
-
-
-def benchmark(bench_file: Path = ROOT / "bench" / "benchmark.json") -> dict[str, Any]:
-    """Time all 42 profiles from cold (``--force``) and a no-op rebuild; record them under
-    the ``profiles`` key of ``bench/benchmark.json`` with the machine's load at the time."""
-    command = [sys.executable, "-m", "helpers.profile_pages"]
-    load_before = os.getloadavg()[0]
-    figures = {
-        "date": time.strftime("%Y-%m-%d"),
-        "cores": os.cpu_count(),
-        "load_average_1min_before": round(load_before, 2),
-        "cold_42_profiles": _timed([*command, "--force"]),
-        "noop_42_profiles": _timed(command),
-        "load_average_1min_after": round(os.getloadavg()[0], 2),
-    }
-    document = json.loads(bench_file.read_text(encoding="utf-8")) if bench_file.is_file() else {}
-    document["profiles"] = figures
-    bench_file.parent.mkdir(parents=True, exist_ok=True)
-    bench_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    figures = profiles_benchmark()
+    record({"profiles": figures})
     return figures
 
 
