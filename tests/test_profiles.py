@@ -240,3 +240,19 @@ def test_timeline_keeps_position_stages_and_dodges_them_within_a_year(positions)
     first_year = timeline[timeline["financial_year"] == "2022/23"]
     assert first_year["x"].between(-0.3, 0.3).all() and first_year["x"].is_unique
     assert timeline.loc[timeline["stage"] == "ytd", "x"].iloc[0] == pytest.approx(1.3)
+
+
+def test_compare_measures_keeps_the_order_of_measures_then_years(panel: pd.DataFrame) -> None:
+    table = profiles.compare_measures(
+        panel, "QBB", ["ae_4h_pct", "core_allocation_gbp_m", "ae_4h_pct"], list(reversed(YEARS))
+    )
+    assert list(zip(table["measure"], table["financial_year"], strict=True)) == [
+        ("ae_4h_pct", "2022/23"),
+        ("ae_4h_pct", "2023/24"),
+        ("core_allocation_gbp_m", "2022/23"),
+        ("core_allocation_gbp_m", "2023/24"),
+    ]
+    core = table[table["measure"] == "core_allocation_gbp_m"]
+    assert core["rank"].tolist() == [2.0, 2.0] and core["n_systems"].tolist() == [4, 4]
+    assert core["england_median"].tolist() == [250.0, 260.0]
+    assert profiles.compare_measures(panel, "QBB", ["not_a_column"], YEARS).empty
