@@ -7,7 +7,7 @@ Each figure is measured in one run of ``make bench`` (``python -m helpers.bench`
 - ``noop_rebuild``: ``make report`` straight after, nothing changed;
 - ``naive_baseline``: every notebook executed in order with papermill, one at a time, with the
   interim layer off (no caching of any kind), as the pipeline did before stages were declared;
-- ``test_suite``: the ``make test`` command;
+- ``test_suite``: ``make test`` (the README's test command; one pytest worker per core);
 - ``profiles``: the 42 system profile pages on their own (``python -m helpers.profile_pages``),
   cold (no profile state or pages; processed data present) and then a no-op run, against the
   budget of issue 11 (the profiles may add at most 30 s to a cold ``make report``).
@@ -139,23 +139,7 @@ def main() -> int:
     figures["profiles"] = profiles_benchmark(python)
     figures["naive_baseline"] = naive_baseline(python, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
-    figures["test_suite"] = measure(
-        [
-            python,
-            "-m",
-            "pytest",
-            "tests",
-            "notebooks",
-            "--nbval",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-sanitize-with",
-            "tests/nbval_sanitize.cfg",
-            "-m",
-            "not exhaustive",
-        ]
-    )
+    figures["test_suite"] = measure(["make", "--no-print-directory", "test"])
     cold, naive = figures["cold_pipeline"], figures["naive_baseline"]
     figures["naive_over_cold"] = {
         "wall": round(naive["seconds"] / cold["seconds"], 2),
