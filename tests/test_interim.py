@@ -192,3 +192,18 @@ def test_the_lock_file_is_per_call_and_hidden_from_the_entries(
     locks = sorted(path.name for path in entry.parent.glob(".*.lock"))
     assert locks == [interim.lock_path(entry).name]
     assert locks[0].startswith(".read__") and "parquet" not in locks[0]
+
+
+def test_an_unwritable_interim_folder_still_returns_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_file: Path
+) -> None:
+    """No lock file and no entry can be made (the folder's parent is a file, which stops root
+    too): the reader's table is returned, parsed each time."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv(interim.DIR_VARIABLE, str(blocker / "interim"))
+    monkeypatch.delenv(interim.SWITCH_VARIABLE, raising=False)
+    module = load_reader_module(tmp_path / "toy_reader.py", BODY)
+    assert module.read(raw_file)["value"].tolist()[0] == 1.5
+    assert module.read(raw_file)["code"].tolist() == ["A", "B"]
+    assert len(module.CALLS) == 2

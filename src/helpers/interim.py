@@ -178,8 +178,12 @@ def identical(first: pd.DataFrame, second: pd.DataFrame) -> bool:
 
 def _store(frame: pd.DataFrame, path: Path) -> bool:
     """Write ``frame`` to ``path`` atomically if Parquet holds it exactly; True if stored."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+    except OSError as error:  # a folder that cannot be written: the table is just not kept
+        LOGGER.info("%s: not cached (%s)", path.name, error)
+        return False
     os.close(handle)
     temporary = Path(name)
     try:
@@ -219,10 +223,18 @@ def lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def entry_lock(path: Path) -> Iterator[None]:
     """Hold the exclusive lock of the entry at ``path`` (waiting while another process or
-    thread holds it). An advisory ``flock``: released when the holder exits, however it ends."""
+    thread holds it). An advisory ``flock``: released when the holder exits, however it ends.
+    Where no lock file can be made (a read-only folder) the block runs unlocked: entries are
+    written atomically anyway, so the worst case is parsing twice."""
     lock = lock_path(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError as error:
+        LOGGER.info("%s: no lock (%s); parsing unlocked", lock.name, error)
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
