@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import patsy
-import statsmodels.formula.api as smf
 from scipy import stats
+
+from helpers import design
 
 MINUS = "\u2212"
 
@@ -313,12 +313,9 @@ def fit_model(spec: Specification) -> FittedSpecification | None:
     n_terms += sum(data[column].nunique() - 1 for column in effects)
     if not drivers or len(data) < spec.min_obs_per_term * n_terms or len(data) <= n_terms + 2:
         return None
-    terms = [*drivers, *spec.controls, *(f"C({column})" for column in effects)]
-    equation = f"{spec.outcome} ~ {' + '.join(terms)}"
-    if spec.weights:
-        model = smf.wls(equation, data=data, weights=data[spec.weights])
-    else:
-        model = smf.ols(equation, data=data)
+    model = design.linear_model(
+        data, spec.outcome, [*drivers, *spec.controls], effects, weights=spec.weights
+    )
     with warnings.catch_warnings():
         # few clusters relative to fixed effects makes statsmodels warn that the cluster
         # covariance is not of full rank; the driver coefficients' errors are still defined
@@ -340,15 +337,17 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
     if fitted is None:
         return pd.DataFrame(columns=CURVE_COLUMNS[1:])
     results, drivers, n_clusters = fitted.results, fitted.drivers, fitted.n_clusters
-    intervals = results.conf_int(alpha=0.05)
+    names = list(results.model.exog_names)
+    positions = [names.index(driver) for driver in drivers]
+    intervals = np.asarray(results.conf_int(alpha=0.05))[positions]
     return pd.DataFrame(
         {
             "driver": drivers,
-            "estimate": results.params[drivers].to_numpy(),
-            "std_error": results.bse[drivers].to_numpy(),
-            "conf_low": intervals.loc[drivers, 0].to_numpy(),
-            "conf_high": intervals.loc[drivers, 1].to_numpy(),
-            "p_value": results.pvalues[drivers].to_numpy(),
+            "estimate": np.asarray(results.params)[positions],
+            "std_error": np.asarray(results.bse)[positions],
+            "conf_low": intervals[:, 0],
+            "conf_high": intervals[:, 1],
+            "p_value": np.asarray(results.pvalues)[positions],
             "n_obs": int(results.nobs),
             "n_clusters": n_clusters,
             "outcome_sd": float(fitted.data[spec.outcome].std(ddof=1)),
@@ -373,7 +372,8 @@ def specification_curve(
     no rows; compare ``spec_id`` with the number of combinations to count them.
     """
     dimensions = list(choices)
-    tables = []
+    base = base.with_(data=with_object_strings(base.data))
+    tables, labels = [], []
     combinations = itertools.product(*(list(choices[d].items()) for d in dimensions))
     for spec_id, combination in enumerate(combinations):
         spec = base
@@ -382,15 +382,20 @@ def specification_curve(
         table = fit(spec)
         if table.empty:
             continue
-        table.insert(0, "spec_id", spec_id)
-        for position, (dimension, (name, _)) in enumerate(
-            zip(dimensions, combination, strict=True)
-        ):
-            table.insert(position, dimension, name)
         tables.append(table)
+        labels.extend([[*(name for name, _ in combination), spec_id]] * len(table))
     if not tables:
         return pd.DataFrame(columns=[*dimensions, *CURVE_COLUMNS])
-    return pd.concat(tables, ignore_index=True)
+    leading = pd.DataFrame(labels, columns=[*dimensions, "spec_id"])
+    return pd.concat([leading, pd.concat(tables, ignore_index=True)], axis=1)
+
+
+def with_object_strings(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with its string columns held as Python objects: filtering and sorting small
+    frames many times is several times faster than with Arrow-backed strings. Values are
+    unchanged."""
+    strings = [column for column in data if pd.api.types.is_string_dtype(data[column].dtype)]
+    return data.astype(dict.fromkeys(strings, object)) if strings else data
 
 
 def n_specifications(choices: Mapping[str, Mapping[str, Option]]) -> int:
@@ -434,15 +439,12 @@ def stratified_permutation_test(
     for column in [*spec.drivers, *spec.controls]:
         spread = data[column].std(ddof=1)
         data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
-    effects = [f"C({column})" for column in spec.fixed_effects if data[column].nunique() > 1]
+    effects = [column for column in spec.fixed_effects if data[column].nunique() > 1]
     drivers = [d for d in spec.drivers if data[d].nunique() > 1]
-    terms = [*drivers, *spec.controls, *effects]
-    outcome, design = patsy.dmatrices(
-        f"{spec.outcome} ~ {' + '.join(terms)}", data, return_type="dataframe"
-    )
-    y = outcome.to_numpy(float).ravel()
-    matrix = design.to_numpy(float)
-    position = list(design.columns).index(driver)
+    exog = design.design_matrix(data, [*drivers, *spec.controls], effects)
+    y = data[spec.outcome].to_numpy(float)
+    matrix = exog.to_numpy(float)
+    position = list(exog.columns).index(driver)
     groups = [
         np.flatnonzero(labels == code)
         for labels in [pd.factorize(pd.MultiIndex.from_frame(data[list(strata)]))[0]]

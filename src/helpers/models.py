@@ -510,8 +510,14 @@ def curve_choices(
     def controls(columns: Sequence[str]) -> inference.Option:
         return lambda spec: spec.with_(controls=tuple(columns))
 
+    # The same rows reach the rule once per denominator and control set: choose once per set.
+    chosen: dict[tuple[object, ...], pd.DataFrame] = {}
+
     def best(spec: inference.Specification) -> inference.Specification:
-        return spec.with_(data=best_per_system_year(spec.data))
+        rows = tuple(spec.data.index)
+        if rows not in chosen:
+            chosen[rows] = best_per_system_year(spec.data)
+        return spec.with_(data=chosen[rows])
 
     if outcome == "position_pct":
         denominators = {
