@@ -61,7 +61,7 @@ from typing import Any
 
 import yaml
 
-from helpers import acquire
+from helpers import acquire, kernel_forks
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import AcquisitionError, ConfigError, PipelineError
 from helpers.paths import (
@@ -84,6 +84,9 @@ ALL_RAW = "all"
 #: The kernel logs only errors: no start-up warning that it "is running over TCP without
 #: encryption" (it listens on the loopback interface only) for every stage.
 KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=ERROR"]
+
+#: Set to 0 to start every stage kernel afresh instead of forking it (helpers.kernel_forks).
+FORK_VARIABLE = "ICSFIN_FORK_KERNELS"
 
 
 class StageFailedError(PipelineError):
@@ -896,6 +899,8 @@ def _run_locked(
     errors: list[PipelineError] = []
     total = len(stages)
     pool: ProcessPoolExecutor | None = None
+    kernels = contextlib.ExitStack()  # the kernel fork server, started with the first stage
+    forking = False
 
     def label(name: str) -> str:
         return f"[{position[name]}/{total}] {name}"
@@ -905,7 +910,7 @@ def _run_locked(
 
     def schedule() -> bool:
         """Skip or start every stage that is ready; True if anything changed."""
-        nonlocal pool
+        nonlocal pool, forking
         changed = False
         busy = {entry[0] for entry in running.values()}
         for name in position:
@@ -932,6 +937,9 @@ def _run_locked(
                 continue
             staging = Path(tempfile.mkdtemp(prefix=f"tmp-{name}-", dir=layout.build_dir))
             report(f"{label(name)}: running ...")
+            if not forking and os.environ.get(FORK_VARIABLE, "1") != "0":
+                kernels.enter_context(kernel_forks.fork_server(layout.build_dir))
+                forking = True
             arguments = (plan.stage.notebook, plan.parameters, staging, layout.failed_dir)
             if jobs == 1:
                 future: Future[Path] = Future()
@@ -987,6 +995,7 @@ def _run_locked(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        kernels.close()
         hashes.save()
     if errors:
         raise errors[0]

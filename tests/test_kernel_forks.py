@@ -1,0 +1,79 @@
+"""Stage kernels forked from a server that has imported the heavy libraries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from helpers import kernel_forks
+
+PROBE = (
+    "import os, sys\n"
+    "print(os.getcwd())\n"
+    "print(os.environ.get('ICSFIN_TEST_VALUE'))\n"
+    "print('seaborn' in sys.modules)\n"
+    "print(any(p in ('', os.getcwd()) for p in sys.path[:1]))"
+)
+FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()"
+
+
+def _run_probe(tmp_path: Path, value: str) -> tuple[list[str], list[str]]:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(PROBE), nbformat.v4.new_code_cell(FIGURE)]
+    source, executed = tmp_path / "probe.ipynb", tmp_path / "probe-out.ipynb"
+    nbformat.write(notebook, source)
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    os.environ["ICSFIN_TEST_VALUE"] = value
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), kernel_name="python3", cwd=str(work), progress_bar=False
+        )
+    finally:
+        del os.environ["ICSFIN_TEST_VALUE"]
+    result = nbformat.read(executed, as_version=4)
+    printed = "".join(output["text"] for output in result.cells[0].outputs).splitlines()
+    figure_types = sorted(result.cells[1].outputs[0]["data"])
+    return printed, figure_types
+
+
+def test_forked_kernel_has_preloaded_libraries_and_the_callers_folder_and_environment(
+    tmp_path: Path,
+) -> None:
+    with kernel_forks.fork_server(tmp_path / "build"):
+        assert os.environ[kernel_forks.SOCKET_VARIABLE].endswith("server.sock")
+        printed, figure_types = _run_probe(tmp_path, "first")
+        second, _ = _run_probe(tmp_path, "second")
+    assert printed == [str(tmp_path / "work"), "first", "True", "False"]
+    assert second[1] == "second"  # each kernel takes the environment of its own launch
+    assert figure_types == ["image/png", "text/plain"]  # the inline backend still works
+
+
+def test_server_leaves_no_trace(tmp_path: Path) -> None:
+    before = {name: os.environ.get(name) for name in ("JUPYTER_PATH", kernel_forks.SOCKET_VARIABLE)}
+    with kernel_forks.fork_server(tmp_path):
+        assert list(tmp_path.glob("tmp-kernels-*/kernels/python3/kernel.json"))
+    assert list(tmp_path.iterdir()) == []
+    after = {name: os.environ.get(name) for name in ("JUPYTER_PATH", kernel_forks.SOCKET_VARIABLE)}
+    assert after == before
+
+
+def test_without_a_server_the_client_starts_an_ordinary_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kernel_forks.write_kernelspec(tmp_path / "spec")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "spec"))
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)
+    printed, _ = _run_probe(tmp_path, "plain")
+    assert printed[1:3] == ["plain", "False"]  # nothing preloaded: a fresh kernel
+
+
+def test_kernelspec_runs_this_module_as_python3(tmp_path: Path) -> None:
+    spec = kernel_forks.write_kernelspec(tmp_path)
+    assert spec == tmp_path / "kernels" / "python3"
+    text = (spec / "kernel.json").read_text(encoding="utf-8")
+    assert '"helpers.kernel_forks"' in text and '"{connection_file}"' in text
