@@ -60,8 +60,8 @@ check-params: env ## Check params.yaml values (types, allowed values, years) wit
 	$(BIN)/python -m helpers.config
 
 lint: env ## ruff: lint and formatting check of src, tests and notebooks
-	$(BIN)/ruff check src tests notebooks
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests notebooks conftest.py
+	$(BIN)/ruff format --check src tests conftest.py
 
 format: env ## ruff: fix lint where safe and format the code
 	$(BIN)/ruff check --fix src tests

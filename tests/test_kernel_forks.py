@@ -42,9 +42,11 @@ def _run_probe(tmp_path: Path, value: str) -> tuple[list[str], list[str]]:
 
 
 def test_forked_kernel_has_preloaded_libraries_and_the_callers_folder_and_environment(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with kernel_forks.fork_server(tmp_path / "build"):
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)  # a server of its own
+    with kernel_forks.fork_server(tmp_path) as running:
+        assert running
         assert os.environ[kernel_forks.SOCKET_VARIABLE].endswith("server.sock")
         printed, figure_types = _run_probe(tmp_path, "first")
         second, _ = _run_probe(tmp_path, "second")
@@ -53,7 +55,22 @@ def test_forked_kernel_has_preloaded_libraries_and_the_callers_folder_and_enviro
     assert figure_types == ["image/png", "text/plain"]  # the inline backend still works
 
 
-def test_server_leaves_no_trace(tmp_path: Path) -> None:
+def test_a_server_that_cannot_start_leaves_kernels_as_usual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)  # not the session's server
+    before = os.environ.get(kernel_forks.SOCKET_VARIABLE)
+    too_long = tmp_path / ("x" * 120)  # longer than a Unix socket path may be
+    too_long.mkdir()
+    with kernel_forks.fork_server(too_long) as running:
+        assert not running
+        assert os.environ.get(kernel_forks.SOCKET_VARIABLE) == before
+    assert "kernels start afresh: the kernel fork server exited" in capsys.readouterr().err
+    assert list(too_long.iterdir()) == []
+
+
+def test_server_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)  # not the session's server
     before = {name: os.environ.get(name) for name in ("JUPYTER_PATH", kernel_forks.SOCKET_VARIABLE)}
     with kernel_forks.fork_server(tmp_path):
         assert list(tmp_path.glob("tmp-kernels-*/kernels/python3/kernel.json"))
@@ -77,3 +94,14 @@ def test_kernelspec_runs_this_module_as_python3(tmp_path: Path) -> None:
     assert spec == tmp_path / "kernels" / "python3"
     text = (spec / "kernel.json").read_text(encoding="utf-8")
     assert '"helpers.kernel_forks"' in text and '"{connection_file}"' in text
+
+
+def test_a_running_server_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)
+    with kernel_forks.fork_server(tmp_path):
+        outer = os.environ[kernel_forks.SOCKET_VARIABLE]
+        with kernel_forks.fork_server(tmp_path) as running:
+            assert running
+            assert os.environ[kernel_forks.SOCKET_VARIABLE] == outer
+            assert len(list(tmp_path.glob("tmp-kernels-*"))) == 1
+        assert Path(outer).is_socket()  # the inner block did not stop the outer server

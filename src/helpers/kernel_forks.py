@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -240,12 +241,19 @@ def write_kernelspec(directory: Path) -> Path:
 
 
 @contextlib.contextmanager
-def fork_server(work_dir: Path, timeout: float = 60.0) -> Iterator[None]:
+def fork_server(directory: Path | None = None, timeout: float = 60.0) -> Iterator[bool]:
     """Run a fork server for the duration of the block: kernels started by this process and
     its children (``JUPYTER_PATH`` and ``ICSFIN_KERNEL_FORKS`` are set in ``os.environ``) are
-    forks of it. The environment is restored and the server stopped on exit."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="tmp-kernels-", dir=work_dir))
+    forks of it; a server already running for this process (e.g. the test session's) is used
+    instead of starting another. Yields True when a server runs. If it cannot start, a
+    warning goes to standard error and kernels start afresh as usual (yields False). The
+    environment is restored, the server stopped and its folder (in ``directory``, default the
+    system's temporary folder, short enough for a socket path) removed on exit."""
+    active = os.environ.get(SOCKET_VARIABLE)
+    if active and Path(active).is_socket():  # one is already running for this process tree
+        yield True
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="tmp-kernels-", dir=directory))
     socket_path = scratch / "server.sock"
     write_kernelspec(scratch)
     server = subprocess.Popen(
@@ -255,29 +263,37 @@ def fork_server(work_dir: Path, timeout: float = 60.0) -> Iterator[None]:
     )
     saved = {name: os.environ.get(name) for name in (SOCKET_VARIABLE, "JUPYTER_PATH")}
     try:
-        _wait_until_ready(server, timeout)
+        try:
+            _wait_until_ready(server, timeout)
+        except RuntimeError as error:
+            print(f"kernels start afresh: {error}", file=sys.stderr)
+            yield False
+            return
         os.environ[SOCKET_VARIABLE] = str(socket_path)
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             filter(None, [str(scratch), saved["JUPYTER_PATH"]])
         )
-        yield
+        yield True
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=5)
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
-        for path in sorted(scratch.rglob("*"), reverse=True):
-            path.rmdir() if path.is_dir() else path.unlink()
-        scratch.rmdir()
+        _stop(server)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    """Terminate the server (kill it if it does not stop within 5 s) and close its pipe."""
+    server.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=5)
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    if server.stdout is not None:
+        server.stdout.close()
 
 
 def _wait_until_ready(server: subprocess.Popen[str], timeout: float) -> None:

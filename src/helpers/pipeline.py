@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,12 @@ ALL_RAW = "all"
 #: The kernel logs only errors: no start-up warning that it "is running over TCP without
 #: encryption" (it listens on the loopback interface only) for every stage.
 KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=ERROR"]
+
+# jsonschema (which nbformat imports) builds an IRI grammar when it is imported if the optional
+# rfc3987-syntax package (a dependency of jupyterlab) is installed: 1.7 CPU-seconds in every
+# process that reads or writes a notebook. Notebook validation never checks IRIs, so the
+# pipeline's processes go without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 #: Set to 0 to start every stage kernel afresh instead of forking it (helpers.kernel_forks).
 FORK_VARIABLE = "ICSFIN_FORK_KERNELS"
@@ -636,10 +643,26 @@ def execute_notebook(
     return final
 
 
+def _worker_context() -> BaseContext:
+    """Worker processes forked from a clean server process that has imported papermill once
+    (multiprocessing's "forkserver"), rather than each importing it afresh."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["helpers.pipeline", "papermill", "nbformat"])
+    return context
+
+
 def _run_in_worker(
-    notebook: Path, parameters: dict[str, Any], staging: Path, failed_dir: Path
+    environment: dict[str, str],
+    notebook: Path,
+    parameters: dict[str, Any],
+    staging: Path,
+    failed_dir: Path,
 ) -> Path:
-    """Entry point of a worker process (module level so it can be pickled)."""
+    """Entry point of a worker process (module level so it can be pickled). Workers are forked
+    from a server started with the first pool, so they take the caller's environment as it is
+    now (e.g. the data mirror) from ``environment``."""
+    os.environ.clear()
+    os.environ.update(environment)
     return execute_notebook(notebook, parameters, staging, failed_dir)
 
 
@@ -938,7 +961,7 @@ def _run_locked(
             staging = Path(tempfile.mkdtemp(prefix=f"tmp-{name}-", dir=layout.build_dir))
             report(f"{label(name)}: running ...")
             if not forking and os.environ.get(FORK_VARIABLE, "1") != "0":
-                kernels.enter_context(kernel_forks.fork_server(layout.build_dir))
+                kernels.enter_context(kernel_forks.fork_server())
                 forking = True
             arguments = (plan.stage.notebook, plan.parameters, staging, layout.failed_dir)
             if jobs == 1:
@@ -949,8 +972,8 @@ def _run_locked(
                     future.set_exception(error)
             else:
                 if pool is None:
-                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-                future = pool.submit(_run_in_worker, *arguments)
+                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context())
+                future = pool.submit(_run_in_worker, dict(os.environ), *arguments)
             running[future] = (name, key, staging, started)
             busy.add(name)
             changed = True

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -152,7 +153,18 @@ def cell_code(source: str) -> str:
 
 
 def notebook_labels(notebook_path: Path) -> dict[str, nbformat.NotebookNode]:
-    """Code cells of a notebook by their ``label`` option; a repeated label is an error."""
+    """Code cells of a notebook by their ``label`` option; a repeated label is an error.
+
+    A notebook is read once per version of the file (its path, size and modification time),
+    however many of its cells the article embeds."""
+    stat = notebook_path.stat()
+    return _notebook_labels(notebook_path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _notebook_labels(
+    notebook_path: Path, size: int, modified_ns: int
+) -> dict[str, nbformat.NotebookNode]:
     notebook = nbformat.read(notebook_path, as_version=4)
     cells: dict[str, nbformat.NotebookNode] = {}
     for cell in notebook.cells:
@@ -685,9 +697,11 @@ def render_fallback(
     targets.update(section_titles(ast))
     ast, cited = resolve_crossrefs(ast, targets, article_path)
     assets = assets_dir(article_path.parent)
-    arguments = ["-f", "json", "-t", "html5", "--standalone", "--embed-resources", "--toc"]
+    # Standalone without --embed-resources: images are data URIs already and the style sheet
+    # goes in inline, so pandoc need not re-parse the whole 4 MB page (5 s) to find resources.
+    arguments = ["-f", "json", "-t", "html5", "--standalone", "--toc"]
     arguments += ["--toc-depth=2", "--fail-if-warnings", "--section-divs", "--wrap=none"]
-    arguments += [f"--template={assets / TEMPLATE_FILE}", f"--css={assets / CSS_FILE}"]
+    arguments += [f"--template={assets / TEMPLATE_FILE}"]
     if number_sections:
         arguments.append("--number-sections")
     arguments += _citation_arguments(article, cited, bibliography)
@@ -697,6 +711,10 @@ def render_fallback(
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
         arguments.append(f"--metadata-file={meta_file}")
+        style_file = Path(scratch) / "style.html"
+        style = (assets / CSS_FILE).read_text(encoding="utf-8")
+        style_file.write_text(f"<style>\n{style}</style>\n", encoding="utf-8")
+        arguments.append(f"--include-in-header={style_file}")
         document = run_pandoc(arguments, json.dumps(ast))
     atomic_write(output, lambda tmp: tmp.write_text(document, encoding="utf-8"))
     output.chmod(0o644)
@@ -713,17 +731,36 @@ TYPST_PREAMBLE = """#set text(font: ("DejaVu Sans",), size: 9.5pt, lang: "en", r
 """
 
 
-def _table_blocks(markup: str) -> list[Any]:
-    """pandoc blocks for an HTML table (the CSV link and scroll wrapper dropped)."""
+def _table_markup(markup: str) -> str:
+    """An HTML table's markup without its CSV link, caption and raw-block fences."""
     markup = re.sub(r'<a class="csv-download".*?</a>', "", markup, flags=re.DOTALL)
     markup = re.sub(r"<caption>.*?</caption>", "", markup, flags=re.DOTALL)
-    markup = markup.replace("```{=html}", "").replace("```", "")
-    parsed = json.loads(run_pandoc(["-f", "html", "-t", "json"], markup))
-    return [block for block in parsed["blocks"] if block.get("t") == "Table"] or parsed["blocks"]
+    return markup.replace("```{=html}", "").replace("```", "")
+
+
+def _tables_blocks(tables: dict[str, str]) -> dict[str, list[Any]]:
+    """pandoc blocks for each HTML table, by label, from one pandoc run: each table is parsed
+    inside a div of its own, and the div's Table blocks (else all its blocks) are kept."""
+    keys = {f"batch-table-{index}": label for index, label in enumerate(tables)}
+    document = "\n".join(
+        f'<div id="{key}">\n{_table_markup(tables[label])}\n</div>' for key, label in keys.items()
+    )
+    parsed = json.loads(run_pandoc(["-f", "html", "-t", "json"], document))
+    blocks: dict[str, list[Any]] = {}
+    for block in parsed["blocks"]:
+        if block.get("t") == "Div" and block["c"][0][0] in keys:
+            content = block["c"][1]
+            tables_only = [item for item in content if item.get("t") == "Table"]
+            blocks[keys[block["c"][0][0]]] = tables_only or content
+    missing = sorted(set(tables) - set(blocks))
+    if missing:
+        raise RenderError(f"PDF: pandoc did not return the tables {missing}")
+    return blocks
 
 
 def _fill_tables(ast: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
     """Replace each table placeholder div by the pandoc table parsed from its HTML."""
+    parsed = _tables_blocks(tables) if tables else {}
 
     def visit(element: dict[str, Any]) -> list[Any] | None:
         if element.get("t") != "Div":
@@ -734,7 +771,7 @@ def _fill_tables(ast: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
         label = attributes.get("label") or attributes.get("data-label")
         if label not in tables:
             raise RenderError(f"PDF: no table HTML for placeholder {label!r}")
-        return _table_blocks(tables[label])
+        return parsed[label]
 
     return walk(ast, visit)
 
