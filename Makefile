@@ -38,8 +38,8 @@ report: env ## Run the stale notebooks, then render the report
 profile: env ## Build one system's profile page, e.g. make profile ICB=QOC (all 42: make profile)
 	$(BIN)/python -m helpers.profile_pages $(if $(ICB),--icb $(ICB)) $(if $(FORCE),--force)
 
-test: env tools ## Unit tests, nbval on every notebook the pipeline has not just reproduced, browser and PDF checks
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive"
+test: env tools ## Unit tests, nbval on every notebook the pipeline has not just reproduced, browser and PDF checks (one process per core)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive" -n auto --dist loadfile
 
 test-unit: env tools ## Run only the unit tests
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m "not exhaustive"

@@ -55,6 +55,9 @@ PRELOAD: tuple[str, ...] = (
     "seaborn",
     "statsmodels.api",
     "statsmodels.formula.api",
+    "pandera.pandas",
+    "pyreadr",
+    "yaml",
     "IPython",
     "ipykernel.kernelapp",
 )

@@ -84,7 +84,10 @@ STAGE_KEYS: frozenset[str] = frozenset({"raw", "files", "reads", "writes"})
 ALL_RAW = "all"
 #: The kernel logs only errors: no start-up warning that it "is running over TCP without
 #: encryption" (it listens on the loopback interface only) for every stage.
-KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=ERROR"]
+# Kernel logs go to the terminal, not to the notebook (cell errors reach papermill). jupyter_client
+# interrupts every kernel before shutting it down, which an idle kernel logs as an ERROR
+# ("KeyboardInterrupt caught in kernel"): only CRITICAL messages are shown.
+KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
 
 # jsonschema (which nbformat imports) builds an IRI grammar when it is imported if the optional
 # rfc3987-syntax package (a dependency of jupyterlab) is installed: 1.7 CPU-seconds in every

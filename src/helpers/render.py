@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -940,8 +941,15 @@ def render_report(
         ),
     }
     variables = report_numbers.load_variables(variables_file)
-    output = render_fallback(article, variables, layout.report_dir / FALLBACK_OUTPUT, **options)
-    pdf = render_pdf(article, variables, layout.report_dir / FALLBACK_PDF, **options)
+    # The HTML and the PDF are independent and mostly wait on pandoc and Typst: make both at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        html_job = pool.submit(
+            render_fallback, article, variables, layout.report_dir / FALLBACK_OUTPUT, **options
+        )
+        pdf_job = pool.submit(
+            render_pdf, article, variables, layout.report_dir / FALLBACK_PDF, **options
+        )
+        output, pdf = html_job.result(), pdf_job.result()
     seconds = time.perf_counter() - started
     report(
         f"report: Quarto not found, so rendered by {renderer} into {output} and {pdf} "
