@@ -55,6 +55,19 @@ def test_successor_cycle_raises() -> None:
         apportion.successor_map(cycle, ["A"])
 
 
+def test_two_successors_on_one_date_raise_only_for_the_code_asked_about() -> None:
+    tied = pd.DataFrame(
+        {
+            "old_code": pd.array(["A", "A", "C"], dtype="string"),
+            "new_code": pd.array(["B1", "B2", "D"], dtype="string"),
+            "date": pd.to_datetime(["2001-01-01", "2001-01-01", "2002-01-01"]),
+        }
+    )
+    assert apportion.successor_map(tied, ["C", "X"]) == {"C": "D"}
+    with pytest.raises(DataError, match="code A has several successors on one date"):
+        apportion.successor_map(tied, ["A", "C"])
+
+
 def test_harmonised_weights_average_constituents() -> None:
     weights = apportion.harmonise_weights(_weights(), _successors())
     t2 = weights.loc[weights["trust_code"] == "T2"].set_index("icb_code")["weight"]

@@ -18,6 +18,16 @@ def test_months_go_to_the_april_to_march_year_they_fall_in() -> None:
     assert pd.isna(financial_year_of(dates).iloc[4])
 
 
+def test_financial_years_keep_the_index_and_name_and_are_text() -> None:
+    dates = pd.Series(
+        pd.to_datetime(["2025-03-01", None, "2025-04-01", "2025-03-01"]), index=[7, 3, 5, 1]
+    )
+    years = financial_year_of(dates.rename("extract_date"))
+    assert years.name == "extract_date" and years.index.tolist() == [7, 3, 5, 1]
+    assert years.dtype == "string"
+    assert years.tolist() == ["2024/25", pd.NA, "2025/26", "2024/25"]
+
+
 def test_labels_wrap_the_century() -> None:
     assert financial_year_label(2022) == "2022/23"
     assert financial_year_label(2099) == "2099/00"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -123,3 +125,85 @@ def test_code_fingerprint_covers_helper_modules_the_reader_uses() -> None:
     assert healthyr.read_rtt_stp.uncached.__module__ == "helpers.readers.healthyr"
     used = interim._helpers_modules_used(healthyr)
     assert {"helpers.readers._common", "helpers.errors", "helpers.interim"} <= used
+
+
+PARSE_ONCE_SCRIPT = """
+import importlib.util, sys, time
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("toy_reader", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+sys.modules["toy_reader"] = module
+spec.loader.exec_module(module)
+Path(sys.argv[3]).touch()  # ready
+while not all(Path(p).exists() for p in sys.argv[4:]):
+    time.sleep(0.01)  # start both parses together
+print(module.read(Path(sys.argv[2]))["value"].sum())
+"""
+
+SLOW_LOGGING_BODY = (
+    "    import time\n"
+    "    with open(str(path) + '.parses', 'a') as log:\n"
+    "        log.write('parsed\\n')\n"
+    "    time.sleep(1.0)\n" + BODY
+)
+
+
+def test_two_processes_needing_the_same_entry_parse_the_file_once(
+    tmp_path: Path, interim_dir: Path, raw_file: Path
+) -> None:
+    """Two stages starting together: the second waits for the first's table."""
+    reader = tmp_path / "toy_reader.py"
+    load_reader_module(reader, SLOW_LOGGING_BODY)
+    ready = [tmp_path / "ready-1", tmp_path / "ready-2"]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PARSE_ONCE_SCRIPT, str(reader), str(raw_file), str(mine)]
+            + [str(path) for path in ready],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for mine in ready
+    ]
+    outputs = [process.communicate(timeout=60)[0].strip() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0]
+    assert outputs == ["1.5", "1.5"]
+    assert Path(f"{raw_file}.parses").read_text().splitlines() == ["parsed"]
+    assert len(list(interim.entries(interim_dir))) == 1
+
+
+def test_threads_needing_the_same_entry_parse_the_file_once(
+    tmp_path: Path, interim_dir: Path, raw_file: Path
+) -> None:
+    module = load_reader_module(tmp_path / "toy_reader.py", SLOW_LOGGING_BODY)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        frames = list(pool.map(lambda _: module.read(raw_file), range(3)))
+    assert len(module.CALLS) == 1
+    assert all(interim.identical(frames[0], frame) for frame in frames)
+
+
+def test_the_lock_file_is_per_call_and_hidden_from_the_entries(
+    tmp_path: Path, interim_dir: Path, raw_file: Path
+) -> None:
+    module = load_reader_module(tmp_path / "toy_reader.py", BODY)
+    module.read(raw_file)
+    raw_file.write_text("code,value,when\nA,9,2024-01-01\n")  # new content: a new entry
+    module.read(raw_file)
+    (entry,) = interim.entries(interim_dir)
+    locks = sorted(path.name for path in entry.parent.glob(".*.lock"))
+    assert locks == [interim.lock_path(entry).name]
+    assert locks[0].startswith(".read__") and "parquet" not in locks[0]
+
+
+def test_an_unwritable_interim_folder_still_returns_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_file: Path
+) -> None:
+    """No lock file and no entry can be made (the folder's parent is a file, which stops root
+    too): the reader's table is returned, parsed each time."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv(interim.DIR_VARIABLE, str(blocker / "interim"))
+    monkeypatch.delenv(interim.SWITCH_VARIABLE, raising=False)
+    module = load_reader_module(tmp_path / "toy_reader.py", BODY)
+    assert module.read(raw_file)["value"].tolist()[0] == 1.5
+    assert module.read(raw_file)["code"].tolist() == ["A", "B"]
+    assert len(module.CALLS) == 2

@@ -151,10 +151,13 @@ def successor_map(successors: pd.DataFrame, codes: Sequence[str]) -> dict[str, s
     latest = links.loc[links.groupby("old_code")["date"].transform("max") == links["date"]]
     latest = latest.drop_duplicates(["old_code", "new_code"])
     tied = latest["old_code"].duplicated(keep=False)
-    step = dict(zip(latest.loc[~tied, "old_code"], latest.loc[~tied, "new_code"], strict=True))
+    kept = latest.loc[~tied]
+    # .tolist(): whole columns at once (iterating an Arrow-backed column is per element)
+    step = dict(zip(kept["old_code"].tolist(), kept["new_code"].tolist(), strict=True))
+    tied_codes = set(latest.loc[tied, "old_code"].tolist())
     result: dict[str, str] = {}
     for code in sorted(set(codes)):
-        if code in set(latest.loc[tied, "old_code"]):
+        if code in tied_codes:
             raise DataError(f"trust successors: code {code} has several successors on one date")
         seen = [code]
         while seen[-1] in step:

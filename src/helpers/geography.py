@@ -151,7 +151,9 @@ def _attach_icb(
         label=f"{label}: areas -> ICB",
     )
     dropped = len(frame) - len(merged)
-    not_covered = (~lookup[area_column].isin(frame[area_column])).sum()
+    # Both sides' keys are unique (validated above), so each matched lookup area is one row
+    # of ``merged``: the rest of the lookup has no data (no slow element-wise isin needed).
+    not_covered = len(lookup) - len(merged)
     if dropped:
         LOGGER.warning("%s: %d area(s) not in the lookup dropped", label, dropped)
     if not_covered:

@@ -24,8 +24,9 @@ def financial_year_of(dates: pd.Series) -> pd.Series:
     """Financial-year label ('2024/25') of each date, April to March; missing stays missing."""
     parsed = pd.to_datetime(dates)
     start = parsed.dt.year.where(parsed.dt.month >= 4, parsed.dt.year - 1)
-    labels = start.map(lambda y: financial_year_label(int(y)) if pd.notna(y) else pd.NA)
-    return labels.astype("string")
+    # one label per distinct year, not one Python call per row
+    label_of = {year: financial_year_label(int(year)) for year in start.dropna().unique()}
+    return start.map(label_of).astype("string")
 
 
 def gbp_thousands_to_millions(values: pd.Series) -> pd.Series:

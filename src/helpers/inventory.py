@@ -8,7 +8,12 @@ import pandas as pd
 
 from helpers.acquire import sha256_of
 from helpers.errors import DataError
-from helpers.readers._common import read_rda_frame, read_rda_frame_rdata, workbook_dimensions
+from helpers.readers._common import (
+    rda_shape,
+    read_rda_frame,
+    read_rda_frame_rdata,
+    workbook_dimensions,
+)
 from helpers.sources import Source
 from helpers.tables import PeopleTable, people_table
 
@@ -63,11 +68,22 @@ def file_shape(path: Path, source: Source) -> tuple[int, int, str]:
     if source.reader == "parquet":
         rows, columns = parquet_shape(path)
         return rows, columns, ""
+    rows, columns = rda_data_frame_shape(path)
+    return rows, columns, "R data frame"
+
+
+def rda_data_frame_shape(path: Path) -> tuple[int, int]:
+    """Rows and columns of an ``.rda`` data frame: from the start of its serialised stream
+    (:func:`rda_shape`, no parsing), else by reading the whole frame."""
+    try:
+        return rda_shape(path)
+    except DataError:
+        pass
     try:
         frame = read_rda_frame(path)
     except DataError:  # an object pyreadr cannot decode (sf geometry): the slower rdata can
         frame = read_rda_frame_rdata(path)
-    return len(frame), frame.shape[1], "R data frame"
+    return len(frame), frame.shape[1]
 
 
 def sha256_check(source: Source, actual: str) -> str:

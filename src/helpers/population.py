@@ -33,7 +33,7 @@ from helpers.joins import checked_merge
 from helpers.readers import census2021_age, demographr, geographr, gp_registered_population
 from helpers.readers import imd as imd_reader
 from helpers.readers.census2021_age import read_census2021_age
-from helpers.readers.demographr import read_population_lsoa11
+from helpers.readers.demographr import read_population_totals_lsoa11
 from helpers.readers.geographr import (
     read_lsoa11_icb22_lookup,
     read_lsoa21_icb24_lookup,
@@ -260,10 +260,10 @@ def icb_context(
     )
     lsoa11 = lsoa11[["lsoa11_code", "icb22_code_h"]].rename(columns={"icb22_code_h": "icb_code"})
     population19 = (
-        (read_population_lsoa11(population19_path) if population19_path else demographr.load(2019))
-        .groupby("lsoa11_code")["population"]
-        .sum()
-    )
+        read_population_totals_lsoa11(population19_path)
+        if population19_path
+        else demographr.load(2019, by_age=False)
+    ).set_index("lsoa11_code")["population"]
     rank19 = imd2019_average_rank(
         (read_imd2019_lsoa11(imd2019_path) if imd2019_path else imd_reader.load("imd2019_lsoa11")),
         population19,

@@ -373,3 +373,103 @@ def _openpyxl_dimensions(path: Path) -> dict[str, tuple[int, int]]:
         return {sheet.title: (sheet.max_row or 0, sheet.max_column or 0) for sheet in workbook}
     finally:
         workbook.close()
+
+
+#: R serialisation (XDR) type codes and flag bits that :func:`rda_shape` needs.
+_R_SYMSXP, _R_LISTSXP, _R_VECSXP, _R_REFSXP = 1, 2, 19, 255
+_R_VECTOR_TYPES = frozenset({10, 13, 14, 15, 16, 19, 20, 24})  # lgl int real cplx str list expr raw
+_R_IS_OBJECT, _R_HAS_ATTR, _R_HAS_TAG = 1 << 8, 1 << 9, 1 << 10
+#: How much of the decompressed stream :func:`rda_shape` reads: the header, the object's name
+#: and the first column's header all come well before this.
+_RDA_HEAD_BYTES = 1 << 16
+
+
+def _rda_opener(path: Path) -> Any:
+    """The ``open`` function for an ``.rda`` file's compression (gzip, bzip2, xz or none)."""
+    import bz2
+    import gzip
+    import lzma
+
+    with path.open("rb") as handle:
+        magic = handle.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open
+    if magic.startswith(b"BZh"):
+        return bz2.open
+    if magic.startswith(b"\xfd7zXZ"):
+        return lzma.open
+    return open
+
+
+class _XdrCursor:
+    """Big-endian 32-bit integers read one after another from the start of a byte string."""
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        self.data = data
+        self.position = 0
+        self.path = path
+
+    def integer(self) -> int:
+        """The next signed 32-bit integer."""
+        end = self.position + 4
+        if end > len(self.data):
+            raise DataError(f"{self.path}: the .rda header ends early")
+        value = int.from_bytes(self.data[self.position : end], "big", signed=True)
+        self.position = end
+        return value
+
+    def skip(self, count: int) -> None:
+        """Skip ``count`` bytes."""
+        self.position += count
+
+    def length(self) -> int:
+        """A vector length (a long length is written as -1 and two integers)."""
+        value = self.integer()
+        if value == -1:
+            return (self.integer() << 32) + (self.integer() & 0xFFFFFFFF)
+        return value
+
+
+def rda_shape(path: Path) -> tuple[int, int]:
+    """Rows and columns of the data frame an ``.rda`` file stores, read from the start of its
+    serialised stream only (no cell is decoded): what ``len(frame), frame.shape[1]`` of
+    :func:`read_rda_frame` give, in milliseconds instead of seconds.
+
+    The stream holds the object's name, then the data frame as a list (its length is the number
+    of columns) whose first column starts with its own length (the number of rows). Raises
+    DataError naming the file when the stream is not that shape (e.g. not a data frame, a
+    compact ALTREP column or an ASCII save): read such a file with :func:`read_rda_frame`.
+    """
+    with _rda_opener(path)(path, "rb") as handle:
+        head = handle.read(_RDA_HEAD_BYTES)
+    if not head.startswith((b"RDX2\nX\n", b"RDX3\nX\n")):
+        raise DataError(f"{path}: not a binary (XDR) .rda file saved by R's save()")
+    cursor = _XdrCursor(head, path)
+    cursor.skip(7)
+    version = cursor.integer()
+    cursor.skip(8)  # the R versions that wrote it and that can read it
+    if version == 3:
+        cursor.skip(cursor.integer())  # the native encoding's name
+    flags = cursor.integer()
+    if flags & 0xFF != _R_LISTSXP or not flags & _R_HAS_TAG or flags & _R_HAS_ATTR:
+        raise DataError(f"{path}: expected save()'s list of named objects at the start")
+    symbol = cursor.integer()
+    if symbol & 0xFF == _R_SYMSXP:
+        cursor.integer()  # the name's CHARSXP flags
+        cursor.skip(cursor.length())
+    elif symbol & 0xFF == _R_REFSXP:
+        if symbol >> 8 == 0:
+            cursor.integer()
+    else:
+        raise DataError(f"{path}: expected the stored object's name")
+    frame = cursor.integer()
+    wanted = _R_VECSXP | _R_IS_OBJECT | _R_HAS_ATTR
+    if frame & wanted != wanted or frame & 0xFF != _R_VECSXP:
+        raise DataError(f"{path}: the stored object is not a data frame (a list with a class)")
+    columns = cursor.length()
+    if columns < 1:
+        raise DataError(f"{path}: a data frame without columns (rows are in its attributes)")
+    first = cursor.integer()
+    if first & 0xFF not in _R_VECTOR_TYPES:
+        raise DataError(f"{path}: the first column is not a plain vector (type {first & 0xFF})")
+    return cursor.length(), columns

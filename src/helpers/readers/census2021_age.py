@@ -94,7 +94,8 @@ def read_census2021_age(path: Path) -> pd.DataFrame:
         id_vars=["lsoa21_code", "lsoa21_name"], var_name="age_lower", value_name="population"
     )
     long["age_lower"] = long["age_lower"].astype("int64")
-    long.insert(2, "age_band", long["age_lower"].map(band_label).astype("string"))
+    labels = {lower: band_label(lower) for lower in AGE_BANDS.values()}  # not one call per row
+    long.insert(2, "age_band", long["age_lower"].map(labels).astype("string"))
     return long.sort_values(["lsoa21_code", "age_lower"]).reset_index(drop=True)
 
 

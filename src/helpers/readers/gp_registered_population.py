@@ -44,7 +44,10 @@ def read_gp_registered_population(path: Path, org_type: str | None = "ICB") -> p
     present = pq.ParquetFile(path).schema_arrow.names
     require_columns(pd.DataFrame(columns=present), COLUMNS, path)
     filters = [("org_type", "==", org_type)] if org_type is not None else None
-    frame = pd.read_parquet(path, columns=list(COLUMNS), filters=filters)
+    text = ["extract_date", "org_type", "org_code", "ons_code", "sex", "age"]
+    # Read the text columns dictionary-encoded (a few distinct values in 1.4 million rows):
+    # decoding them as strings before the filter takes most of the time. Same values after.
+    frame = pd.read_parquet(path, columns=list(COLUMNS), filters=filters, read_dictionary=text)
     for column in ("org_type", "org_code", "ons_code", "sex", "age"):
         frame[column] = frame[column].astype("string")
     frame["extract_date"] = pd.to_datetime(frame["extract_date"], format="%Y-%m-%d")
