@@ -105,3 +105,34 @@ def test_a_running_server_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             assert os.environ[kernel_forks.SOCKET_VARIABLE] == outer
             assert len(list(tmp_path.glob("tmp-kernels-*"))) == 1
         assert Path(outer).is_socket()  # the inner block did not stop the outer server
+
+
+def _children_cpu_of_one_run(tmp_path: Path, cell: str) -> float:
+    """CPU seconds this process's children used for a fork server running one notebook."""
+    import resource
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(cell)]
+    source = tmp_path / "cell.ipynb"
+    nbformat.write(notebook, source)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with kernel_forks.fork_server(tmp_path):
+        papermill.execute_notebook(
+            str(source), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False
+        )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def test_kernels_cpu_time_is_counted_as_the_callers_childrens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reaps its minders (which reap their kernels), so a benchmark of the build
+    sees the kernels' CPU time, not only the server's."""
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)
+    idle = _children_cpu_of_one_run(tmp_path, "1")
+    busy = _children_cpu_of_one_run(
+        tmp_path,
+        "import time\nend = time.process_time() + 2\nwhile time.process_time() < end:\n    pass",
+    )
+    assert busy - idle >= 1.5, (idle, busy)

@@ -466,3 +466,27 @@ def test_machine_details_are_stripped_from_outputs() -> None:
     shown = {"output_type": "execute_result", "data": {"text/plain": "<Styler at 0x7f5bbb075c50>"}}
     pipeline.strip_machine_details(shown)
     assert shown["data"]["text/plain"] == "<Styler>"
+
+
+@pytest.mark.slow
+def test_alongside_work_runs_after_the_stages_under_the_lock(tmp_path: Path) -> None:
+    """The profiles (``alongside``) start only once every stage has landed its outputs."""
+    layout = make_layout(tmp_path / "project", "stages:\n  01_write:\n    writes: [done.txt]\n")
+    write_notebook(
+        layout.notebooks_dir / "01_write.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'done.txt').write_text('yes')",
+    )
+    seen: list[tuple[bool, bool]] = []
+
+    def alongside() -> None:
+        landed = (layout.processed_dir / "done.txt").is_file()
+        try:
+            with pipeline.build_lock(layout.build_dir):
+                locked = False
+        except PipelineError:
+            locked = True  # the build still holds the lock
+        seen.append((landed, locked))
+
+    results = run_pipeline(layout=layout, report=quiet, jobs=1, alongside=alongside)
+    assert [r.status for r in results] == ["ran"]
+    assert seen == [(True, True)]

@@ -53,7 +53,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
@@ -846,24 +852,33 @@ def run_pipeline(
     report: Callable[[str], None] = print,
     jobs: int | None = None,
     render: bool = False,
+    alongside: Callable[[], object] | None = None,
 ) -> list[StageResult]:
     """Run every stale stage, independent ones in parallel; one result per stage.
 
     Raises PipelineError (StageFailedError for a failing notebook) after the stages already
     running have finished; stages downstream of a failure are not started. With ``render`` the
-    report is rendered afterwards (unless up to date), under the same build lock.
+    report is rendered afterwards (unless up to date), under the same build lock; ``alongside``
+    (e.g. the system profiles) then runs at the same time as the render, still under the lock
+    and with the stages' kernel fork server.
     """
     layout = layout or PipelineLayout()
     jobs = max(1, jobs or os.cpu_count() or 1)
     ensure_writable(layout.build_dir)
-    with build_lock(layout.build_dir):
+    with build_lock(layout.build_dir), contextlib.ExitStack() as kernels:
         clean_leftovers(layout.build_dir)
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
         for directory in (layout.processed_dir, layout.notebooks_dir):
             ensure_writable(directory)
-        results = _run_locked(force, layout, report, jobs)
-        if render:
-            render_report_stage(report, layout, force)
+        results = _run_locked(force, layout, report, jobs, kernels)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            rendering = (
+                background.submit(render_report_stage, report, layout, force) if render else None
+            )
+            if alongside is not None:
+                alongside()
+            if rendering is not None:
+                rendering.result()
         return results
 
 
@@ -914,7 +929,11 @@ def reproduced_stages(layout: PipelineLayout | None = None) -> list[str]:
 
 
 def _run_locked(
-    force: bool, layout: PipelineLayout, report: Callable[[str], None], jobs: int
+    force: bool,
+    layout: PipelineLayout,
+    report: Callable[[str], None],
+    jobs: int,
+    kernels: contextlib.ExitStack,
 ) -> list[StageResult]:
     stages, plans, hashes = _plan(layout)
     state = _load_state(layout)
@@ -925,8 +944,7 @@ def _run_locked(
     errors: list[PipelineError] = []
     total = len(stages)
     pool: ProcessPoolExecutor | None = None
-    kernels = contextlib.ExitStack()  # the kernel fork server, started with the first stage
-    forking = False
+    forking = False  # the kernel fork server (held by ``kernels``) starts with the first stage
 
     def label(name: str) -> str:
         return f"[{position[name]}/{total}] {name}"
@@ -1021,7 +1039,6 @@ def _run_locked(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        kernels.close()
         hashes.save()
     if errors:
         raise errors[0]
@@ -1135,11 +1152,15 @@ def single_threaded_numerics() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m helpers.pipeline [--force] [--no-render] [--jobs N]``."""
+    """Command line: ``python -m helpers.pipeline [--force] [--no-render] [--no-profiles]
+    [--jobs N]``."""
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rerun every stage")
     parser.add_argument("--no-render", action="store_true", help="run the notebooks only")
+    parser.add_argument(
+        "--no-profiles", action="store_true", help="skip the 42 system profile pages"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="stages run at once (default: CPUs)")
     arguments = parser.parse_args(argv)
     single_threaded_numerics()
@@ -1148,16 +1169,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Kernels run in notebooks/: hand them the mirror as an absolute path, resolved here.
         print(acquire.describe_mirror(acquire.export_resolved_mirror()))
+        from helpers import profile_pages
+
+        def profiles() -> None:
+            profile_pages.build_profiles(force=arguments.force)
+
         results = run_pipeline(
             force=arguments.force,
             jobs=arguments.jobs,
             layout=layout,
             render=not arguments.no_render,
+            alongside=None if arguments.no_profiles else profiles,
         )
-        from helpers import profile_pages
-
-        profile_pages.build_profiles(force=arguments.force)
-        if not arguments.no_render:
+        if not arguments.no_render and not arguments.no_profiles:
             profile_pages.publish_beside_report()
     except StageFailedError as error:
         print(f"\nPIPELINE FAILED: {error}", file=sys.stderr)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from helpers import profiles
+from helpers import kernel_forks, profiles
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import ConfigError, PipelineError
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT
@@ -420,7 +420,9 @@ def build_profiles(
         + (f" in {workers} kernel(s)" if stale else " (inputs unchanged)")
     )
     if stale:
-        for code, seconds, digest in run_jobs(stale, workers):
+        with kernel_forks.fork_server():  # the pipeline's, when it runs one
+            finished = list(run_jobs(stale, workers))
+        for code, seconds, digest in finished:
             job = next(job for job in stale if job.icb_code == code)
             state["systems"][code] = {"key": job_key(shared, job.parameters), "page_sha256": digest}
             results.append(ProfileResult(code, "ran", seconds, digest))
