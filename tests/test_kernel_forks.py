@@ -133,6 +133,7 @@ def test_kernels_cpu_time_is_counted_as_the_callers_childrens(
     idle = _children_cpu_of_one_run(tmp_path, "1")
     busy = _children_cpu_of_one_run(
         tmp_path,
-        "import time\nend = time.process_time() + 2\nwhile time.process_time() < end:\n    pass",
+        "import time\nend = time.process_time() + 5\nwhile time.process_time() < end:\n    pass",
     )
-    assert busy - idle >= 1.5, (idle, busy)
+    # the kernel's 5 s, less the run-to-run noise of the server's own imports (about 1 s)
+    assert busy - idle >= 3.5, (idle, busy)
