@@ -845,6 +845,14 @@ def _up_to_date(
     return True
 
 
+def default_jobs() -> int:
+    """Stages run at once: one more than the cores. Stages wait on each other unevenly (the
+    models stage is long, the describe stages short), and a third kernel keeps both cores busy:
+    on this project's 2-core machine a cold build took 51 s with 2 jobs, 45 s with 3 and 46 s
+    with 4."""
+    return (os.cpu_count() or 1) + 1
+
+
 def run_pipeline(
     *,
     force: bool = False,
@@ -863,7 +871,7 @@ def run_pipeline(
     and with the stages' kernel fork server.
     """
     layout = layout or PipelineLayout()
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, jobs or default_jobs())
     ensure_writable(layout.build_dir)
     with build_lock(layout.build_dir), contextlib.ExitStack() as kernels:
         clean_leftovers(layout.build_dir)
@@ -1161,7 +1169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-profiles", action="store_true", help="skip the 42 system profile pages"
     )
-    parser.add_argument("--jobs", type=int, default=None, help="stages run at once (default: CPUs)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="stages run at once (default: CPUs + 1)"
+    )
     arguments = parser.parse_args(argv)
     single_threaded_numerics()
     started = time.perf_counter()
