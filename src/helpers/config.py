@@ -22,6 +22,7 @@ import yaml
 from helpers.errors import ConfigError
 from helpers.harmonise import years_between
 from helpers.paths import CURATED_DIR, PARAMS_FILE, SOURCES_FILE
+from helpers.yaml_files import parse_yaml
 
 #: Dataset whose period (in data/sources.yaml) sets the financial years the ICB panel can hold.
 PANEL_YEARS_DATASET = "icb_allocations"
@@ -293,7 +294,7 @@ def load_params(path: Path = PARAMS_FILE, strict: bool = True) -> dict[str, Any]
     """Read ``params.yaml`` and check its shape and values; raise ConfigError listing each
     key at fault with its bad value and the valid ones."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     if not strict:

@@ -37,7 +37,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from helpers import curated
 from helpers.errors import DataError
@@ -223,6 +222,8 @@ def correlations(
     Each pair uses the rows where both values are present (N reported); fewer than three
     rows, or a constant column, give missing coefficients.
     """
+    from scipy import stats  # imported here: 0.8 s that most users of this module skip
+
     rows = []
     for predictor in predictors:
         pair = data[[predictor, outcome]].dropna()

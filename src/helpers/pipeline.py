@@ -66,8 +66,6 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from helpers import acquire, kernel_forks
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import AcquisitionError, ConfigError, PipelineError
@@ -82,6 +80,7 @@ from helpers.paths import (
     SOURCES_FILE,
     STAGING_VARIABLE,
 )
+from helpers.yaml_files import parse_yaml
 
 NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 INJECTED_TAG = "injected-parameters"
@@ -195,7 +194,7 @@ def load_stages(layout: PipelineLayout) -> list[Stage]:
     path = layout.stages_file
     if not path.is_file():
         raise PipelineError(f"{path}: the stage declarations are missing")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = parse_yaml(path.read_text(encoding="utf-8")) or {}
     declared = document.get("stages") if isinstance(document, dict) else None
     if not isinstance(declared, dict):
         raise PipelineError(f"{path}: expected a top-level 'stages' mapping")

@@ -42,6 +42,7 @@ from helpers import report as report_numbers
 from helpers.errors import DataError, PipelineError
 from helpers.io import atomic_write
 from helpers.report import ReportLayout
+from helpers.yaml_files import parse_yaml
 
 MIN_QUARTO = (1, 4)
 ARTICLE = "index.qmd"
@@ -98,7 +99,7 @@ def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
     match = FRONT_MATTER.match(text)
     if not match:
         raise RenderError(f"{source}: no YAML front matter (a block between '---' lines)")
-    meta = yaml.safe_load(match.group("yaml")) or {}
+    meta = parse_yaml(match.group("yaml")) or {}
     if not isinstance(meta, dict):
         raise RenderError(f"{source}: the front matter is not a YAML mapping")
     return meta, text[match.end() :]
@@ -138,7 +139,7 @@ def cell_options(source: str) -> dict[str, Any]:
         if not match:
             break
         lines.append(match.group("option"))
-    options = yaml.safe_load("\n".join(lines)) if lines else {}
+    options = parse_yaml("\n".join(lines)) if lines else {}
     return options if isinstance(options, dict) else {}
 
 
@@ -629,7 +630,7 @@ def load_credits(report_dir: Path) -> dict[str, str]:
     path = report_dir / CREDITS_FILE
     if not path.is_file():
         return {}
-    credits = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    credits = parse_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(credits, dict) or not all(
         isinstance(value, str) for value in credits.values()
     ):
@@ -899,7 +900,7 @@ def _quarto_config(report_dir: Path) -> dict[str, Any]:
     config_file = report_dir / "_quarto.yml"
     if not config_file.is_file():
         raise RenderError(f"{config_file} does not exist")
-    return yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    return parse_yaml(config_file.read_text(encoding="utf-8")) or {}
 
 
 def render_report(

@@ -28,6 +28,7 @@ import yaml
 from helpers.errors import DataError
 from helpers.io import atomic_write
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
+from helpers.yaml_files import parse_yaml
 
 Number = str | int | float
 
@@ -354,7 +355,7 @@ def load_variables(path: Path) -> dict[str, Any]:
     """Read a ``_variables.yml`` file (an empty file gives an empty mapping)."""
     if not path.is_file():
         raise DataError(f"{path} does not exist: run the render stage (make report) first")
-    variables = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    variables = parse_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(variables, dict):
         raise DataError(f"{path}: expected a mapping of variable names to values")
     return variables

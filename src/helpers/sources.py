@@ -12,6 +12,7 @@ import yaml
 
 from helpers.errors import DataError
 from helpers.paths import SOURCES_FILE
+from helpers.yaml_files import parse_yaml
 
 READER_BY_EXTENSION: dict[str, str] = {
     ".csv": "csv",
@@ -121,8 +122,7 @@ def is_https_url(url: str) -> bool:
 
 def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
     """Read and check ``data/sources.yaml``; raise DataError naming the entry at fault."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same result
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    document = parse_yaml(path.read_text(encoding="utf-8"))
     raw_entries = document.get("sources") if isinstance(document, dict) else None
     if not isinstance(raw_entries, list):
         raise DataError(f"{path}: expected a top-level 'sources' list")
@@ -174,7 +174,7 @@ def load_periods(path: Path = SOURCES_FILE) -> dict[str, str]:
     """Period covered by each dataset (``periods`` in ``data/sources.yaml``), by dataset id."""
     if not path.is_file():
         return {}
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = parse_yaml(path.read_text(encoding="utf-8")) or {}
     return {str(key): str(value) for key, value in (document.get("periods") or {}).items()}
 
 
@@ -191,7 +191,7 @@ def project_curated_entries(path: Path = SOURCES_FILE) -> list[dict[str, object]
     """Curated entries the project added itself (not in any MANIFEST), to keep on rebuild."""
     if not path.is_file():
         return []
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = parse_yaml(path.read_text(encoding="utf-8")) or {}
     return [
         entry
         for entry in document.get("sources", [])
