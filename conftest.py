@@ -8,7 +8,6 @@ server starts in the background with the session. ``ICSFIN_FORK_KERNELS=0`` turn
 from __future__ import annotations
 
 import contextlib
-import os
 
 import pytest
 
@@ -16,10 +15,9 @@ _KERNEL_SERVER = contextlib.ExitStack()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if os.environ.get("ICSFIN_FORK_KERNELS", "1") != "0":
-        from helpers.kernel_forks import fork_server
+    from helpers.kernel_forks import fork_server
 
-        _KERNEL_SERVER.enter_context(fork_server())
+    _KERNEL_SERVER.enter_context(fork_server())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -137,3 +137,12 @@ def test_kernels_cpu_time_is_counted_as_the_callers_childrens(
     )
     # the kernel's 5 s, less the run-to-run noise of the server's own imports (about 1 s)
     assert busy - idle >= 3.5, (idle, busy)
+
+
+def test_turned_off_it_starts_no_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)
+    monkeypatch.setenv(kernel_forks.OFF_VARIABLE, "0")
+    with kernel_forks.fork_server(tmp_path) as running:
+        assert not running
+        assert kernel_forks.SOCKET_VARIABLE not in os.environ
+    assert list(tmp_path.iterdir()) == []

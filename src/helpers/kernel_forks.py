@@ -44,6 +44,9 @@ from pathlib import Path
 #: Environment variable holding the server's socket path; the client uses the server only if set.
 SOCKET_VARIABLE = "ICSFIN_KERNEL_FORKS"
 
+#: Set to 0 to start every kernel afresh: :func:`fork_server` then starts no server.
+OFF_VARIABLE = "ICSFIN_FORK_KERNELS"
+
 #: Imported by the server before forking: third-party libraries whose import changes no state
 #: that a notebook's results depend on (no styles, no seeds).
 PRELOAD: tuple[str, ...] = (
@@ -279,10 +282,14 @@ def fork_server(directory: Path | None = None, timeout: float = 60.0) -> Iterato
     """Run a fork server for the duration of the block: kernels started by this process and
     its children (``JUPYTER_PATH`` and ``ICSFIN_KERNEL_FORKS`` are set in ``os.environ``) are
     forks of it; a server already running for this process (e.g. the test session's) is used
-    instead of starting another. Yields True when a server runs. If it cannot start, a
+    instead of starting another. Yields True when a server runs; False, starting none, when
+    ``ICSFIN_FORK_KERNELS`` is 0. If it cannot start, a
     warning goes to standard error and kernels start afresh as usual (yields False). The
     environment is restored, the server stopped and its folder (in ``directory``, default the
     system's temporary folder, short enough for a socket path) removed on exit."""
+    if os.environ.get(OFF_VARIABLE, "1") == "0":
+        yield False
+        return
     active = os.environ.get(SOCKET_VARIABLE)
     if active and Path(active).is_socket():  # one is already running for this process tree
         yield True

@@ -87,11 +87,10 @@ INJECTED_TAG = "injected-parameters"
 STATE_VERSION = 3
 STAGE_KEYS: frozenset[str] = frozenset({"raw", "files", "reads", "writes"})
 ALL_RAW = "all"
-#: The kernel logs only errors: no start-up warning that it "is running over TCP without
-#: encryption" (it listens on the loopback interface only) for every stage.
-# Kernel logs go to the terminal, not to the notebook (cell errors reach papermill). jupyter_client
-# interrupts every kernel before shutting it down, which an idle kernel logs as an ERROR
-# ("KeyboardInterrupt caught in kernel"): only CRITICAL messages are shown.
+#: Kernel logs go to the terminal, not to the notebook (cell errors reach papermill). Only
+#: CRITICAL messages are shown: no start-up warning that the kernel "is running over TCP without
+#: encryption" (it listens on the loopback interface only), and no ERROR for the interrupt
+#: jupyter_client sends every kernel before shutting it down ("KeyboardInterrupt caught").
 KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
 
 # jsonschema (which nbformat imports) builds an IRI grammar when it is imported if the optional
@@ -99,9 +98,6 @@ KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
 # process that reads or writes a notebook. Notebook validation never checks IRIs, so the
 # pipeline's processes go without it.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-
-#: Set to 0 to start every stage kernel afresh instead of forking it (helpers.kernel_forks).
-FORK_VARIABLE = "ICSFIN_FORK_KERNELS"
 
 
 class StageFailedError(PipelineError):
@@ -988,7 +984,7 @@ def _run_locked(
                 continue
             staging = Path(tempfile.mkdtemp(prefix=f"tmp-{name}-", dir=layout.build_dir))
             report(f"{label(name)}: running ...")
-            if not forking and os.environ.get(FORK_VARIABLE, "1") != "0":
+            if not forking:
                 kernels.enter_context(kernel_forks.fork_server())
                 forking = True
             arguments = (plan.stage.notebook, plan.parameters, staging, layout.failed_dir)
