@@ -48,6 +48,8 @@ COEFFICIENT_LABEL_WIDTH = 30
 #: Characters per line of a panel title on the specification-estimates chart (about a third
 #: of its width each).
 PANEL_TITLE_WIDTH = 30
+#: Width of one driver's column of the specification curve (inches).
+CURVE_PANEL_INCHES = 3.2
 #: Tight-layout passes per drawing of a figure (see :class:`SettledTightLayout`).
 LAYOUT_PASSES = 2
 #: Pixels per figure pixel of a stored image: double resolution ("retina"), sharp on
@@ -69,6 +71,12 @@ class SettledTightLayout(TightLayoutEngine):
     so a second pass settles it. Both passes measure text with the renderer that then draws
     it, so the second reuses the first's measurements.
     """
+
+    def __init__(self, *, rect: tuple[float, float, float, float] | None = None) -> None:
+        """Fit the plots, labels included, into ``rect`` (figure fraction) or, by default,
+        the whole figure (measured once per pass: matplotlib measures twice when given a
+        rectangle)."""
+        super().__init__(rect=rect)  # type: ignore[arg-type]
 
     def execute(self, fig: Figure) -> None:
         """Lay ``fig`` out :data:`LAYOUT_PASSES` times."""
@@ -210,10 +218,12 @@ def encode_png(pixels: np.ndarray, dpi: float, level: int = PNG_COMPRESSION) -> 
     pHYs chunk. The bytes depend only on the pixels, ``dpi`` and ``level``.
     """
     height, width = pixels.shape[:2]
-    opaque = bool((pixels[:, :, 3] == 255).all())
-    channels = pixels[:, :, :3] if opaque else pixels
-    rows = np.zeros((height, 1 + width * channels.shape[2]), dtype=np.uint8)  # filter 0: none
-    rows[:, 1:] = channels.reshape(height, -1)
+    opaque = bool(pixels[:, :, 3].min() == 255)
+    count = 3 if opaque else 4
+    rows = np.zeros((height, 1 + width * count), dtype=np.uint8)  # filter byte 0: none
+    samples = rows[:, 1:].reshape(height, width, count)
+    for channel in range(count):  # one plane at a time: far faster than a strided reshape
+        samples[:, :, channel] = pixels[:, :, channel]
     header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
     per_metre = round(dpi / 0.0254)
     return b"".join(
@@ -332,10 +342,15 @@ def seeded_global_rng(seed: int = 0) -> Iterator[None]:
 
 
 def finish(figure: Figure) -> Figure:
-    """Give ``figure`` a tight layout, done when it is drawn (once, by the renderer that draws
-    it), and close it in pyplot, so a notebook displays it once: as the value the plotting
-    function returns, not again when the cell ends."""
+    """Give ``figure`` a tight layout, done when it is drawn (by the renderer that draws it;
+    spines left out of the measuring: they add nothing to the plot's own box, and measuring
+    them re-formats the ticks four times per plot), and close it in pyplot, so a notebook
+    displays it once: as the value the plotting function returns, not again when the cell
+    ends."""
     figure.set_layout_engine(SettledTightLayout())
+    for axis in figure.axes:  # a spine lies on its plot's edge, which the layout counts anyway
+        for spine in axis.spines.values():
+            spine.set_in_layout(False)
     plt.close(figure)
     return figure
 
@@ -833,7 +848,7 @@ def specification_curve_plot(
     figure, axes = plt.subplots(
         2,
         len(drivers),
-        figsize=(3.2 * len(drivers) + 2.5, 3 + 0.22 * len(options)),
+        figsize=(CURVE_PANEL_INCHES * len(drivers) + 2.5, 3 + 0.22 * len(options)),
         gridspec_kw={"height_ratios": [3, 0.3 * len(options)]},
         sharex="col",
         squeeze=False,
@@ -850,7 +865,9 @@ def specification_curve_plot(
             rows.index, rows["estimate"], s=4, color=np.where(significant, "tab:red", "0.3")
         )
         top.axhline(0, color="black", linewidth=0.8)
-        top.set_title(labels[driver], fontsize=9)
+        top.set_title(
+            wrap_title(labels[driver], characters_across(CURVE_PANEL_INCHES, 9)), fontsize=9
+        )
         top.set_ylabel(ylabel if column == 0 else "", fontsize=8)
         for position, (dimension, option) in enumerate(options):
             chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
