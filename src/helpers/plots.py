@@ -50,8 +50,9 @@ COEFFICIENT_LABEL_WIDTH = 30
 PANEL_TITLE_WIDTH = 30
 #: Width of one driver's column of the specification curve (inches).
 CURVE_PANEL_INCHES = 3.2
-#: Tight-layout passes per drawing of a figure (see :class:`SettledTightLayout`).
-LAYOUT_PASSES = 2
+#: Times a figure is drawn again when the first drawing runs off its edges (see
+#: :func:`figure_png`).
+SETTLING_DRAWS = 1
 #: Pixels per figure pixel of a stored image: double resolution ("retina"), sharp on
 #: high-density screens; the image is displayed at its figure's size.
 PIXEL_SCALE = 2
@@ -61,27 +62,6 @@ CROP_PAD_INCHES = 0.1
 #: zlib level of stored PNGs: level 3 compresses unfiltered chart pixels about as small as
 #: Pillow's level 6 with adaptive filters, in a third of the time.
 PNG_COMPRESSION = 3
-
-
-class SettledTightLayout(TightLayoutEngine):
-    """matplotlib's tight layout run :data:`LAYOUT_PASSES` times when the figure is drawn.
-
-    One pass sets the margins from where the labels are now; a label centred under a plot that
-    is narrower than the label (long tick labels beside it) moves as the plot's width changes,
-    so a second pass settles it. Both passes measure text with the renderer that then draws
-    it, so the second reuses the first's measurements.
-    """
-
-    def __init__(self, *, rect: tuple[float, float, float, float] | None = None) -> None:
-        """Fit the plots, labels included, into ``rect`` (figure fraction) or, by default,
-        the whole figure (measured once per pass: matplotlib measures twice when given a
-        rectangle)."""
-        super().__init__(rect=rect)  # type: ignore[arg-type]
-
-    def execute(self, fig: Figure) -> None:
-        """Lay ``fig`` out :data:`LAYOUT_PASSES` times."""
-        for _ in range(LAYOUT_PASSES):
-            super().execute(fig)
 
 
 def ordered_colours(count: int) -> list[tuple[float, float, float]]:
@@ -245,16 +225,24 @@ def figure_png(
 
     This replaces IPython's ``retina`` formatter with ``bbox_inches="tight"``, which laid the
     figure out three times (once to find what is drawn, once more after moving it, once to
-    draw) and encoded with adaptive filters: here the figure is drawn once, cropped on its
-    pixels (``crop``, keeping :data:`CROP_PAD_INCHES` of margin) and encoded by
-    :func:`encode_png`.
+    draw) and encoded with adaptive filters: here the figure is drawn once (its tight layout
+    measured by the renderer that draws it), cropped on its pixels (``crop``, keeping
+    :data:`CROP_PAD_INCHES` of margin) and encoded by :func:`encode_png`. One layout pass
+    can leave a label running off the figure (a label centred under a plot moves when the
+    plot is narrowed for long tick labels): then the figure is drawn again, laid out from
+    where the first pass left it, up to :data:`SETTLING_DRAWS` times, and if still over the
+    edge, stored with matplotlib's tight crop and a warning.
     """
     if not figure.axes and not figure.lines:
         return None
-    pixels = draw_pixels(figure, scale)
     background: tuple[int, int, int, int] = tuple(  # type: ignore[assignment]
         round(255 * part) for part in to_rgba(figure.get_facecolor())
     )
+    pixels = draw_pixels(figure, scale)
+    for _ in range(SETTLING_DRAWS):
+        if not drawn_on_edge(pixels, background):
+            break
+        pixels = draw_pixels(figure, scale)  # laid out again from where the last layout left it
     if drawn_on_edge(pixels, background):
         warnings.warn(
             f"figure {_figure_name(figure)!r} is drawn beyond its edges: stored with matplotlib's "
@@ -322,7 +310,7 @@ def titled(figure: Figure, title: str | None = None, note: str | None = None) ->
         lines = wrapped.count("\n") + 1
         figure.text(0.01, 0.005, wrapped, fontsize=NOTE_SIZE, color=NOTE_COLOUR, va="bottom")
         reserved = min(0.3, lines * NOTE_SIZE * 1.5 / 72 / height_inches)
-        figure.set_layout_engine(SettledTightLayout(rect=(0, reserved, 1, 1)))
+        figure.set_layout_engine(TightLayoutEngine(rect=(0, reserved, 1, 1)))
     return figure
 
 
@@ -342,12 +330,13 @@ def seeded_global_rng(seed: int = 0) -> Iterator[None]:
 
 
 def finish(figure: Figure) -> Figure:
-    """Give ``figure`` a tight layout, done when it is drawn (by the renderer that draws it;
+    """Give ``figure`` a tight layout, done when it is drawn (by the renderer that draws it,
+    measuring once: matplotlib measures twice when given a rectangle to fill;
     spines left out of the measuring: they add nothing to the plot's own box, and measuring
     them re-formats the ticks four times per plot), and close it in pyplot, so a notebook
     displays it once: as the value the plotting function returns, not again when the cell
     ends."""
-    figure.set_layout_engine(SettledTightLayout())
+    figure.set_layout_engine(TightLayoutEngine(rect=None))  # type: ignore[arg-type]
     for axis in figure.axes:  # a spine lies on its plot's edge, which the layout counts anyway
         for spine in axis.spines.values():
             spine.set_in_layout(False)
