@@ -255,7 +255,7 @@ def figure_png(
         pixels = crop_to_drawn(pixels, background, pad)
     height, width = pixels.shape[:2]
     data = encode_png(pixels, figure.dpi * scale)
-    metadata = {"width": round(width / scale), "height": round(height / scale)}
+    metadata = {"width": int(width // scale), "height": int(height // scale)}  # as IPython's
     return base64.b64encode(data).decode("ascii"), metadata
 
 
