@@ -187,6 +187,7 @@ def test_figure_png_lays_out_in_the_drawing_so_labels_are_not_cut() -> None:
     assert left > 0.1 and bottom > 0.1  # the layout made room for both labels
 
 
+@pytest.mark.filterwarnings("ignore:Tight layout not applied")
 def test_figure_png_falls_back_to_a_tight_crop_with_a_warning_when_text_runs_off() -> None:
     plots.set_house_style()
     figure, axis = plt.subplots(figsize=(3, 2))
