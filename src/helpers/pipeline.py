@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -98,6 +99,14 @@ KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
 # process that reads or writes a notebook. Notebook validation never checks IRIs, so the
 # pipeline's processes go without it.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+# Each stage worker re-imports the command's main module (``python -m helpers.pipeline``) under
+# another name, as multiprocessing does, after the workers' server has imported it once: runpy
+# then warns that the module is already imported, once per worker. Workers inherit this filter
+# from the server, which imports this module.
+warnings.filterwarnings(
+    "ignore", message="'helpers.pipeline' found in sys.modules", category=RuntimeWarning
+)
 
 
 class StageFailedError(PipelineError):
@@ -655,6 +664,18 @@ def _worker_context() -> BaseContext:
     return context
 
 
+def _start_servers(kernels: contextlib.ExitStack, jobs: int) -> None:
+    """Start the kernel fork server (held by ``kernels``) and, with more than one job, the
+    workers' fork server, without waiting for either to finish its imports: a build that will
+    run stages (cold or forced) starts them before planning, which takes a second or two."""
+    kernels.enter_context(kernel_forks.fork_server())
+    if jobs > 1:
+        from multiprocessing import forkserver
+
+        _worker_context()
+        forkserver.ensure_running()
+
+
 def _run_in_worker(
     environment: dict[str, str],
     notebook: Path,
@@ -873,6 +894,8 @@ def run_pipeline(
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
         for directory in (layout.processed_dir, layout.notebooks_dir):
             ensure_writable(directory)
+        if force or not layout.state_file.is_file():
+            _start_servers(kernels, jobs)  # stages will run: let the servers start up meanwhile
         results = _run_locked(force, layout, report, jobs, kernels)
         with ThreadPoolExecutor(max_workers=1) as background:
             rendering = (
