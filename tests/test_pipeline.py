@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import hashlib
 import os
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import pipeline
+from helpers import pipeline, prefetch
 from helpers.errors import AcquisitionError, PipelineError
 from helpers.pipeline import (
     PipelineLayout,
@@ -173,6 +174,14 @@ def test_declarations_are_read_and_ordered(project: PipelineLayout) -> None:
             r"read each other \(a cycle\)",
         ),
         ("stages: [01_write_table]\n", "expected a top-level 'stages' mapping"),
+        (
+            STAGES.replace("raw: [toy]", "prefetch: [healthyr.load(table)]"),
+            r"stages.01_write_table.prefetch: 'healthyr.load\(table\)': expected a reader call",
+        ),
+        (
+            STAGES.replace("raw: [toy]", "prefetch: ['nosuch.load()']"),
+            r"01_write_table.prefetch: nosuch.load\(\): no reader module 'nosuch'",
+        ),
     ],
     ids=[
         "undeclared",
@@ -182,6 +191,8 @@ def test_declarations_are_read_and_ordered(project: PipelineLayout) -> None:
         "unwritten-read",
         "cycle",
         "not-a-mapping",
+        "prefetch-not-literal",
+        "prefetch-unknown-reader",
     ],
 )
 def test_bad_declarations_are_refused_naming_the_stage(
@@ -210,6 +221,21 @@ def test_the_real_notebooks_depend_on_their_readers() -> None:
         layout.notebooks_dir / "03_model_deficit_drivers.ipynb", layout.helpers_dir
     )
     assert "helpers.models" in model and "helpers.readers.healthyr" not in model
+
+
+def test_every_declared_prefetch_call_is_one_the_stage_makes() -> None:
+    """A prefetch list is a copy of calls that live in the helpers: each must still be there,
+    with the same arguments, in a module the stage uses."""
+    layout = PipelineLayout()
+    declared = 0
+    for stage in load_stages(layout):
+        made: set[prefetch.ReaderCall] = set()
+        for path in code_dependencies(stage.notebook, layout.helpers_dir).values():
+            made |= prefetch.calls_in(ast.parse(path.read_text(encoding="utf-8")))
+        assert set(stage.prefetch) <= made, set(stage.prefetch) - made
+        assert len(set(stage.prefetch)) == len(stage.prefetch)  # each call once
+        declared += len(stage.prefetch)
+    assert declared >= 10  # the panel stage's raw tables
 
 
 def test_real_stage_declarations_are_consistent() -> None:

@@ -4,9 +4,9 @@ Every stage notebook starts a fresh kernel and imports pandas, matplotlib, seabo
 statsmodels: about 4 CPU-seconds per kernel before its first line of analysis. A *fork server*
 imports those libraries once; each kernel is then a fork of it and starts in a few
 milliseconds. Only third-party libraries with no import-time effect on results are preloaded
-(:data:`PRELOAD`, then :data:`PRELOAD_LATER`); the project's own helpers are imported by the notebooks, as before, so a
-forked kernel computes exactly what a fresh one does (the pipeline's byte-identity check
-compares the outputs).
+(:data:`PRELOAD`, then :data:`PRELOAD_LATER`); the project's own helpers are imported by the
+notebooks, as before, so a forked kernel computes exactly what a fresh one does (the
+pipeline's byte-identity check compares the outputs).
 
 How the pieces fit (all on one machine, over a Unix socket):
 

@@ -64,10 +64,11 @@ from concurrent.futures import (
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from helpers import acquire, kernel_forks
+from helpers import acquire, interim, kernel_forks, prefetch
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import AcquisitionError, ConfigError, PipelineError
 from helpers.paths import (
@@ -87,6 +88,8 @@ NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 INJECTED_TAG = "injected-parameters"
 STATE_VERSION = 3
 STAGE_KEYS: frozenset[str] = frozenset({"raw", "files", "reads", "writes"})
+#: Optional key of a stage: the reader calls a prefetcher makes beside it (helpers.prefetch).
+PREFETCH_KEY = "prefetch"
 ALL_RAW = "all"
 #: Kernel logs go to the terminal, not to the notebook (cell errors reach papermill). Only
 #: CRITICAL messages are shown: no start-up warning that the kernel "is running over TCP without
@@ -156,6 +159,7 @@ class Stage:
     files: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    prefetch: tuple[prefetch.ReaderCall, ...] = ()
 
 
 @dataclass
@@ -221,15 +225,17 @@ def load_stages(layout: PipelineLayout) -> list[Stage]:
         entry = declared[name] or {}
         if not isinstance(entry, dict):
             raise PipelineError(f"{path}: stages.{name} must be a mapping")
-        unknown = sorted(set(entry) - STAGE_KEYS)
+        valid = STAGE_KEYS | {PREFETCH_KEY}
+        unknown = sorted(set(entry) - valid)
         if unknown:
             raise PipelineError(
-                f"{path}: stages.{name} has unknown key(s) {unknown}; valid: {sorted(STAGE_KEYS)}"
+                f"{path}: stages.{name} has unknown key(s) {unknown}; valid: {sorted(valid)}"
             )
         stages.append(
             Stage(
                 name=name,
                 notebook=notebooks[name],
+                prefetch=_prefetch_calls(entry, f"{path}: stages.{name}.{PREFETCH_KEY}", layout),
                 **{
                     key: _names(entry.get(key), f"{path}: stages.{name}.{key}")
                     for key in STAGE_KEYS
@@ -238,6 +244,19 @@ def load_stages(layout: PipelineLayout) -> list[Stage]:
         )
     _check_graph(stages, path)
     return stages
+
+
+def _prefetch_calls(
+    entry: dict[str, Any], where: str, layout: PipelineLayout
+) -> tuple[prefetch.ReaderCall, ...]:
+    """A stage's declared prefetch calls, parsed and checked (PipelineError names the entry)."""
+    texts = _names(entry.get(PREFETCH_KEY), where)
+    try:
+        calls = tuple(prefetch.parse_call(text, where) for text in texts)
+        prefetch.check_modules(calls, layout.helpers_dir / "readers", where)
+    except prefetch.PrefetchDeclarationError as error:
+        raise PipelineError(str(error)) from None
+    return calls
 
 
 def producers(stages: Iterable[Stage]) -> dict[str, str]:
@@ -664,6 +683,12 @@ def _worker_context() -> BaseContext:
     return context
 
 
+def _interim_is_empty() -> bool:
+    """True when the interim layer is on and holds no table yet (a fresh clone, or after
+    ``make clean``): every raw file will be parsed, so prefetching pays."""
+    return interim.enabled() and next(interim.entries(), None) is None
+
+
 def _start_servers(kernels: contextlib.ExitStack, jobs: int) -> None:
     """Start the kernel fork server (held by ``kernels``) and, with more than one job, the
     workers' fork server, without waiting for either to finish its imports: a build that will
@@ -971,6 +996,8 @@ def _run_locked(
     total = len(stages)
     pool: ProcessPoolExecutor | None = None
     forking = False  # the kernel fork server (held by ``kernels``) starts with the first stage
+    prefetchers: dict[str, BaseProcess] = {}
+    prefetching = jobs > 1 and _interim_is_empty()  # a cold build: a core to spare for parsing
 
     def label(name: str) -> str:
         return f"[{position[name]}/{total}] {name}"
@@ -1011,6 +1038,8 @@ def _run_locked(
                 kernels.enter_context(kernel_forks.fork_server())
                 forking = True
             arguments = (plan.stage.notebook, plan.parameters, staging, layout.failed_dir)
+            if prefetching and plan.stage.prefetch:
+                prefetchers[name] = prefetch.start(_worker_context(), plan.stage.prefetch)
             if jobs == 1:
                 future: Future[Path] = Future()
                 try:
@@ -1040,6 +1069,8 @@ def _run_locked(
             for future in done:
                 name, key, staging, started = running.pop(future)
                 stage = plans[name].stage
+                if name in prefetchers:
+                    prefetch.stop(prefetchers.pop(name))
                 try:
                     outputs = land_outputs(stage, future.result(), staging, layout)
                 except PipelineError as error:
@@ -1063,6 +1094,8 @@ def _run_locked(
                     f"{label(name)}: ran in {seconds:.1f} s, wrote {sorted(outputs) or 'no tables'}"
                 )
     finally:
+        for process in prefetchers.values():
+            prefetch.stop(process)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         hashes.save()
