@@ -644,7 +644,7 @@ def execute_notebook(
     previous = os.environ.get(STAGING_VARIABLE)
     os.environ[STAGING_VARIABLE] = str(outputs)
     try:
-        papermill.execute_notebook(
+        result = papermill.execute_notebook(
             str(notebook),
             str(executed),
             parameters=parameters,
@@ -652,6 +652,9 @@ def execute_notebook(
             cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
+            # written once at the end (and on failure), not before and after every cell: the
+            # notebooks carry their figures, and re-encoding them per cell cost a CPU-second
+            request_save_on_cell_execute=False,
             extra_arguments=KERNEL_ARGUMENTS,
             coalesce_streams=True,  # one stdout and one stderr output per cell: deterministic
         )
@@ -667,7 +670,6 @@ def execute_notebook(
             os.environ.pop(STAGING_VARIABLE, None)
         else:
             os.environ[STAGING_VARIABLE] = previous
-    result = nbformat.read(executed, as_version=4)
     sanitize_notebook(result, parameters)
     final = staging / notebook.name
     nbformat.write(result, final)
