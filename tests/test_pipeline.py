@@ -516,3 +516,41 @@ def test_alongside_work_runs_after_the_stages_under_the_lock(tmp_path: Path) -> 
     results = run_pipeline(layout=layout, report=quiet, jobs=1, alongside=alongside)
     assert [r.status for r in results] == ["ran"]
     assert seen == [(True, True)]
+
+
+@pytest.mark.slow
+def test_alongside_work_starts_once_its_stage_has_landed(tmp_path: Path) -> None:
+    """With ``alongside_after`` the profiles start when that stage is done, while later
+    stages still run; a build whose stage fails never starts them."""
+    layout = make_layout(
+        tmp_path / "project",
+        "stages:\n  01_first:\n    writes: [first.txt]\n"
+        "  02_second:\n    reads: [first.txt]\n    writes: [second.txt]\n",
+    )
+    write_notebook(
+        layout.notebooks_dir / "01_first.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'first.txt').write_text('1')",
+    )
+    second = layout.notebooks_dir / "02_second.ipynb"
+    write_notebook(
+        second,
+        STAGED + "import time\nfrom pathlib import Path\ntime.sleep(3)\n"
+        "Path(staged, 'second.txt').write_text('2')",
+    )
+    seen: list[tuple[bool, bool]] = []
+
+    def alongside() -> None:
+        processed = layout.processed_dir
+        seen.append(((processed / "first.txt").is_file(), (processed / "second.txt").is_file()))
+
+    results = run_pipeline(
+        layout=layout, report=quiet, jobs=1, alongside=alongside, alongside_after="01_first"
+    )
+    assert [r.status for r in results] == ["ran", "ran"]
+    assert seen == [(True, False)]  # started after 01 landed, before 02 had
+    write_notebook(second, STAGED + "raise ValueError('broken')")
+    with pytest.raises(StageFailedError):
+        run_pipeline(
+            layout=layout, report=quiet, jobs=1, alongside=alongside, alongside_after="02_second"
+        )
+    assert len(seen) == 1  # the stage it waits for failed: not started

@@ -904,34 +904,48 @@ def run_pipeline(
     jobs: int | None = None,
     render: bool = False,
     alongside: Callable[[], object] | None = None,
+    alongside_after: str | None = None,
 ) -> list[StageResult]:
     """Run every stale stage, independent ones in parallel; one result per stage.
 
     Raises PipelineError (StageFailedError for a failing notebook) after the stages already
     running have finished; stages downstream of a failure are not started. With ``render`` the
-    report is rendered afterwards (unless up to date), under the same build lock; ``alongside``
-    (e.g. the system profiles) then runs at the same time as the render, still under the lock
-    and with the stages' kernel fork server.
+    report is rendered afterwards (unless up to date), under the same build lock. ``alongside``
+    (e.g. the system profiles) runs at the same time, still under the lock and with the
+    stages' kernel fork server: from when the stage ``alongside_after`` has landed (or was up
+    to date), or else once every stage has; not at all if that stage fails or is not run.
     """
     layout = layout or PipelineLayout()
     jobs = max(1, jobs or default_jobs())
     ensure_writable(layout.build_dir)
-    with build_lock(layout.build_dir), contextlib.ExitStack() as kernels:
+    with (
+        build_lock(layout.build_dir),
+        contextlib.ExitStack() as kernels,
+        ThreadPoolExecutor(max_workers=2) as background,
+    ):
         clean_leftovers(layout.build_dir)
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
         for directory in (layout.processed_dir, layout.notebooks_dir):
             ensure_writable(directory)
         if force or not layout.state_file.is_file():
             _start_servers(kernels, jobs)  # stages will run: let the servers start up meanwhile
-        results = _run_locked(force, layout, report, jobs, kernels)
-        with ThreadPoolExecutor(max_workers=1) as background:
-            rendering = (
-                background.submit(render_report_stage, report, layout, force) if render else None
-            )
-            if alongside is not None:
-                alongside()
-            if rendering is not None:
-                rendering.result()
+        side: list[Future[object]] = []
+
+        def start_alongside() -> None:
+            if alongside is not None and not side:
+                kernels.enter_context(kernel_forks.fork_server())  # the stages' if running
+                side.append(background.submit(alongside))
+
+        def landed(name: str) -> None:
+            if name == alongside_after:
+                start_alongside()
+
+        results = _run_locked(force, layout, report, jobs, kernels, landed)
+        start_alongside()
+        if render:
+            render_report_stage(report, layout, force)
+        for work in side:
+            work.result()
         return results
 
 
@@ -987,7 +1001,10 @@ def _run_locked(
     report: Callable[[str], None],
     jobs: int,
     kernels: contextlib.ExitStack,
+    landed: Callable[[str], None] = lambda _name: None,
 ) -> list[StageResult]:
+    """The stages of :func:`run_pipeline`; ``landed`` is called with the name of each stage
+    once it has run (its outputs in place) or was found up to date."""
     stages, plans, hashes = _plan(layout)
     state = _load_state(layout)
     needs = {stage.name: upstream_of(stage, stages) for stage in stages}
@@ -1030,6 +1047,7 @@ def _run_locked(
                 elapsed = time.perf_counter() - started
                 results[name] = StageResult(name, "skipped", elapsed, record["outputs"])
                 report(f"{label(name)}: skipped (inputs unchanged)")
+                landed(name)
                 changed = True
                 continue
             if len(running) >= jobs:
@@ -1095,6 +1113,7 @@ def _run_locked(
                 report(
                     f"{label(name)}: ran in {seconds:.1f} s, wrote {sorted(outputs) or 'no tables'}"
                 )
+                landed(name)
     finally:
         for process in prefetchers.values():
             prefetch.stop(process)
@@ -1243,6 +1262,7 @@ def main(argv: list[str] | None = None) -> int:
             layout=layout,
             render=not arguments.no_render,
             alongside=None if arguments.no_profiles else profiles,
+            alongside_after=profile_pages.PROFILE_NOTEBOOK.stem,  # the notebook they run
         )
         if not arguments.no_render and not arguments.no_profiles:
             profile_pages.publish_beside_report()
