@@ -138,7 +138,7 @@ def fit_cross_section(
     data: pd.DataFrame, outcome: str, predictors: Sequence[str]
 ) -> ResultsWrapper:
     """OLS with HC3 heteroskedasticity-robust standard errors."""
-    return smf.ols(formula(outcome, predictors), data=data).fit(cov_type="HC3")
+    return design.linear_model(data, outcome, predictors).fit(cov_type="HC3")
 
 
 def tidy(results: ResultsWrapper, model_name: str) -> pd.DataFrame:
