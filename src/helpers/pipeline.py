@@ -921,7 +921,7 @@ def run_pipeline(
     with (
         build_lock(layout.build_dir),
         contextlib.ExitStack() as kernels,
-        ThreadPoolExecutor(max_workers=2) as background,
+        ThreadPoolExecutor(max_workers=1) as background,
     ):
         clean_leftovers(layout.build_dir)
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
