@@ -264,3 +264,11 @@ def test_use_figure_png_makes_a_shell_show_each_figure_once_as_our_png() -> None
     assert set(data) == {"text/plain", "image/png"}
     assert metadata["image/png"] == {"width": 200, "height": 200}  # crop=False: whole figure
     assert _decoded(data["image/png"]).size == (400, 400)
+
+
+def test_house_style_sets_fonts_sizes_and_unhinted_text() -> None:
+    plots.set_house_style()
+    assert plt.rcParams["font.sans-serif"][0] == plots.FONT_FAMILY
+    assert plt.rcParams["figure.dpi"] == 100
+    assert plt.rcParams["axes.titlelocation"] == "left"
+    assert plt.rcParams["text.hinting"] == "no_hinting"

@@ -104,6 +104,10 @@ def set_house_style(*, crop: bool = True) -> None:
             "axes.titlelocation": "left",
             "legend.frameon": False,
             "svg.hashsalt": "ics-deficits",
+            # Images are stored at double resolution, where snapping glyph outlines to the
+            # pixel grid (hinting, made for 1x screens) changes nothing a reader can see but
+            # costs about a sixth of the time a figure takes to draw.
+            "text.hinting": "no_hinting",
         }
     )
 
