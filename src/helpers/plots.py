@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import struct
 import sys
 import warnings
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+
+from helpers import figure_images
 
 STAGE_ORDER: list[str] = ["draft plans", "final plans", "forecast", "outturn"]
 #: Categorical palette (Okabe-Ito, colour-blind safe) for unordered groups.
@@ -50,18 +46,6 @@ COEFFICIENT_LABEL_WIDTH = 30
 PANEL_TITLE_WIDTH = 30
 #: Width of one driver's column of the specification curve (inches).
 CURVE_PANEL_INCHES = 3.2
-#: Times a figure is drawn again when the first drawing runs off its edges (see
-#: :func:`figure_png`).
-SETTLING_DRAWS = 1
-#: Pixels per figure pixel of a stored image: double resolution ("retina"), sharp on
-#: high-density screens; the image is displayed at its figure's size.
-PIXEL_SCALE = 2
-#: Blank margin left around what is drawn when a stored image is cropped (inches; the same as
-#: matplotlib's ``savefig.pad_inches``).
-CROP_PAD_INCHES = 0.1
-#: zlib level of stored PNGs: level 3 compresses unfiltered chart pixels about as small as
-#: Pillow's level 6 with adaptive filters, in a third of the time.
-PNG_COMPRESSION = 3
 
 
 def ordered_colours(count: int) -> list[tuple[float, float, float]]:
@@ -80,9 +64,10 @@ def set_house_style(*, crop: bool = True) -> None:
     double-resolution ("retina") PNGs: sharp on high-density screens, deterministic bytes.
     Every plotting function ends with :func:`finish`, so a notebook shows each figure once.
     Inside a Jupyter kernel the inline backend is selected whatever ``MPLBACKEND`` says, and
-    figures are stored by :func:`figure_png`: drawn once, laid out by the renderer that draws
-    them, cropped to what is drawn (``crop=True``) or stored whole (``crop=False``: for
-    figures of a fixed width whose text is wrapped to fit inside them, the system profiles).
+    figures are stored by :func:`helpers.figure_images.figure_png`: drawn once, laid out by
+    the renderer that draws them, cropped to what is drawn (``crop=True``) or stored whole
+    (``crop=False``: for figures of a fixed width whose text is wrapped to fit inside them,
+    the system profiles).
     """
     if "ipykernel" in sys.modules:
         from IPython import get_ipython
@@ -90,7 +75,7 @@ def set_house_style(*, crop: bool = True) -> None:
         shell = get_ipython()
         if shell is not None:
             shell.run_line_magic("matplotlib", "inline")
-            use_figure_png(shell, crop=crop)
+            figure_images.use_figure_png(shell, crop=crop)
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=1.15)
     plt.rcParams.update(
         {
@@ -110,157 +95,6 @@ def set_house_style(*, crop: bool = True) -> None:
             "text.hinting": "no_hinting",
         }
     )
-
-
-def use_figure_png(shell: object, *, crop: bool = True) -> None:
-    """Make ``shell`` (an IPython shell) display every matplotlib figure as the PNG of
-    :func:`figure_png`, and as nothing else: one image output per figure."""
-    formatters = shell.display_formatter.formatters  # type: ignore[attr-defined]
-    for formatter in formatters.values():
-        formatter.pop(Figure, None)
-    formatters["image/png"].for_type(Figure, partial(figure_png, crop=crop))
-
-
-def draw_pixels(figure: Figure, scale: float = PIXEL_SCALE) -> np.ndarray:
-    """``figure`` drawn once at ``scale`` times its dpi: an (height, width, 4) RGBA array.
-
-    The figure's layout engine (set by :func:`finish`) runs inside this one draw, measuring
-    text with the same renderer that then draws it, so nothing is laid out twice.
-    """
-    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else None
-    if canvas is None:
-        canvas = FigureCanvasAgg(figure)
-    dpi, manager = figure.dpi, canvas.manager
-    canvas.manager = None  # no window to resize while the dpi changes
-    try:
-        figure.dpi = dpi * scale
-        canvas.draw()
-        return np.asarray(canvas.buffer_rgba()).copy()
-    finally:
-        figure.dpi = dpi
-        canvas.manager = manager
-
-
-def crop_to_drawn(
-    pixels: np.ndarray, background: tuple[int, int, int, int], pad: int
-) -> np.ndarray:
-    """``pixels`` cut to the smallest box holding every pixel that differs from
-    ``background``, widened by ``pad`` pixels on each side (never beyond the image); the
-    whole image when nothing is drawn."""
-    height, width = pixels.shape[:2]
-    colour = np.frombuffer(bytes(background), dtype=np.uint32)[0]
-    drawn = np.ascontiguousarray(pixels).view(np.uint32)[:, :, 0] != colour
-    rows, columns = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
-    if rows.size == 0:
-        return pixels
-    top, bottom = max(0, rows[0] - pad), min(height, rows[-1] + 1 + pad)
-    left, right = max(0, columns[0] - pad), min(width, columns[-1] + 1 + pad)
-    return pixels[top:bottom, left:right]
-
-
-def drawn_on_edge(pixels: np.ndarray, background: tuple[int, int, int, int]) -> bool:
-    """Whether anything is drawn on the outermost rows or columns of ``pixels``: text or
-    marks running off the figure (a laid-out figure keeps a blank margin)."""
-    colour = np.frombuffer(bytes(background), dtype=np.uint32)[0]
-    flat = np.ascontiguousarray(pixels).view(np.uint32)[:, :, 0]
-    edges = [flat[0], flat[-1], flat[:, 0], flat[:, -1]]
-    return any(bool((edge != colour).any()) for edge in edges)
-
-
-def _figure_name(figure: Figure) -> str:
-    """A figure's title (suptitle, else its first axis's), for messages."""
-    suptitle = figure.get_suptitle()
-    if suptitle:
-        return suptitle
-    axis = figure.axes[0] if figure.axes else None
-    return (axis.get_title(loc="left") or axis.get_title()) if axis is not None else ""
-
-
-def _tight_pixels(figure: Figure, scale: float) -> np.ndarray:
-    """``figure`` as RGBA pixels cropped by matplotlib's ``bbox_inches="tight"``, which widens
-    the image to hold what is drawn beyond the figure (the slow path of :func:`figure_png`)."""
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi * scale, bbox_inches="tight")
-    buffer.seek(0)
-    return np.asarray(Image.open(buffer).convert("RGBA"))
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data and CRC."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def encode_png(pixels: np.ndarray, dpi: float, level: int = PNG_COMPRESSION) -> bytes:
-    """PNG bytes of an (height, width, 4) RGBA uint8 array, stored as RGB when it is opaque.
-
-    Rows are stored unfiltered and deflated at zlib ``level``: for charts (large flat areas)
-    this is as small as adaptive filtering and three times as fast. ``dpi`` is recorded in the
-    pHYs chunk. The bytes depend only on the pixels, ``dpi`` and ``level``.
-    """
-    height, width = pixels.shape[:2]
-    opaque = bool(pixels[:, :, 3].min() == 255)
-    count = 3 if opaque else 4
-    rows = np.zeros((height, 1 + width * count), dtype=np.uint8)  # filter byte 0: none
-    samples = rows[:, 1:].reshape(height, width, count)
-    for channel in range(count):  # one plane at a time: far faster than a strided reshape
-        samples[:, :, channel] = pixels[:, :, channel]
-    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
-    per_metre = round(dpi / 0.0254)
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            _png_chunk(b"IHDR", header),
-            _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
-            _png_chunk(b"IEND", b""),
-        ]
-    )
-
-
-def figure_png(
-    figure: Figure, *, crop: bool = True, scale: float = PIXEL_SCALE
-) -> tuple[str, dict[str, int]] | None:
-    """A figure as a notebook shows it: base64 PNG drawn at ``scale`` times the figure's dpi,
-    with its display size (in figure pixels) as metadata; ``None`` for an empty figure.
-
-    This replaces IPython's ``retina`` formatter with ``bbox_inches="tight"``, which laid the
-    figure out three times (once to find what is drawn, once more after moving it, once to
-    draw) and encoded with adaptive filters: here the figure is drawn once (its tight layout
-    measured by the renderer that draws it), cropped on its pixels (``crop``, keeping
-    :data:`CROP_PAD_INCHES` of margin) and encoded by :func:`encode_png`. One layout pass
-    can leave a label running off the figure (a label centred under a plot moves when the
-    plot is narrowed for long tick labels): then the figure is drawn again, laid out from
-    where the first pass left it, up to :data:`SETTLING_DRAWS` times, and if still over the
-    edge, stored with matplotlib's tight crop and a warning.
-    """
-    if not figure.axes and not figure.lines:
-        return None
-    background: tuple[int, int, int, int] = tuple(  # type: ignore[assignment]
-        round(255 * part) for part in to_rgba(figure.get_facecolor())
-    )
-    pixels = draw_pixels(figure, scale)
-    for _ in range(SETTLING_DRAWS):
-        if not drawn_on_edge(pixels, background):
-            break
-        pixels = draw_pixels(figure, scale)  # laid out again from where the last layout left it
-    if drawn_on_edge(pixels, background):
-        warnings.warn(
-            f"figure {_figure_name(figure)!r} is drawn beyond its edges: stored with matplotlib's "
-            "tight crop, which lays it out three times; wrap or shorten its text",
-            stacklevel=2,
-        )
-        pixels = _tight_pixels(figure, scale)
-    if crop:
-        pad = round(CROP_PAD_INCHES * figure.dpi * scale)
-        pixels = crop_to_drawn(pixels, background, pad)
-    height, width = pixels.shape[:2]
-    data = encode_png(pixels, figure.dpi * scale)
-    metadata = {"width": int(width // scale), "height": int(height // scale)}  # as IPython's
-    return base64.b64encode(data).decode("ascii"), metadata
 
 
 def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
