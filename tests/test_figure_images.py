@@ -9,6 +9,7 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -147,3 +148,22 @@ def test_use_figure_png_makes_a_shell_show_each_figure_once_as_our_png() -> None
     assert set(data) == {"text/plain", "image/png"}
     assert metadata["image/png"] == {"width": 200, "height": 200}  # crop=False: whole figure
     assert _decoded(data["image/png"]).size == (400, 400)
+
+
+def test_labels_outside_names_the_labels_a_layout_left_beyond_the_edges() -> None:
+    plots.set_house_style()
+    figure, axis = plt.subplots(figsize=(4, 3))
+    axis.plot([0, 1], [0, 1])
+    axis.set_xlabel("Share")
+    axis.set_title("A title")
+    figure.suptitle("")  # empty texts are not checked
+    plots.finish(figure)  # laid out when drawn
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    assert figure_images.labels_outside(figure, canvas.get_renderer()) == []
+    axis.set_xlabel("x" * 120)  # centred under the plot, far wider than the figure
+    axis.legend(["line"], loc="upper left", bbox_to_anchor=(1.5, 1.0))
+    figure.set_layout_engine("none")  # as a layout that could not fit them would leave them
+    canvas.draw()
+    assert figure_images.labels_outside(figure, canvas.get_renderer()) == ["x" * 120, "legend"]
+    plt.close("all")

@@ -18,9 +18,11 @@ import zlib
 from functools import partial
 
 import numpy as np
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 #: Times a figure is drawn again when the first drawing runs off its edges (see
 #: :func:`figure_png`).
@@ -46,11 +48,42 @@ def use_figure_png(shell: object, *, crop: bool = True) -> None:
     formatters["image/png"].for_type(Figure, partial(figure_png, crop=crop))
 
 
-def draw_pixels(figure: Figure, scale: float = PIXEL_SCALE) -> np.ndarray:
-    """``figure`` drawn once at ``scale`` times its dpi: an (height, width, 4) RGBA array.
+def labels_outside(figure: Figure, renderer: RendererBase) -> list[str]:
+    """The texts of the figure's titles, axis labels, legends and free texts that reach beyond
+    its edges as ``renderer`` (the one that drew it) lays them out: empty when all are inside.
 
-    The figure's layout engine (set by :func:`finish`) runs inside this one draw, measuring
-    text with the same renderer that then draws it, so nothing is laid out twice.
+    These are the texts a tight layout can leave outside (a label centred under a plot that
+    is narrower than the label); a text wholly outside leaves no mark on the edge pixels.
+    Tick labels are not checked: the layout fits them exactly.
+    """
+    texts: list[Text] = list(figure.texts)
+    titles = ("title", "_left_title", "_right_title")  # matplotlib keeps its three titles here
+    texts += [title for title in [getattr(figure, "_suptitle", None)] if title is not None]
+    for axis in figure.axes:
+        texts += [title for name in titles if (title := getattr(axis, name, None)) is not None]
+        texts += [axis.xaxis.label, axis.yaxis.label, *axis.texts]
+    boxes = [
+        (text.get_text(), text.get_window_extent(renderer))
+        for text in texts
+        if text.get_visible() and text.get_text()
+    ]
+    for axis in figure.axes:
+        legend = axis.get_legend()
+        if legend is not None and legend.get_visible():
+            boxes.append(("legend", legend.get_window_extent(renderer)))
+    width, height = renderer.get_canvas_width_height()
+    return [
+        name for name, box in boxes if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height
+    ]
+
+
+def draw_pixels(figure: Figure, scale: float = PIXEL_SCALE) -> tuple[np.ndarray, list[str]]:
+    """``figure`` drawn once at ``scale`` times its dpi: an (height, width, 4) RGBA array, and
+    the labels that reach beyond its edges (:func:`labels_outside`).
+
+    The figure's layout engine (set by :func:`helpers.plots.finish`) runs inside this one
+    draw, measuring text with the same renderer that then draws it, so nothing is laid out
+    twice.
     """
     canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else None
     if canvas is None:
@@ -60,7 +93,8 @@ def draw_pixels(figure: Figure, scale: float = PIXEL_SCALE) -> np.ndarray:
     try:
         figure.dpi = dpi * scale
         canvas.draw()
-        return np.asarray(canvas.buffer_rgba()).copy()
+        outside = labels_outside(figure, canvas.get_renderer())
+        return np.asarray(canvas.buffer_rgba()).copy(), outside
     finally:
         figure.dpi = dpi
         canvas.manager = manager
@@ -156,7 +190,8 @@ def figure_png(
     measured by the renderer that draws it), cropped on its pixels (``crop``, keeping
     :data:`CROP_PAD_INCHES` of margin) and encoded by :func:`encode_png`. One layout pass
     can leave a label running off the figure (a label centred under a plot moves when the
-    plot is narrowed for long tick labels): then the figure is drawn again, laid out from
+    plot is narrowed for long tick labels; found by :func:`labels_outside`, or by marks on the
+    edge pixels): then the figure is drawn again, laid out from
     where the first pass left it, up to :data:`SETTLING_DRAWS` times, and if still over the
     edge, stored with matplotlib's tight crop and a warning.
     """
@@ -165,15 +200,18 @@ def figure_png(
     background: tuple[int, int, int, int] = tuple(  # type: ignore[assignment]
         round(255 * part) for part in to_rgba(figure.get_facecolor())
     )
-    pixels = draw_pixels(figure, scale)
+    pixels, outside = draw_pixels(figure, scale)
     for _ in range(SETTLING_DRAWS):
-        if not drawn_on_edge(pixels, background):
+        if not outside and not drawn_on_edge(pixels, background):
             break
-        pixels = draw_pixels(figure, scale)  # laid out again from where the last layout left it
-    if drawn_on_edge(pixels, background):
+        # laid out again from where the last layout left it
+        pixels, outside = draw_pixels(figure, scale)
+    if outside or drawn_on_edge(pixels, background):
         warnings.warn(
-            f"figure {_figure_name(figure)!r} is drawn beyond its edges: stored with matplotlib's "
-            "tight crop, which lays it out three times; wrap or shorten its text",
+            f"figure {_figure_name(figure)!r} is drawn beyond its edges "
+            f"({', '.join(outside) or 'marks on its edge'}): "
+            "stored with matplotlib's tight crop, which lays it out three times; wrap or "
+            "shorten its text",
             stacklevel=2,
         )
         pixels = _tight_pixels(figure, scale)

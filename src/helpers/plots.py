@@ -141,7 +141,9 @@ def titled(figure: Figure, title: str | None = None, note: str | None = None) ->
     width_inches, height_inches = figure.get_size_inches()
     if title:
         width = min(TITLE_WIDTH, characters_across(width_inches - 1.0, 13))
-        axis.set_title(wrap_title(title, width), loc="left", fontsize=13, fontweight="bold")
+        axis.set_title(
+            wrap_title(title, width), loc="left", fontsize=13, fontweight="bold", wrap=True
+        )  # wrapped again when drawn if the plot starts far enough right for it to run off
     if note:
         characters = max(40, int(width_inches * 72 / (NOTE_SIZE * 0.62)))
         wrapped = wrap_title(note, characters)
