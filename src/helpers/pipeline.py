@@ -51,6 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -80,6 +81,7 @@ from helpers.paths import (
     SOURCES_FILE,
     STAGING_VARIABLE,
 )
+from helpers.report import ReportLayout, copy_notebooks
 from helpers.yaml_files import parse_yaml
 
 NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
@@ -873,10 +875,13 @@ def run_pipeline(
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
         for directory in (layout.processed_dir, layout.notebooks_dir):
             ensure_writable(directory)
+        ahead = kernels.enter_context(render_ahead(layout, force)) if render else None
         results = _run_locked(force, layout, report, jobs, kernels)
         with ThreadPoolExecutor(max_workers=1) as background:
             rendering = (
-                background.submit(render_report_stage, report, layout, force) if render else None
+                background.submit(render_report_stage, report, layout, force, ahead)
+                if render
+                else None
             )
             if alongside is not None:
                 alongside()
@@ -1066,22 +1071,29 @@ def _git_state(root: Path) -> list[str]:
     return [state[0], "uncommitted changes" if state[1] else "clean"]
 
 
+def report_sources(report_dir: Path) -> list[Path]:
+    """The files of the report folder a render reads: its top-level files (article, Quarto
+    configuration, bibliography, credits) and the fallback's ``assets/`` (template, style
+    sheet); not what the render writes (``_variables.yml``, ``notebooks/``, outputs)."""
+    if not report_dir.is_dir():
+        return []
+    top = [
+        p
+        for p in report_dir.iterdir()
+        if p.is_file() and not p.name.startswith(("_variables", "."))
+    ]
+    assets = report_dir / "assets"
+    nested = [p for p in assets.rglob("*") if p.is_file()] if assets.is_dir() else []
+    return sorted(top) + sorted(nested)
+
+
 def render_key(layout: PipelineLayout) -> str:
     """Fingerprint of what the rendered report is made from."""
-    report_sources = (
-        sorted(
-            path
-            for path in layout.report_dir.iterdir()
-            if path.is_file() and not path.name.startswith(("_variables", "."))
-        )
-        if layout.report_dir.is_dir()
-        else []
-    )
     parts = [json.dumps(_git_state(layout.root)).encode()]
     for path in [
         *discover_notebooks(layout.notebooks_dir),
         *sorted(p for p in layout.processed_dir.iterdir() if p.is_file()),
-        *report_sources,
+        *report_sources(layout.report_dir),
         layout.params_file,
         layout.sources_file,
     ]:
@@ -1094,26 +1106,141 @@ def render_key(layout: PipelineLayout) -> str:
     return _digest(parts)
 
 
+def _report_layout(layout: PipelineLayout, report_dir: Path | None = None) -> ReportLayout:
+    """The render's view of the pipeline's folders (``report_dir`` overridden if given)."""
+    return ReportLayout(
+        root=layout.root,
+        notebooks_dir=layout.notebooks_dir,
+        processed_dir=layout.processed_dir,
+        report_dir=report_dir or layout.report_dir,
+        params_file=layout.params_file,
+        sources_file=layout.sources_file,
+    )
+
+
+def _render_recorded(layout: PipelineLayout, key: str) -> bool:
+    """Whether the build state records a render made from inputs with ``key`` whose outputs
+    still exist."""
+    recorded = _load_state(layout).get("render")
+    recorded = recorded if isinstance(recorded, dict) else {}
+    outputs = [layout.root / name for name in recorded.get("outputs", [])]
+    return recorded.get("key") == key and bool(outputs) and all(p.exists() for p in outputs)
+
+
+def _lower_thread_priority() -> None:
+    """Give the calling thread (and the processes it starts) a lower CPU priority, so work done
+    on the side never slows the stages down; a no-op where threads cannot be reniced."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+@dataclass
+class RenderAhead:
+    """A fallback render of the report made while the stages run, into ``staging`` (a copy of
+    the report folder's sources): :func:`render_report_stage` publishes it instead of
+    rendering again when the render key at the end equals the key it was made from."""
+
+    staging: Path
+    #: (render key it was made from, renderer), or None: nothing usable was rendered
+    future: Future[tuple[str, str] | None]
+    messages: list[str] = field(default_factory=list)
+
+    def renderer_for(self, key: str) -> str | None:
+        """Once the render has finished: its renderer if it was made from inputs whose render
+        key is ``key``, else None."""
+        made = self.future.result()
+        return made[1] if made is not None and made[0] == key else None
+
+
+def _render_staged(
+    layout: PipelineLayout, staging: Path, force: bool, messages: list[str]
+) -> tuple[str, str] | None:
+    """Render the report from the current inputs into ``staging``; return the render key the
+    result is valid for and the renderer, or None when there is nothing to do (already
+    rendered, Quarto installed) or the inputs changed while it ran (a stage landed different
+    outputs)."""
+    _lower_thread_priority()
+    key = render_key(layout)
+    if not force and _render_recorded(layout, key):
+        return None
+    from helpers import render
+
+    if render.find_quarto() is not None:  # Quarto renders in place, in report/
+        return None
+    for source in report_sources(layout.report_dir):
+        copy = staging / source.relative_to(layout.report_dir)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+    try:
+        renderer = render.render_report(
+            messages.append, _report_layout(layout, staging), use_quarto=False
+        )
+    except Exception:  # any failure: the render after the stages runs again and reports it
+        return None
+    return (key, renderer) if render_key(layout) == key else None
+
+
+@contextlib.contextmanager
+def render_ahead(layout: PipelineLayout, force: bool = False) -> Iterator[RenderAhead]:
+    """Render the report in a low-priority thread while the stages run, from the inputs present
+    now (on a clean clone: the committed notebooks and tables, which the stages reproduce byte
+    for byte). The result is kept only if the render key is the same before and after that
+    render and, in :func:`render_report_stage`, at the end of the build; otherwise the report
+    is rendered after the stages as usual. Leaving the block waits for the thread and removes
+    the staging folder."""
+    layout.build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="tmp-render-ahead-", dir=layout.build_dir))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead") as pool:
+        ahead = RenderAhead(staging, Future())
+        ahead.future = pool.submit(_render_staged, layout, staging, force, ahead.messages)
+        try:
+            yield ahead
+        finally:
+            wait([ahead.future])
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish_staged(staging: Path, layout: PipelineLayout) -> None:
+    """Move a staged fallback render's outputs (HTML, PDF, ``_variables.yml``) into the report
+    folder and copy the notebooks beside them, as the render itself would have."""
+    from helpers.render import FALLBACK_OUTPUT, FALLBACK_PDF
+
+    staged, final = _report_layout(layout, staging), _report_layout(layout)
+    moves = [(staged.variables_file, final.variables_file)] + [
+        (staging / output, layout.report_dir / output) for output in (FALLBACK_OUTPUT, FALLBACK_PDF)
+    ]
+    for source, target in moves:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    copy_notebooks(final)
+
+
 def render_report_stage(
     report: Callable[[str], None] = print,
     layout: PipelineLayout | None = None,
     force: bool = False,
+    ahead: RenderAhead | None = None,
 ) -> str:
     """Render the report (Quarto if installed, else the pandoc fallback) unless it is up to date.
 
-    Returns the renderer, or 'skipped'.
+    A render made ``ahead`` (while the stages ran) from the same inputs is published instead of
+    rendering again. Returns the renderer, or 'skipped'.
     """
     layout = layout or PipelineLayout()
-    state = _load_state(layout)
     key = render_key(layout)
-    recorded = state.get("render") if isinstance(state.get("render"), dict) else {}
-    outputs = [layout.root / name for name in recorded.get("outputs", [])]
-    if not force and recorded.get("key") == key and outputs and all(p.exists() for p in outputs):
+    if not force and _render_recorded(layout, key):
         report("report: skipped (notebooks, numbers and article unchanged)")
         return "skipped"
     from helpers import render
 
-    renderer = render.render_report(report)
+    renderer = ahead.renderer_for(key) if ahead is not None else None
+    if ahead is not None and renderer is not None:
+        _publish_staged(ahead.staging, layout)
+        for message in ahead.messages:
+            report(message)
+        report("        (rendered while the stages ran; its inputs have not changed since)")
+    else:
+        renderer = render.render_report(report, _report_layout(layout))
     written = [layout.report_dir / render.FALLBACK_OUTPUT, layout.report_dir / render.QUARTO_OUTPUT]
     state = _load_state(layout)
     state["render"] = {
