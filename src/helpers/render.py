@@ -33,9 +33,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import yaml
 
 from helpers import report as report_numbers
@@ -43,6 +42,9 @@ from helpers.errors import DataError, PipelineError
 from helpers.io import atomic_write
 from helpers.report import ReportLayout
 from helpers.yaml_files import parse_yaml
+
+if TYPE_CHECKING:  # nbformat is imported where a notebook is read: the build runner needs none
+    import nbformat
 
 MIN_QUARTO = (1, 4)
 ARTICLE = "index.qmd"
@@ -167,6 +169,8 @@ def notebook_labels(notebook_path: Path) -> dict[str, nbformat.NotebookNode]:
 def _notebook_labels(
     notebook_path: Path, size: int, modified_ns: int
 ) -> dict[str, nbformat.NotebookNode]:
+    import nbformat
+
     notebook = nbformat.read(notebook_path, as_version=4)
     cells: dict[str, nbformat.NotebookNode] = {}
     for cell in notebook.cells:
