@@ -1143,7 +1143,6 @@ class RenderAhead:
     staging: Path
     #: (render key it was made from, renderer), or None: nothing usable was rendered
     future: Future[tuple[str, str] | None]
-    messages: list[str] = field(default_factory=list)
 
     def renderer_for(self, key: str) -> str | None:
         """Once the render has finished: its renderer if it was made from inputs whose render
@@ -1152,9 +1151,7 @@ class RenderAhead:
         return made[1] if made is not None and made[0] == key else None
 
 
-def _render_staged(
-    layout: PipelineLayout, staging: Path, force: bool, messages: list[str]
-) -> tuple[str, str] | None:
+def _render_staged(layout: PipelineLayout, staging: Path, force: bool) -> tuple[str, str] | None:
     """Render the report from the current inputs into ``staging``; return the render key the
     result is valid for and the renderer, or None when there is nothing to do (already
     rendered, Quarto installed) or the inputs changed while it ran (a stage landed different
@@ -1173,7 +1170,7 @@ def _render_staged(
         shutil.copy2(source, copy)
     try:
         renderer = render.render_report(
-            messages.append, _report_layout(layout, staging), use_quarto=False
+            lambda _: None, _report_layout(layout, staging), use_quarto=False
         )
     except Exception:  # any failure: the render after the stages runs again and reports it
         return None
@@ -1192,7 +1189,7 @@ def render_ahead(layout: PipelineLayout, force: bool = False) -> Iterator[Render
     staging = Path(tempfile.mkdtemp(prefix="tmp-render-ahead-", dir=layout.build_dir))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead") as pool:
         ahead = RenderAhead(staging, Future())
-        ahead.future = pool.submit(_render_staged, layout, staging, force, ahead.messages)
+        ahead.future = pool.submit(_render_staged, layout, staging, force)
         try:
             yield ahead
         finally:
@@ -1236,9 +1233,11 @@ def render_report_stage(
     renderer = ahead.renderer_for(key) if ahead is not None else None
     if ahead is not None and renderer is not None:
         _publish_staged(ahead.staging, layout)
-        for message in ahead.messages:
-            report(message)
-        report("        (rendered while the stages ran; its inputs have not changed since)")
+        report(
+            f"report: Quarto not found, so rendered by {renderer} into "
+            f"{layout.report_dir / render.FALLBACK_OUTPUT} and {render.FALLBACK_PDF.name} "
+            "while the stages ran (its inputs have not changed since)"
+        )
     else:
         renderer = render.render_report(report, _report_layout(layout))
     written = [layout.report_dir / render.FALLBACK_OUTPUT, layout.report_dir / render.QUARTO_OUTPUT]
