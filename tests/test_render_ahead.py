@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_a_render_made_ahead_is_discarded_when_a_stage_changes_an_input(
     layout: PipelineLayout, fake: FakeRender
 ) -> None:
     with render_ahead(layout) as ahead:
-        assert ahead.future.result() is not None  # the render ahead finished, on old inputs
+        assert ahead.made.result() is not None  # the render ahead finished, on old inputs
         (layout.notebooks_dir / NOTEBOOK).write_text("second version")  # a stage lands
         render_report_stage(lambda _: None, layout, ahead=ahead)
     assert fake.calls == [fake.calls[0], layout.report_dir]  # rendered again, in place
@@ -116,7 +117,7 @@ def test_inputs_changing_during_the_render_ahead_make_it_unusable(
     monkeypatch.setattr(render, "render_report", fake_render)
     monkeypatch.setattr(render, "find_quarto", lambda: None)
     with render_ahead(layout) as ahead:
-        assert ahead.future.result() is None  # the key moved while it rendered
+        assert ahead.made.result() is None  # the key moved while it rendered
         fake_render.during = None
         render_report_stage(lambda _: None, layout, ahead=ahead)
     assert len(fake_render.calls) == 2
@@ -128,10 +129,10 @@ def test_nothing_is_rendered_ahead_when_the_report_is_up_to_date(
 ) -> None:
     render_report_stage(lambda _: None, layout)
     with render_ahead(layout) as ahead:
-        assert ahead.future.result() is None
+        assert ahead.made.result() is None
     assert fake.calls == [layout.report_dir]  # only the first render
     with render_ahead(layout, force=True) as ahead:
-        assert ahead.future.result() == (render_key(layout), "the fake fallback")
+        assert ahead.made.result() == (render_key(layout), "the fake fallback")
 
 
 def test_render_key_covers_notebooks_tables_article_and_assets(layout: PipelineLayout) -> None:
@@ -158,3 +159,26 @@ def test_staged_copy_holds_exactly_the_report_sources(layout: PipelineLayout) ->
     (layout.report_dir / "notebooks").mkdir()
     names = [p.relative_to(layout.report_dir) for p in pipeline.report_sources(layout.report_dir)]
     assert names == [Path("index.qmd"), Path("assets/report.css")]
+
+
+def test_a_render_ahead_from_other_inputs_is_not_waited_for(
+    layout: PipelineLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def block_the_render_ahead() -> None:
+        if threading.current_thread().name == "render-ahead":
+            release.wait(timeout=30)
+
+    fake_render = FakeRender(during=block_the_render_ahead)
+    monkeypatch.setattr(render, "render_report", fake_render)
+    monkeypatch.setattr(render, "find_quarto", lambda: None)
+    with render_ahead(layout) as ahead:
+        ahead.start_key.result(timeout=30)  # the render ahead has read its inputs ...
+        (layout.notebooks_dir / NOTEBOOK).write_text("second version")  # ... a stage lands
+        render_report_stage(lambda _: None, layout, ahead=ahead)  # returns while it is blocked
+        assert not ahead.made.done()
+        assert published(layout) == "second version"
+        release.set()
+    assert ahead.made.result() is None
+    assert published(layout) == "second version"  # the late render ahead changed nothing

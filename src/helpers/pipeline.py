@@ -1141,23 +1141,41 @@ class RenderAhead:
     rendering again when the render key at the end equals the key it was made from."""
 
     staging: Path
+    #: the render key of the inputs it started from, set before it reads them
+    start_key: Future[str] = field(default_factory=Future)
     #: (render key it was made from, renderer), or None: nothing usable was rendered
-    future: Future[tuple[str, str] | None]
+    made: Future[tuple[str, str] | None] = field(default_factory=Future)
 
     def renderer_for(self, key: str) -> str | None:
-        """Once the render has finished: its renderer if it was made from inputs whose render
-        key is ``key``, else None."""
-        made = self.future.result()
+        """Its renderer if it was made from inputs whose render key is ``key``, else None.
+        Waits for the render only if it started from those inputs: a render from other
+        inputs is not waited for (it finishes at low priority, then is discarded)."""
+        if self.start_key.result() != key:
+            return None
+        made = self.made.result()
         return made[1] if made is not None and made[0] == key else None
 
 
-def _render_staged(layout: PipelineLayout, staging: Path, force: bool) -> tuple[str, str] | None:
-    """Render the report from the current inputs into ``staging``; return the render key the
-    result is valid for and the renderer, or None when there is nothing to do (already
-    rendered, Quarto installed) or the inputs changed while it ran (a stage landed different
-    outputs)."""
-    _lower_thread_priority()
-    key = render_key(layout)
+def _render_staged(ahead: RenderAhead, layout: PipelineLayout, force: bool) -> None:
+    """Render the report from the current inputs into ``ahead.staging``; set ``ahead.made`` to
+    the render key the result is valid for and the renderer, or None when there is nothing to
+    do (already rendered, Quarto installed) or the inputs changed while it ran (a stage landed
+    different outputs)."""
+    try:
+        _lower_thread_priority()
+        key = render_key(layout)
+        ahead.start_key.set_result(key)
+        ahead.made.set_result(_render_into(ahead.staging, layout, key, force))
+    except Exception:  # any failure: the render after the stages runs again and reports it
+        if not ahead.start_key.done():
+            ahead.start_key.set_result("")
+        ahead.made.set_result(None)
+
+
+def _render_into(
+    staging: Path, layout: PipelineLayout, key: str, force: bool
+) -> tuple[str, str] | None:
+    """The fallback render into ``staging`` (see :func:`_render_staged`)."""
     if not force and _render_recorded(layout, key):
         return None
     from helpers import render
@@ -1168,12 +1186,9 @@ def _render_staged(layout: PipelineLayout, staging: Path, force: bool) -> tuple[
         copy = staging / source.relative_to(layout.report_dir)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, copy)
-    try:
-        renderer = render.render_report(
-            lambda _: None, _report_layout(layout, staging), use_quarto=False
-        )
-    except Exception:  # any failure: the render after the stages runs again and reports it
-        return None
+    renderer = render.render_report(
+        lambda _: None, _report_layout(layout, staging), use_quarto=False
+    )
     return (key, renderer) if render_key(layout) == key else None
 
 
@@ -1186,15 +1201,16 @@ def render_ahead(layout: PipelineLayout, force: bool = False) -> Iterator[Render
     is rendered after the stages as usual. Leaving the block waits for the thread and removes
     the staging folder."""
     layout.build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="tmp-render-ahead-", dir=layout.build_dir))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead") as pool:
-        ahead = RenderAhead(staging, Future())
-        ahead.future = pool.submit(_render_staged, layout, staging, force)
-        try:
-            yield ahead
-        finally:
-            wait([ahead.future])
-            shutil.rmtree(staging, ignore_errors=True)
+    ahead = RenderAhead(Path(tempfile.mkdtemp(prefix="tmp-render-ahead-", dir=layout.build_dir)))
+    thread = threading.Thread(
+        target=_render_staged, args=(ahead, layout, force), name="render-ahead", daemon=True
+    )
+    thread.start()
+    try:
+        yield ahead
+    finally:
+        thread.join()
+        shutil.rmtree(ahead.staging, ignore_errors=True)
 
 
 def _publish_staged(staging: Path, layout: PipelineLayout) -> None:
