@@ -880,7 +880,8 @@ def render_pdf(
         targets = {label: embed.reference_text for label, embed in article.embeds.items()}
         targets.update(section_titles(ast))
         ast, cited = resolve_crossrefs(ast, targets, article_path)
-        ast = _strip_raw_html(_fill_tables(ast, context.tables))
+        # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
+        ast = _fill_tables(_strip_raw_html(ast), context.tables)
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
         metadata["mainfont"] = "DejaVu Sans"
