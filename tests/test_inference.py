@@ -166,6 +166,49 @@ def test_specification_curve_runs_every_combination_in_dimension_order() -> None
     assert inference.curve_share(curve, "x1", -1.0) == 0.0
 
 
+def test_fit_specification_equals_fit_model_to_the_last_bit() -> None:
+    """The array route of the curves and the named route of the primary fits agree exactly,
+    with weights, clusters, a categorical fixed effect and a missing value."""
+    frame = simulated_panel().astype({"kind": pd.CategoricalDtype(["b", "a"])})
+    frame.loc[3, "x2"] = np.nan
+    frame["w"] = np.linspace(0.5, 2.0, len(frame))
+    for cluster, weights in [("unit", None), (None, "w")]:
+        spec = inference.Specification(
+            frame, "y", ("x1", "x2"), ("year",), ("kind",), cluster=cluster, weights=weights
+        )
+        table = inference.fit_specification(spec)
+        fitted = inference.fit_model(spec)
+        assert fitted is not None and fitted.data["kind"].dtype == frame["kind"].dtype
+        results = fitted.results
+        assert list(results.params.index) == ["Intercept", "C(kind)[T.a]", "x1", "x2", "year"]
+        assert table["estimate"].tolist() == results.params[["x1", "x2"]].tolist()
+        assert table["std_error"].tolist() == results.bse[["x1", "x2"]].tolist()
+        assert table["p_value"].tolist() == results.pvalues[["x1", "x2"]].tolist()
+        assert table["n_obs"].tolist() == [119, 119]
+        assert table["outcome_sd"].iloc[0] == frame.loc[frame["x2"].notna(), "y"].std()
+
+
+def test_specification_curve_applies_each_leading_option_once_per_prefix() -> None:
+    frame = simulated_panel()
+    base = inference.Specification(frame, "y", ("x1",), cluster="unit")
+    calls: list[str] = []
+
+    def option(name: str, rows: int) -> inference.Option:
+        def apply(spec: inference.Specification) -> inference.Specification:
+            calls.append(name)
+            return spec.with_(data=spec.data.head(rows))
+
+        return apply
+
+    choices = {
+        "first": {"a": option("a", 120), "b": option("b", 90)},
+        "second": {"c": option("c", 80), "d": option("d", 60), "e": option("e", 70)},
+    }
+    curve = inference.specification_curve(base, choices)
+    assert calls == ["a", "c", "d", "e", "b", "c", "d", "e"]
+    assert curve["n_obs"].tolist() == [80, 60, 70, 80, 60, 70]
+
+
 def test_specification_curve_skips_specifications_with_too_few_rows() -> None:
     frame = simulated_panel()
     base = inference.Specification(frame, "y", ("x1",), cluster="unit")

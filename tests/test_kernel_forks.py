@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -15,8 +16,9 @@ PROBE = (
     "import os, sys\n"
     "print(os.getcwd())\n"
     "print(os.environ.get('ICSFIN_TEST_VALUE'))\n"
-    "print('seaborn' in sys.modules)\n"
-    "print(any(p in ('', os.getcwd()) for p in sys.path[:1]))"
+    "print('pandas' in sys.modules)\n"
+    "print(any(p in ('', os.getcwd()) for p in sys.path[:1]))\n"
+    "print('seaborn' in sys.modules)"
 )
 FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()"
 
@@ -50,9 +52,24 @@ def test_forked_kernel_has_preloaded_libraries_and_the_callers_folder_and_enviro
         assert os.environ[kernel_forks.SOCKET_VARIABLE].endswith("server.sock")
         printed, figure_types = _run_probe(tmp_path, "first")
         second, _ = _run_probe(tmp_path, "second")
-    assert printed == [str(tmp_path / "work"), "first", "True", "False"]
+    assert printed[:4] == [str(tmp_path / "work"), "first", "True", "False"]
     assert second[1] == "second"  # each kernel takes the environment of its own launch
     assert figure_types == ["image/png", "text/plain"]  # the inline backend still works
+
+
+def test_the_server_imports_the_later_libraries_while_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(kernel_forks.SOCKET_VARIABLE, raising=False)  # a server of its own
+    with kernel_forks.fork_server(tmp_path):
+        first, _ = _run_probe(tmp_path, "first")
+        deadline = time.monotonic() + 60  # PRELOAD_LATER takes about 3 CPU-seconds
+        later = first
+        while later[4] != "True" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            later, _ = _run_probe(tmp_path, "later")
+    assert first[2] == "True"  # pandas, from the first phase, is in every kernel
+    assert later[4] == "True"  # seaborn arrived while the server was idle
 
 
 def test_a_server_that_cannot_start_leaves_kernels_as_usual(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import hashlib
 import os
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import pipeline
+from helpers import pipeline, prefetch
 from helpers.errors import AcquisitionError, PipelineError
 from helpers.pipeline import (
     PipelineLayout,
@@ -173,6 +174,14 @@ def test_declarations_are_read_and_ordered(project: PipelineLayout) -> None:
             r"read each other \(a cycle\)",
         ),
         ("stages: [01_write_table]\n", "expected a top-level 'stages' mapping"),
+        (
+            STAGES.replace("raw: [toy]", "prefetch: [healthyr.load(table)]"),
+            r"stages.01_write_table.prefetch: 'healthyr.load\(table\)': expected a reader call",
+        ),
+        (
+            STAGES.replace("raw: [toy]", "prefetch: ['nosuch.load()']"),
+            r"01_write_table.prefetch: nosuch.load\(\): no reader module 'nosuch'",
+        ),
     ],
     ids=[
         "undeclared",
@@ -182,6 +191,8 @@ def test_declarations_are_read_and_ordered(project: PipelineLayout) -> None:
         "unwritten-read",
         "cycle",
         "not-a-mapping",
+        "prefetch-not-literal",
+        "prefetch-unknown-reader",
     ],
 )
 def test_bad_declarations_are_refused_naming_the_stage(
@@ -210,6 +221,21 @@ def test_the_real_notebooks_depend_on_their_readers() -> None:
         layout.notebooks_dir / "03_model_deficit_drivers.ipynb", layout.helpers_dir
     )
     assert "helpers.models" in model and "helpers.readers.healthyr" not in model
+
+
+def test_every_declared_prefetch_call_is_one_the_stage_makes() -> None:
+    """A prefetch list is a copy of calls that live in the helpers: each must still be there,
+    with the same arguments, in a module the stage uses."""
+    layout = PipelineLayout()
+    declared = 0
+    for stage in load_stages(layout):
+        made: set[prefetch.ReaderCall] = set()
+        for path in code_dependencies(stage.notebook, layout.helpers_dir).values():
+            made |= prefetch.calls_in(ast.parse(path.read_text(encoding="utf-8")))
+        assert set(stage.prefetch) <= made, set(stage.prefetch) - made
+        assert len(set(stage.prefetch)) == len(stage.prefetch)  # each call once
+        declared += len(stage.prefetch)
+    assert declared >= 10  # the panel stage's raw tables
 
 
 def test_real_stage_declarations_are_consistent() -> None:
@@ -490,3 +516,41 @@ def test_alongside_work_runs_after_the_stages_under_the_lock(tmp_path: Path) -> 
     results = run_pipeline(layout=layout, report=quiet, jobs=1, alongside=alongside)
     assert [r.status for r in results] == ["ran"]
     assert seen == [(True, True)]
+
+
+@pytest.mark.slow
+def test_alongside_work_starts_once_its_stage_has_landed(tmp_path: Path) -> None:
+    """With ``alongside_after`` the profiles start when that stage is done, while later
+    stages still run; a build whose stage fails never starts them."""
+    layout = make_layout(
+        tmp_path / "project",
+        "stages:\n  01_first:\n    writes: [first.txt]\n"
+        "  02_second:\n    reads: [first.txt]\n    writes: [second.txt]\n",
+    )
+    write_notebook(
+        layout.notebooks_dir / "01_first.ipynb",
+        STAGED + "from pathlib import Path\nPath(staged, 'first.txt').write_text('1')",
+    )
+    second = layout.notebooks_dir / "02_second.ipynb"
+    write_notebook(
+        second,
+        STAGED + "import time\nfrom pathlib import Path\ntime.sleep(3)\n"
+        "Path(staged, 'second.txt').write_text('2')",
+    )
+    seen: list[tuple[bool, bool]] = []
+
+    def alongside() -> None:
+        processed = layout.processed_dir
+        seen.append(((processed / "first.txt").is_file(), (processed / "second.txt").is_file()))
+
+    results = run_pipeline(
+        layout=layout, report=quiet, jobs=1, alongside=alongside, alongside_after="01_first"
+    )
+    assert [r.status for r in results] == ["ran", "ran"]
+    assert seen == [(True, False)]  # started after 01 landed, before 02 had
+    write_notebook(second, STAGED + "raise ValueError('broken')")
+    with pytest.raises(StageFailedError):
+        run_pipeline(
+            layout=layout, report=quiet, jobs=1, alongside=alongside, alongside_after="02_second"
+        )
+    assert len(seen) == 1  # the stage it waits for failed: not started

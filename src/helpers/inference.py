@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.regression.linear_model import OLS, WLS, RegressionResultsWrapper
 
 from helpers import design
 
@@ -295,54 +296,110 @@ class FittedSpecification:
     n_clusters: int
 
 
-def fit_model(spec: Specification) -> FittedSpecification | None:
-    """Fit one specification (complete cases; drivers and controls standardised to mean 0,
-    SD 1 on the estimation rows); None when there are too few observations to fit it."""
+@dataclass(frozen=True)
+class EstimationRows:
+    """A specification's complete cases, ready to fit: ``values`` holds every column it uses
+    on those rows as arrays, drivers that vary and controls standardised (mean 0, SD 1);
+    ``positions`` are the rows' positions in ``spec.data``; ``effects`` the fixed effects
+    that vary, with their ``levels`` (reference first)."""
+
+    values: dict[str, np.ndarray]
+    positions: np.ndarray
+    drivers: list[str]
+    effects: list[str]
+    levels: dict[str, list[object]]
+
+    @property
+    def n_obs(self) -> int:
+        """Number of estimation rows."""
+        return len(self.positions)
+
+
+def _columns(spec: Specification) -> list[str]:
+    """Every column a specification uses, once each, in a fixed order."""
     columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects]
-    if spec.cluster:
-        columns.append(spec.cluster)
-    if spec.weights:
-        columns.append(spec.weights)
-    data = spec.data[list(dict.fromkeys(columns))].dropna().reset_index(drop=True)
-    drivers = [d for d in spec.drivers if data[d].nunique() > 1]
+    columns += [name for name in (spec.cluster, spec.weights) if name]
+    return list(dict.fromkeys(columns))
+
+
+def estimation_rows(spec: Specification) -> EstimationRows | None:
+    """The complete cases of ``spec`` with drivers and controls standardised on them; None when
+    no driver varies or there are too few rows: fewer than ``min_obs_per_term`` per term, or no
+    more than three beyond the number of terms (intercept, drivers, controls, and one per
+    fixed-effect level beyond the first)."""
+    raw = {column: spec.data[column].to_numpy() for column in _columns(spec)}
+    complete = np.ones(len(spec.data), dtype=bool)
+    for values in raw.values():
+        complete &= ~pd.isna(values)
+    positions = np.flatnonzero(complete)
+    values = {column: column_values[positions] for column, column_values in raw.items()}
+    drivers = [d for d in spec.drivers if len(pd.unique(values[d])) > 1]
     for column in [*drivers, *spec.controls]:
-        spread = data[column].std(ddof=1)
-        data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
-    effects = [column for column in spec.fixed_effects if data[column].nunique() > 1]
+        values[column] = design.z_scores(values[column])
+    effects = [column for column in spec.fixed_effects if len(pd.unique(values[column])) > 1]
     n_terms = 1 + len(drivers) + len(spec.controls)
-    n_terms += sum(data[column].nunique() - 1 for column in effects)
-    if not drivers or len(data) < spec.min_obs_per_term * n_terms or len(data) <= n_terms + 2:
+    n_terms += sum(len(pd.unique(values[column])) - 1 for column in effects)
+    n_obs = len(positions)
+    if not drivers or n_obs < spec.min_obs_per_term * n_terms or n_obs <= n_terms + 2:
         return None
-    model = design.linear_model(
-        data, spec.outcome, [*drivers, *spec.controls], effects, weights=spec.weights
-    )
+    levels = {c: design.levels_of(spec.data[c].dtype, values[c]) for c in effects}
+    return EstimationRows(values, positions, drivers, effects, levels)
+
+
+def _fit_with_errors(
+    model: OLS, rows: EstimationRows, cluster: str | None
+) -> tuple[RegressionResultsWrapper, int]:
+    """Fit ``model`` with standard errors clustered by ``cluster`` (heteroskedasticity-robust
+    HC1 when None); returns the results and the number of clusters (rows when unclustered)."""
     with warnings.catch_warnings():
         # few clusters relative to fixed effects makes statsmodels warn that the cluster
         # covariance is not of full rank; the driver coefficients' errors are still defined
         warnings.simplefilter("ignore")
-        if spec.cluster:
-            groups = pd.factorize(data[spec.cluster])[0]
+        if cluster:
+            groups = pd.factorize(rows.values[cluster])[0]
             results = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-            n_clusters = int(groups.max() + 1)
-        else:
-            results = model.fit(cov_type="HC1")
-            n_clusters = len(data)
-    return FittedSpecification(results, data, drivers, n_clusters)
+            return results, int(groups.max() + 1)
+        return model.fit(cov_type="HC1"), rows.n_obs
+
+
+def fit_model(spec: Specification) -> FittedSpecification | None:
+    """Fit one specification (:func:`estimation_rows`) with named terms and the estimation rows
+    as a data frame; None when there are too few observations to fit it."""
+    rows = estimation_rows(spec)
+    if rows is None:
+        return None
+    data = spec.data[_columns(spec)].iloc[rows.positions].reset_index(drop=True)
+    for column in [*rows.drivers, *spec.controls]:
+        data[column] = rows.values[column]
+    model = design.linear_model(
+        data, spec.outcome, [*rows.drivers, *spec.controls], rows.effects, weights=spec.weights
+    )
+    results, n_clusters = _fit_with_errors(model, rows, spec.cluster)
+    return FittedSpecification(results, data, rows.drivers, n_clusters)
 
 
 def fit_specification(spec: Specification) -> pd.DataFrame:
-    """Fit one specification (:func:`fit_model`): tidy rows for the drivers, with 95%
-    intervals, p-values, N and the number of clusters (empty when it cannot be fitted)."""
-    fitted = fit_model(spec)
-    if fitted is None:
+    """Fit one specification (:func:`estimation_rows`): tidy rows for the drivers, with 95%
+    intervals, p-values, N and the number of clusters (empty when it cannot be fitted).
+    Fitted on arrays, without the data frames and names of :func:`fit_model` (the curves fit
+    hundreds of specifications); the numbers are the same to the last bit."""
+    rows = estimation_rows(spec)
+    if rows is None:
         return pd.DataFrame(columns=CURVE_COLUMNS[1:])
-    results, drivers, n_clusters = fitted.results, fitted.drivers, fitted.n_clusters
-    names = list(results.model.exog_names)
-    positions = [names.index(driver) for driver in drivers]
+    numeric = [*rows.drivers, *spec.controls]
+    exog, names = design.design_array(rows.n_obs, rows.values, numeric, rows.effects, rows.levels)
+    endog = np.asarray(rows.values[spec.outcome], dtype=float)
+    if spec.weights:
+        weights = np.asarray(rows.values[spec.weights], dtype=float)
+        model: OLS = WLS(endog, exog, weights=weights)
+    else:
+        model = OLS(endog, exog)
+    results, n_clusters = _fit_with_errors(model, rows, spec.cluster)
+    positions = [names.index(driver) for driver in rows.drivers]
     intervals = np.asarray(results.conf_int(alpha=0.05))[positions]
     return pd.DataFrame(
         {
-            "driver": drivers,
+            "driver": rows.drivers,
             "estimate": np.asarray(results.params)[positions],
             "std_error": np.asarray(results.bse)[positions],
             "conf_low": intervals[:, 0],
@@ -350,7 +407,7 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
             "p_value": np.asarray(results.pvalues)[positions],
             "n_obs": int(results.nobs),
             "n_clusters": n_clusters,
-            "outcome_sd": float(fitted.data[spec.outcome].std(ddof=1)),
+            "outcome_sd": design.sample_sd(endog),
         }
     )
 
@@ -367,23 +424,34 @@ def specification_curve(
     ``choices`` maps a dimension name (e.g. "stage subset") to named options; each option is a
     function that transforms the :class:`Specification`. Options are applied in the order of
     the dimensions, so a dimension that must see the result of another (e.g. picking one row
-    per unit after filtering rows) comes later. The result has one column per dimension (the
+    per unit after filtering rows) comes later; options must not depend on anything but the
+    specification they get, because one transformed by the same leading options is reused.
+    The result has one column per dimension (the
     option's name), then :data:`CURVE_COLUMNS`. Specifications with too few observations give
     no rows; compare ``spec_id`` with the number of combinations to count them.
     """
     dimensions = list(choices)
     base = base.with_(data=with_object_strings(base.data))
     tables, labels = [], []
+    # Combinations come in order, so consecutive ones share their leading options: each
+    # partly transformed specification is made once and kept while its prefix is in use.
+    prefixes: list[tuple[str, Specification]] = []
     combinations = itertools.product(*(list(choices[d].items()) for d in dimensions))
     for spec_id, combination in enumerate(combinations):
-        spec = base
-        for _, option in combination:
+        names = [name for name, _ in combination]
+        kept = 0
+        while kept < len(prefixes) and prefixes[kept][0] == names[kept]:
+            kept += 1
+        del prefixes[kept:]
+        spec = prefixes[-1][1] if prefixes else base
+        for name, option in combination[kept:]:
             spec = option(spec)
+            prefixes.append((name, spec))
         table = fit(spec)
         if table.empty:
             continue
         tables.append(table)
-        labels.extend([[*(name for name, _ in combination), spec_id]] * len(table))
+        labels.extend([[*names, spec_id]] * len(table))
     if not tables:
         return pd.DataFrame(columns=[*dimensions, *CURVE_COLUMNS])
     leading = pd.DataFrame(labels, columns=[*dimensions, "spec_id"])
@@ -436,9 +504,7 @@ def stratified_permutation_test(
     if spec.cluster:
         columns.append(spec.cluster)
     data = spec.data[list(dict.fromkeys(columns))].dropna().reset_index(drop=True)
-    for column in [*spec.drivers, *spec.controls]:
-        spread = data[column].std(ddof=1)
-        data[column] = (data[column] - data[column].mean()) / spread if spread else 0.0
+    data = design.standardise_columns(data, [*spec.drivers, *spec.controls])
     effects = [column for column in spec.fixed_effects if data[column].nunique() > 1]
     drivers = [d for d in spec.drivers if data[d].nunique() > 1]
     exog = design.design_matrix(data, [*drivers, *spec.controls], effects)

@@ -20,7 +20,7 @@ import statsmodels.formula.api as smf
 from statsmodels.base.wrapper import ResultsWrapper
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from helpers import inference, variables
+from helpers import design, inference, variables
 from helpers.curated import STAGE_OF_MEASURE
 from helpers.errors import ConfigError
 from helpers.finance import STAGE_RANK, flag_best_available
@@ -124,12 +124,8 @@ def complete_cases(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataF
 
 
 def standardise(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Return a copy with ``columns`` turned into z-scores (mean 0, sample SD 1)."""
-    result = data.copy()
-    for column in columns:
-        spread = result[column].std(ddof=1)
-        result[column] = (result[column] - result[column].mean()) / spread if spread else 0.0
-    return result
+    """Return a copy with ``columns`` (complete) turned into z-scores (mean 0, sample SD 1)."""
+    return design.standardise_columns(data, columns)
 
 
 def formula(outcome: str, predictors: Sequence[str], extra: Sequence[str] = ()) -> str:
@@ -142,7 +138,7 @@ def fit_cross_section(
     data: pd.DataFrame, outcome: str, predictors: Sequence[str]
 ) -> ResultsWrapper:
     """OLS with HC3 heteroskedasticity-robust standard errors."""
-    return smf.ols(formula(outcome, predictors), data=data).fit(cov_type="HC3")
+    return design.linear_model(data, outcome, predictors).fit(cov_type="HC3")
 
 
 def tidy(results: ResultsWrapper, model_name: str) -> pd.DataFrame:

@@ -53,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -64,10 +65,11 @@ from concurrent.futures import (
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from helpers import acquire, kernel_forks
+from helpers import acquire, interim, kernel_forks, prefetch
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import AcquisitionError, ConfigError, PipelineError
 from helpers.paths import (
@@ -88,6 +90,8 @@ NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 INJECTED_TAG = "injected-parameters"
 STATE_VERSION = 3
 STAGE_KEYS: frozenset[str] = frozenset({"raw", "files", "reads", "writes"})
+#: Optional key of a stage: the reader calls a prefetcher makes beside it (helpers.prefetch).
+PREFETCH_KEY = "prefetch"
 ALL_RAW = "all"
 #: Kernel logs go to the terminal, not to the notebook (cell errors reach papermill). Only
 #: CRITICAL messages are shown: no start-up warning that the kernel "is running over TCP without
@@ -100,6 +104,14 @@ KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
 # process that reads or writes a notebook. Notebook validation never checks IRIs, so the
 # pipeline's processes go without it.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+# Each stage worker re-imports the command's main module (``python -m helpers.pipeline``) under
+# another name, as multiprocessing does, after the workers' server has imported it once: runpy
+# then warns that the module is already imported, once per worker. Workers inherit this filter
+# from the server, which imports this module.
+warnings.filterwarnings(
+    "ignore", message="'helpers.pipeline' found in sys.modules", category=RuntimeWarning
+)
 
 
 class StageFailedError(PipelineError):
@@ -149,6 +161,7 @@ class Stage:
     files: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    prefetch: tuple[prefetch.ReaderCall, ...] = ()
 
 
 @dataclass
@@ -214,15 +227,17 @@ def load_stages(layout: PipelineLayout) -> list[Stage]:
         entry = declared[name] or {}
         if not isinstance(entry, dict):
             raise PipelineError(f"{path}: stages.{name} must be a mapping")
-        unknown = sorted(set(entry) - STAGE_KEYS)
+        valid = STAGE_KEYS | {PREFETCH_KEY}
+        unknown = sorted(set(entry) - valid)
         if unknown:
             raise PipelineError(
-                f"{path}: stages.{name} has unknown key(s) {unknown}; valid: {sorted(STAGE_KEYS)}"
+                f"{path}: stages.{name} has unknown key(s) {unknown}; valid: {sorted(valid)}"
             )
         stages.append(
             Stage(
                 name=name,
                 notebook=notebooks[name],
+                prefetch=_prefetch_calls(entry, f"{path}: stages.{name}.{PREFETCH_KEY}", layout),
                 **{
                     key: _names(entry.get(key), f"{path}: stages.{name}.{key}")
                     for key in STAGE_KEYS
@@ -231,6 +246,19 @@ def load_stages(layout: PipelineLayout) -> list[Stage]:
         )
     _check_graph(stages, path)
     return stages
+
+
+def _prefetch_calls(
+    entry: dict[str, Any], where: str, layout: PipelineLayout
+) -> tuple[prefetch.ReaderCall, ...]:
+    """A stage's declared prefetch calls, parsed and checked (PipelineError names the entry)."""
+    texts = _names(entry.get(PREFETCH_KEY), where)
+    try:
+        calls = tuple(prefetch.parse_call(text, where) for text in texts)
+        prefetch.check_modules(calls, layout.helpers_dir / "readers", where)
+    except prefetch.PrefetchDeclarationError as error:
+        raise PipelineError(str(error)) from None
+    return calls
 
 
 def producers(stages: Iterable[Stage]) -> dict[str, str]:
@@ -618,7 +646,7 @@ def execute_notebook(
     previous = os.environ.get(STAGING_VARIABLE)
     os.environ[STAGING_VARIABLE] = str(outputs)
     try:
-        papermill.execute_notebook(
+        result = papermill.execute_notebook(
             str(notebook),
             str(executed),
             parameters=parameters,
@@ -626,6 +654,9 @@ def execute_notebook(
             cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
+            # written once at the end (and on failure), not before and after every cell: the
+            # notebooks carry their figures, and re-encoding them per cell cost a CPU-second
+            request_save_on_cell_execute=False,
             extra_arguments=KERNEL_ARGUMENTS,
             coalesce_streams=True,  # one stdout and one stderr output per cell: deterministic
         )
@@ -641,7 +672,6 @@ def execute_notebook(
             os.environ.pop(STAGING_VARIABLE, None)
         else:
             os.environ[STAGING_VARIABLE] = previous
-    result = nbformat.read(executed, as_version=4)
     sanitize_notebook(result, parameters)
     final = staging / notebook.name
     nbformat.write(result, final)
@@ -655,6 +685,24 @@ def _worker_context() -> BaseContext:
     context = get_context("forkserver")
     context.set_forkserver_preload(["helpers.pipeline", "papermill", "nbformat"])
     return context
+
+
+def _interim_is_empty() -> bool:
+    """True when the interim layer is on and holds no table yet (a fresh clone, or after
+    ``make clean``): every raw file will be parsed, so prefetching pays."""
+    return interim.enabled() and next(interim.entries(), None) is None
+
+
+def _start_servers(kernels: contextlib.ExitStack, jobs: int) -> None:
+    """Start the kernel fork server (held by ``kernels``) and, with more than one job, the
+    workers' fork server, without waiting for either to finish its imports: a build that will
+    run stages (cold or forced) starts them before planning, which takes a second or two."""
+    kernels.enter_context(kernel_forks.fork_server())
+    if jobs > 1:
+        from multiprocessing import forkserver
+
+        _worker_context()
+        forkserver.ensure_running()
 
 
 def _run_in_worker(
@@ -858,35 +906,49 @@ def run_pipeline(
     jobs: int | None = None,
     render: bool = False,
     alongside: Callable[[], object] | None = None,
+    alongside_after: str | None = None,
 ) -> list[StageResult]:
     """Run every stale stage, independent ones in parallel; one result per stage.
 
     Raises PipelineError (StageFailedError for a failing notebook) after the stages already
     running have finished; stages downstream of a failure are not started. With ``render`` the
-    report is rendered afterwards (unless up to date), under the same build lock; ``alongside``
-    (e.g. the system profiles) then runs at the same time as the render, still under the lock
-    and with the stages' kernel fork server.
+    report is rendered afterwards (unless up to date), under the same build lock. ``alongside``
+    (e.g. the system profiles) runs at the same time, still under the lock and with the
+    stages' kernel fork server: from when the stage ``alongside_after`` has landed (or was up
+    to date), or else once every stage has; not at all if that stage fails or is not run.
     """
     layout = layout or PipelineLayout()
     jobs = max(1, jobs or default_jobs())
     ensure_writable(layout.build_dir)
-    with build_lock(layout.build_dir), contextlib.ExitStack() as kernels:
+    with (
+        build_lock(layout.build_dir),
+        contextlib.ExitStack() as kernels,
+        ThreadPoolExecutor(max_workers=1) as background,
+    ):
         clean_leftovers(layout.build_dir)
         shutil.rmtree(layout.failed_dir, ignore_errors=True)
         for directory in (layout.processed_dir, layout.notebooks_dir):
             ensure_writable(directory)
+        if force or not layout.state_file.is_file():
+            _start_servers(kernels, jobs)  # stages will run: let the servers start up meanwhile
         ahead = kernels.enter_context(render_ahead(layout, force)) if render else None
-        results = _run_locked(force, layout, report, jobs, kernels)
-        with ThreadPoolExecutor(max_workers=1) as background:
-            rendering = (
-                background.submit(render_report_stage, report, layout, force, ahead)
-                if render
-                else None
-            )
-            if alongside is not None:
-                alongside()
-            if rendering is not None:
-                rendering.result()
+        side: list[Future[object]] = []
+
+        def start_alongside() -> None:
+            if alongside is not None and not side:
+                kernels.enter_context(kernel_forks.fork_server())  # the stages' if running
+                side.append(background.submit(alongside))
+
+        def landed(name: str) -> None:
+            if name == alongside_after:
+                start_alongside()
+
+        results = _run_locked(force, layout, report, jobs, kernels, landed)
+        start_alongside()
+        if render:
+            render_report_stage(report, layout, force, ahead)
+        for work in side:
+            work.result()
         return results
 
 
@@ -942,7 +1004,10 @@ def _run_locked(
     report: Callable[[str], None],
     jobs: int,
     kernels: contextlib.ExitStack,
+    landed: Callable[[str], None] = lambda _name: None,
 ) -> list[StageResult]:
+    """The stages of :func:`run_pipeline`; ``landed`` is called with the name of each stage
+    once it has run (its outputs in place) or was found up to date."""
     stages, plans, hashes = _plan(layout)
     state = _load_state(layout)
     needs = {stage.name: upstream_of(stage, stages) for stage in stages}
@@ -953,6 +1018,8 @@ def _run_locked(
     total = len(stages)
     pool: ProcessPoolExecutor | None = None
     forking = False  # the kernel fork server (held by ``kernels``) starts with the first stage
+    prefetchers: dict[str, BaseProcess] = {}
+    prefetching = jobs > 1 and _interim_is_empty()  # a cold build: a core to spare for parsing
 
     def label(name: str) -> str:
         return f"[{position[name]}/{total}] {name}"
@@ -983,6 +1050,7 @@ def _run_locked(
                 elapsed = time.perf_counter() - started
                 results[name] = StageResult(name, "skipped", elapsed, record["outputs"])
                 report(f"{label(name)}: skipped (inputs unchanged)")
+                landed(name)
                 changed = True
                 continue
             if len(running) >= jobs:
@@ -993,6 +1061,8 @@ def _run_locked(
                 kernels.enter_context(kernel_forks.fork_server())
                 forking = True
             arguments = (plan.stage.notebook, plan.parameters, staging, layout.failed_dir)
+            if prefetching and plan.stage.prefetch:
+                prefetchers[name] = prefetch.start(_worker_context(), plan.stage.prefetch)
             if jobs == 1:
                 future: Future[Path] = Future()
                 try:
@@ -1022,6 +1092,8 @@ def _run_locked(
             for future in done:
                 name, key, staging, started = running.pop(future)
                 stage = plans[name].stage
+                if name in prefetchers:
+                    prefetch.stop(prefetchers.pop(name))
                 try:
                     outputs = land_outputs(stage, future.result(), staging, layout)
                 except PipelineError as error:
@@ -1044,7 +1116,10 @@ def _run_locked(
                 report(
                     f"{label(name)}: ran in {seconds:.1f} s, wrote {sorted(outputs) or 'no tables'}"
                 )
+                landed(name)
     finally:
+        for process in prefetchers.values():
+            prefetch.stop(process)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         hashes.save()
@@ -1327,6 +1402,7 @@ def main(argv: list[str] | None = None) -> int:
             layout=layout,
             render=not arguments.no_render,
             alongside=None if arguments.no_profiles else profiles,
+            alongside_after=profile_pages.PROFILE_NOTEBOOK.stem,  # the notebook they run
         )
         if not arguments.no_render and not arguments.no_profiles:
             profile_pages.publish_beside_report()

@@ -19,7 +19,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from statsmodels.base.wrapper import ResultsWrapper
 
-from helpers import inference, models, trust
+from helpers import design, inference, models, trust
 
 BINARY: tuple[str, ...] = ("teaching",)
 SPECIALIST = "Acute - Specialist"
@@ -48,8 +48,8 @@ def fit(
     region_effects: bool,
 ) -> ResultsWrapper:
     """OLS with HC3 errors, with NHS region fixed effects when ``region_effects``."""
-    extra = ["C(region_name)"] if region_effects else []
-    return smf.ols(models.formula(outcome, terms, extra), data=data).fit(cov_type="HC3")
+    effects = ["region_name"] if region_effects else []
+    return design.linear_model(data, outcome, terms, effects).fit(cov_type="HC3")
 
 
 def main_models(

@@ -7,6 +7,7 @@ schemas can be imported by every stage without making it depend on the trust rea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +28,14 @@ TEACHING_SUBTYPE = "Acute - Teaching"
 
 
 def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
-    """Trust-level variables: name (index), label, unit, source, min, max, definition."""
+    """Trust-level variables: name (index), label, unit, source, min, max, definition (a copy:
+    safe to change)."""
+    return _read_registry(path).copy()
+
+
+@cache
+def _read_registry(path: Path) -> pd.DataFrame:
+    """The registry at ``path``, read and checked once per process (labels ask for it often)."""
     table = pd.read_csv(path, dtype={"name": "string"})
     require_columns(table, ("name", "label", "unit", "source", "min", "max", "definition"), path)
     if table["name"].duplicated().any():
@@ -40,7 +48,7 @@ def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
 
 def label(name: str) -> str:
     """Plain-English label of a trust-level variable (its name if unregistered)."""
-    table = registry()
+    table = _read_registry(REGISTRY_FILE)
     return str(table.loc[name, "label"]) if name in table.index else name
 
 
