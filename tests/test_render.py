@@ -276,3 +276,30 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     assert f">Figure {len(figures)}:<" in html and f"Figure {len(figures) + 1}:" not in html
     assert re.search(r'<a href="#tbl-source-inventory">Table \d+</a>', html)
     assert "{{<" not in html and "?@" not in html and "@fig-" not in html and "@tbl-" not in html
+
+
+def test_held_html_is_restored_once_each_and_a_lost_placeholder_is_an_error() -> None:
+    context = render.EmbedContext()
+    first = context.hold_html("  <table><tr><td>1</td></tr></table>\n")
+    second = context.hold_html("<img src='data:image/png;base64,AAAA'>")
+    assert first.startswith("```{=html}\n<!--held-html-0-->") and "<table>" not in first
+    assert second != first
+    document = "<p>a</p>\n<!--held-html-0-->\n<p>b</p>\n<!--held-html-1-->\n"
+    assert context.restore_html(document) == (
+        "<p>a</p>\n<table><tr><td>1</td></tr></table>\n<p>b</p>\n"
+        "<img src='data:image/png;base64,AAAA'>\n"
+    )
+    with pytest.raises(RenderError, match="held-html-1"):
+        context.restore_html("<p>a</p>\n<!--held-html-0-->\n")
+
+
+def test_walk_replaces_elements_and_copies_the_rest() -> None:
+    ast = {"blocks": [{"t": "Para", "c": [{"t": "Str", "c": "a"}, {"t": "Space"}]}], "n": 1}
+
+    def drop_spaces(element: dict) -> list | None:
+        return [] if element["t"] == "Space" else None
+
+    walked = render.walk(ast, drop_spaces)
+    assert walked == {"blocks": [{"t": "Para", "c": [{"t": "Str", "c": "a"}]}], "n": 1}
+    assert ast["blocks"][0]["c"][1] == {"t": "Space"}  # the input is not changed
+    assert walked["blocks"][0] is not ast["blocks"][0]

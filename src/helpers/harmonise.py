@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas only where series are converted: config's year labels need none
+    import pandas as pd
 
 #: Between the 2022 and 2024 ONS vintages two ICBs changed E54 code (boundary change);
 #: their NHS Q-codes did not change.
@@ -22,6 +25,8 @@ def years_between(first_year: str, last_year: str) -> list[str]:
 
 def financial_year_of(dates: pd.Series) -> pd.Series:
     """Financial-year label ('2024/25') of each date, April to March; missing stays missing."""
+    import pandas as pd
+
     parsed = pd.to_datetime(dates)
     start = parsed.dt.year.where(parsed.dt.month >= 4, parsed.dt.year - 1)
     # one label per distinct year, not one Python call per row

@@ -37,11 +37,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ParamSpec
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from helpers.paths import INTERIM_DIR
+
+if TYPE_CHECKING:  # pandas where tables are stored or read: the build runner's checks need none
+    import pandas as pd
 
 LOGGER = logging.getLogger(__name__)
 SWITCH_VARIABLE = "ICSFIN_INTERIM"
@@ -186,6 +187,8 @@ def _store(frame: pd.DataFrame, path: Path) -> bool:
         return False
     os.close(handle)
     temporary = Path(name)
+    import pandas as pd
+
     try:
         frame.to_parquet(temporary)
         if not identical(frame, pd.read_parquet(temporary)):
@@ -207,6 +210,8 @@ def _read_entry(path: Path) -> pd.DataFrame | None:
     """The stored table at ``path``; None when there is none or it is damaged."""
     if not path.is_file():
         return None
+    import pandas as pd
+
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as error:  # a damaged entry: parse again

@@ -11,10 +11,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from helpers.paths import PROCESSED_DIR, STAGING_VARIABLE
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: the build runner needs none
+    import pandas as pd
 
 
 def staged(path: Path) -> Path:
@@ -70,6 +72,8 @@ def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
         path = staged(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run the pipeline (make report) first")
+    import pandas as pd
+
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path)

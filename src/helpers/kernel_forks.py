@@ -137,7 +137,8 @@ def serve(
             connection.close()
     except SystemExit:
         _reap(minders, patience=5.0)
-        raise
+        sys.stdout.flush()
+        os._exit(0)  # skip tearing down the preloaded libraries: 0.5 s the build waited for
 
 
 def _stop_serving(_signum: int, _frame: object) -> None:

@@ -51,6 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -82,6 +83,7 @@ from helpers.paths import (
     SOURCES_FILE,
     STAGING_VARIABLE,
 )
+from helpers.report import ReportLayout, copy_notebooks
 from helpers.yaml_files import parse_yaml
 
 NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
@@ -929,6 +931,7 @@ def run_pipeline(
             ensure_writable(directory)
         if force or not layout.state_file.is_file():
             _start_servers(kernels, jobs)  # stages will run: let the servers start up meanwhile
+        ahead = kernels.enter_context(render_ahead(layout, force)) if render else None
         side: list[Future[object]] = []
 
         def start_alongside() -> None:
@@ -943,7 +946,7 @@ def run_pipeline(
         results = _run_locked(force, layout, report, jobs, kernels, landed)
         start_alongside()
         if render:
-            render_report_stage(report, layout, force)
+            render_report_stage(report, layout, force, ahead)
         for work in side:
             work.result()
         return results
@@ -1143,22 +1146,29 @@ def _git_state(root: Path) -> list[str]:
     return [state[0], "uncommitted changes" if state[1] else "clean"]
 
 
+def report_sources(report_dir: Path) -> list[Path]:
+    """The files of the report folder a render reads: its top-level files (article, Quarto
+    configuration, bibliography, credits) and the fallback's ``assets/`` (template, style
+    sheet); not what the render writes (``_variables.yml``, ``notebooks/``, outputs)."""
+    if not report_dir.is_dir():
+        return []
+    top = [
+        p
+        for p in report_dir.iterdir()
+        if p.is_file() and not p.name.startswith(("_variables", "."))
+    ]
+    assets = report_dir / "assets"
+    nested = [p for p in assets.rglob("*") if p.is_file()] if assets.is_dir() else []
+    return sorted(top) + sorted(nested)
+
+
 def render_key(layout: PipelineLayout) -> str:
     """Fingerprint of what the rendered report is made from."""
-    report_sources = (
-        sorted(
-            path
-            for path in layout.report_dir.iterdir()
-            if path.is_file() and not path.name.startswith(("_variables", "."))
-        )
-        if layout.report_dir.is_dir()
-        else []
-    )
     parts = [json.dumps(_git_state(layout.root)).encode()]
     for path in [
         *discover_notebooks(layout.notebooks_dir),
         *sorted(p for p in layout.processed_dir.iterdir() if p.is_file()),
-        *report_sources,
+        *report_sources(layout.report_dir),
         layout.params_file,
         layout.sources_file,
     ]:
@@ -1171,26 +1181,156 @@ def render_key(layout: PipelineLayout) -> str:
     return _digest(parts)
 
 
+def _report_layout(layout: PipelineLayout, report_dir: Path | None = None) -> ReportLayout:
+    """The render's view of the pipeline's folders (``report_dir`` overridden if given)."""
+    return ReportLayout(
+        root=layout.root,
+        notebooks_dir=layout.notebooks_dir,
+        processed_dir=layout.processed_dir,
+        report_dir=report_dir or layout.report_dir,
+        params_file=layout.params_file,
+        sources_file=layout.sources_file,
+    )
+
+
+def _render_recorded(layout: PipelineLayout, key: str) -> bool:
+    """Whether the build state records a render made from inputs with ``key`` whose outputs
+    still exist."""
+    recorded = _load_state(layout).get("render")
+    recorded = recorded if isinstance(recorded, dict) else {}
+    outputs = [layout.root / name for name in recorded.get("outputs", [])]
+    return recorded.get("key") == key and bool(outputs) and all(p.exists() for p in outputs)
+
+
+def _lower_thread_priority() -> None:
+    """Give the calling thread (and the processes it starts) a lower CPU priority, so work done
+    on the side never slows the stages down; a no-op where threads cannot be reniced."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+@dataclass
+class RenderAhead:
+    """A fallback render of the report made while the stages run, into ``staging`` (a copy of
+    the report folder's sources): :func:`render_report_stage` publishes it instead of
+    rendering again when the render key at the end equals the key it was made from."""
+
+    staging: Path
+    #: the render key of the inputs it started from, set before it reads them
+    start_key: Future[str] = field(default_factory=Future)
+    #: (render key it was made from, renderer), or None: nothing usable was rendered
+    made: Future[tuple[str, str] | None] = field(default_factory=Future)
+
+    def renderer_for(self, key: str) -> str | None:
+        """Its renderer if it was made from inputs whose render key is ``key``, else None.
+        Waits for the render only if it started from those inputs: a render from other
+        inputs is not waited for (it finishes at low priority, then is discarded)."""
+        if self.start_key.result() != key:
+            return None
+        made = self.made.result()
+        return made[1] if made is not None and made[0] == key else None
+
+
+def _render_staged(ahead: RenderAhead, layout: PipelineLayout, force: bool) -> None:
+    """Render the report from the current inputs into ``ahead.staging``; set ``ahead.made`` to
+    the render key the result is valid for and the renderer, or None when there is nothing to
+    do (already rendered, Quarto installed) or the inputs changed while it ran (a stage landed
+    different outputs)."""
+    try:
+        _lower_thread_priority()
+        key = render_key(layout)
+        ahead.start_key.set_result(key)
+        ahead.made.set_result(_render_into(ahead.staging, layout, key, force))
+    except Exception:  # any failure: the render after the stages runs again and reports it
+        if not ahead.start_key.done():
+            ahead.start_key.set_result("")
+        ahead.made.set_result(None)
+
+
+def _render_into(
+    staging: Path, layout: PipelineLayout, key: str, force: bool
+) -> tuple[str, str] | None:
+    """The fallback render into ``staging`` (see :func:`_render_staged`)."""
+    if not force and _render_recorded(layout, key):
+        return None
+    from helpers import render
+
+    if render.find_quarto() is not None:  # Quarto renders in place, in report/
+        return None
+    for source in report_sources(layout.report_dir):
+        copy = staging / source.relative_to(layout.report_dir)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+    renderer = render.render_report(
+        lambda _: None, _report_layout(layout, staging), use_quarto=False
+    )
+    return (key, renderer) if render_key(layout) == key else None
+
+
+@contextlib.contextmanager
+def render_ahead(layout: PipelineLayout, force: bool = False) -> Iterator[RenderAhead]:
+    """Render the report in a low-priority thread while the stages run, from the inputs present
+    now (on a clean clone: the committed notebooks and tables, which the stages reproduce byte
+    for byte). The result is kept only if the render key is the same before and after that
+    render and, in :func:`render_report_stage`, at the end of the build; otherwise the report
+    is rendered after the stages as usual. Leaving the block waits for the thread and removes
+    the staging folder."""
+    layout.build_dir.mkdir(parents=True, exist_ok=True)
+    ahead = RenderAhead(Path(tempfile.mkdtemp(prefix="tmp-render-ahead-", dir=layout.build_dir)))
+    thread = threading.Thread(
+        target=_render_staged, args=(ahead, layout, force), name="render-ahead", daemon=True
+    )
+    thread.start()
+    try:
+        yield ahead
+    finally:
+        thread.join()
+        shutil.rmtree(ahead.staging, ignore_errors=True)
+
+
+def _publish_staged(staging: Path, layout: PipelineLayout) -> None:
+    """Move a staged fallback render's outputs (HTML, PDF, ``_variables.yml``) into the report
+    folder and copy the notebooks beside them, as the render itself would have."""
+    from helpers.render import FALLBACK_OUTPUT, FALLBACK_PDF
+
+    staged, final = _report_layout(layout, staging), _report_layout(layout)
+    moves = [(staged.variables_file, final.variables_file)] + [
+        (staging / output, layout.report_dir / output) for output in (FALLBACK_OUTPUT, FALLBACK_PDF)
+    ]
+    for source, target in moves:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    copy_notebooks(final)
+
+
 def render_report_stage(
     report: Callable[[str], None] = print,
     layout: PipelineLayout | None = None,
     force: bool = False,
+    ahead: RenderAhead | None = None,
 ) -> str:
     """Render the report (Quarto if installed, else the pandoc fallback) unless it is up to date.
 
-    Returns the renderer, or 'skipped'.
+    A render made ``ahead`` (while the stages ran) from the same inputs is published instead of
+    rendering again. Returns the renderer, or 'skipped'.
     """
     layout = layout or PipelineLayout()
-    state = _load_state(layout)
     key = render_key(layout)
-    recorded = state.get("render") if isinstance(state.get("render"), dict) else {}
-    outputs = [layout.root / name for name in recorded.get("outputs", [])]
-    if not force and recorded.get("key") == key and outputs and all(p.exists() for p in outputs):
+    if not force and _render_recorded(layout, key):
         report("report: skipped (notebooks, numbers and article unchanged)")
         return "skipped"
     from helpers import render
 
-    renderer = render.render_report(report)
+    renderer = ahead.renderer_for(key) if ahead is not None else None
+    if ahead is not None and renderer is not None:
+        _publish_staged(ahead.staging, layout)
+        report(
+            f"report: Quarto not found, so rendered by {renderer} into "
+            f"{layout.report_dir / render.FALLBACK_OUTPUT} and {render.FALLBACK_PDF.name} "
+            "while the stages ran (its inputs have not changed since)"
+        )
+    else:
+        renderer = render.render_report(report, _report_layout(layout))
     written = [layout.report_dir / render.FALLBACK_OUTPUT, layout.report_dir / render.QUARTO_OUTPUT]
     state = _load_state(layout)
     state["render"] = {

@@ -16,6 +16,12 @@ hashes are kept in ``.build/profiles/state.json``. Executed notebooks are kept i
 ``.build/profiles/`` and pages in ``report/systems/``; both are git-ignored and byte-identical
 on a re-run. The committed ``notebooks/08_profile_system.ipynb`` is the pipeline's canonical run
 for the system named in ``params.yaml`` (checked by nbval).
+
+Up-to-date check. When a full build has recorded which tables its inputs fingerprint covered,
+the list of systems and the index, a later build with nothing changed is recognised from file
+hashes alone (:func:`unchanged_profiles`): it loads no table, so this module imports pandas and
+:mod:`helpers.profiles` only in the functions that read tables (a no-op ``make report`` then
+never imports pandas).
 """
 
 from __future__ import annotations
@@ -35,13 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from helpers import kernel_forks, profiles
+from helpers import kernel_forks
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import ConfigError, PipelineError
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT
-from helpers.pressure import financial_years
 from helpers.profile_kernels import (
     ProfileKernel,
     prepared_notebook,
@@ -113,14 +116,25 @@ def profile_parameters(params: dict[str, Any], icb_code: str) -> dict[str, Any]:
     return {**{k: v for k, v in sorted(own.items()) if k in declared}, "icb_code": icb_code}
 
 
+def input_tables() -> tuple[str, ...]:
+    """The processed tables every profile reads (:data:`helpers.profiles.INPUT_TABLES`)."""
+    from helpers import profiles
+
+    return profiles.INPUT_TABLES
+
+
 def inputs_fingerprint(
-    notebook: Path = PROFILE_NOTEBOOK, processed_dir: Path = PROCESSED_DIR
+    notebook: Path = PROFILE_NOTEBOOK,
+    processed_dir: Path = PROCESSED_DIR,
+    table_names: Sequence[str] | None = None,
 ) -> str:
     """Hash of what every profile depends on apart from its parameters: the notebook's cell
-    sources, the helpers' code and the processed tables the notebook reads."""
+    sources, the helpers' code and the processed tables the notebook reads (``table_names``,
+    by default :func:`input_tables`)."""
     from helpers.pipeline import notebook_source_fingerprint
 
-    tables = [processed_dir / name for name in profiles.INPUT_TABLES]
+    names = input_tables() if table_names is None else table_names
+    tables = [processed_dir / name for name in names]
     helpers = sorted((ROOT / "src" / "helpers").rglob("*.py"))
     parts = {
         "notebook": notebook_source_fingerprint(notebook),
@@ -318,6 +332,10 @@ def _atomic_text(path: Path, text: str) -> None:
 
 def index_rows(index: Any) -> str:
     """Table rows of the index page, one per system, linking each profile."""
+    import pandas as pd
+
+    from helpers import profiles
+
     rows = []
     for row in index.itertuples(index=False):
         if pd.isna(row.latest_year):
@@ -364,6 +382,8 @@ def index_page(index: Any, years: Sequence[str]) -> str:
 
 def write_index(years: Sequence[str], pages_dir: Path = PAGES_DIR) -> Path:
     """Write ``index.html`` listing every system from the processed tables."""
+    from helpers import profiles
+
     inputs = profiles.load_inputs()
     index = profiles.system_index(inputs, years)
     profiles.check_system_index(index, len(inputs.lookup))
@@ -380,8 +400,51 @@ def select_codes(requested: Sequence[str] | None, valid: Sequence[str]) -> list[
     """All codes, or the requested ones, each checked (unknown -> ConfigError with matches)."""
     if not requested:
         return sorted(valid)
+    from helpers import profiles
+
     lookup = profiles.load_inputs().lookup
     return [profiles.check_icb_code(code, lookup) for code in requested]
+
+
+def index_key(shared: str, params: dict[str, Any]) -> str:
+    """The skip key of the index page: the profiles' inputs and the financial years shown."""
+    years = [params["common"]["first_year"], params["common"]["last_year"]]
+    return _sha256(json.dumps({"shared": shared, "years": years}, sort_keys=True).encode())
+
+
+def _page_intact(page: Path, recorded: dict[str, Any]) -> bool:
+    """Whether a page exists with the hash recorded when it was written."""
+    return page.is_file() and _sha256(page.read_bytes()) == recorded.get("page_sha256")
+
+
+def unchanged_profiles(state: dict[str, Any], params: dict[str, Any]) -> list[ProfileResult] | None:
+    """Every system as skipped, when the last full build recorded its inputs and nothing has
+    changed since: the fingerprint over the tables it recorded, every system's key and page,
+    and the index page. Else None (the full check loads the tables).
+
+    Sound without loading a table: the fingerprint covers the helpers' code, so an unchanged
+    fingerprint means :data:`helpers.profiles.INPUT_TABLES` is still the recorded list, and it
+    covers the ICB lookup table, so the list of systems is still the recorded one."""
+    recorded = state.get("inputs")
+    if not isinstance(recorded, dict) or not {"tables", "fingerprint", "codes"} <= set(recorded):
+        return None
+    shared = inputs_fingerprint(table_names=recorded["tables"])
+    if shared != recorded["fingerprint"]:
+        return None
+    index = {"page_sha256": recorded.get("index_sha256")}
+    if recorded.get("index_key") != index_key(shared, params) or not _page_intact(
+        PAGES_DIR / "index.html", index
+    ):
+        return None
+    results = []
+    for code in recorded["codes"]:
+        system = state["systems"].get(code, {})
+        if system.get("key") != job_key(shared, profile_parameters(params, code)):
+            return None
+        if not _page_intact(PAGES_DIR / f"{code}.html", system):
+            return None
+        results.append(ProfileResult(code, "skipped", 0.0, system["page_sha256"]))
+    return results
 
 
 def build_profiles(
@@ -394,11 +457,21 @@ def build_profiles(
     """Run the stale profiles in parallel and write the index; return one result per system."""
     started = time.perf_counter()
     params = load_params(PARAMS_FILE)
+    state_file = EXECUTED_DIR / "state.json"
+    state = _load_state(state_file)
+    unchanged = None if force or codes else unchanged_profiles(state, params)
+    if unchanged is not None:
+        report(
+            f"[profiles] 0 of {len(unchanged)} system profiles to run (inputs unchanged), "
+            f"index unchanged, {time.perf_counter() - started:.1f} s"
+        )
+        return unchanged
+    from helpers import profiles
+    from helpers.pressure import financial_years
+
     lookup = profiles.load_inputs().lookup
     selected = select_codes(codes, list(lookup["icb_code"]))
     shared = inputs_fingerprint()
-    state_file = EXECUTED_DIR / "state.json"
-    state = _load_state(state_file)
     results: list[ProfileResult] = []
     stale: list[ProfileJob] = []
     for code in selected:
@@ -407,10 +480,11 @@ def build_profiles(
             code, parameters, EXECUTED_DIR / f"{code}.ipynb", PAGES_DIR / f"{code}.html"
         )
         recorded = state["systems"].get(code, {})
-        page_intact = job.page.is_file() and (
-            _sha256(job.page.read_bytes()) == recorded.get("page_sha256")
-        )
-        if not force and page_intact and recorded.get("key") == job_key(shared, parameters):
+        if (
+            not force
+            and _page_intact(job.page, recorded)
+            and recorded.get("key") == job_key(shared, parameters)
+        ):
             results.append(ProfileResult(code, "skipped", 0.0, recorded["page_sha256"]))
         else:
             stale.append(job)
@@ -426,9 +500,17 @@ def build_profiles(
             job = next(job for job in stale if job.icb_code == code)
             state["systems"][code] = {"key": job_key(shared, job.parameters), "page_sha256": digest}
             results.append(ProfileResult(code, "ran", seconds, digest))
-        _save_state(state_file, state)
     years = financial_years(params["common"]["first_year"], params["common"]["last_year"])
-    write_index(years)
+    index_page_file = write_index(years)
+    if not codes:  # a full build: record what lets the next one skip without loading tables
+        state["inputs"] = {
+            "tables": list(input_tables()),
+            "fingerprint": shared,
+            "codes": selected,
+            "index_key": index_key(shared, params),
+            "index_sha256": _sha256(index_page_file.read_bytes()),
+        }
+    _save_state(state_file, state)
     report(
         f"[profiles] {sum(r.status == 'ran' for r in results)} ran, "
         f"{sum(r.status == 'skipped' for r in results)} skipped, index written, "

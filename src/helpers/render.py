@@ -31,11 +31,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import yaml
 
 from helpers import report as report_numbers
@@ -43,6 +42,9 @@ from helpers.errors import DataError, PipelineError
 from helpers.io import atomic_write
 from helpers.report import ReportLayout
 from helpers.yaml_files import parse_yaml
+
+if TYPE_CHECKING:  # nbformat is imported where a notebook is read: the build runner needs none
+    import nbformat
 
 MIN_QUARTO = (1, 4)
 ARTICLE = "index.qmd"
@@ -167,6 +169,8 @@ def notebook_labels(notebook_path: Path) -> dict[str, nbformat.NotebookNode]:
 def _notebook_labels(
     notebook_path: Path, size: int, modified_ns: int
 ) -> dict[str, nbformat.NotebookNode]:
+    import nbformat
+
     notebook = nbformat.read(notebook_path, as_version=4)
     cells: dict[str, nbformat.NotebookNode] = {}
     for cell in notebook.cells:
@@ -252,7 +256,13 @@ def _raw_html(markup: str) -> str:
     return f"```{{=html}}\n{markup.strip()}\n```"
 
 
-def _figure_body(cell: nbformat.NotebookNode, label: str, source: str, alt: str) -> str:
+def _figure_body(
+    cell: nbformat.NotebookNode,
+    label: str,
+    source: str,
+    alt: str,
+    raw: Callable[[str], str] = _raw_html,
+) -> str:
     """The figure's images, then any HTML the cell also displayed (its data download)."""
     parts: list[str] = []
     found = False
@@ -266,17 +276,19 @@ def _figure_body(cell: nbformat.NotebookNode, label: str, source: str, alt: str)
             parts.append("".join(markup) if isinstance(markup, list) else str(markup))
     if not found:
         raise RenderError(f"embed: cell {label!r} in {source} has no image output")
-    return _raw_html("\n".join(parts))
+    return raw("\n".join(parts))
 
 
-def _table_body(cell: nbformat.NotebookNode, label: str, source: str) -> str:
+def _table_body(
+    cell: nbformat.NotebookNode, label: str, source: str, raw: Callable[[str], str] = _raw_html
+) -> str:
     for data in _output_data(cell):
         if "text/html" in data:
             markup = data["text/html"]
             markup = "".join(markup) if isinstance(markup, list) else str(markup)
             if 'class="table-scroll"' not in markup:  # a table not made by helpers.tables
                 markup = f'<div class="table-scroll" tabindex="0">\n{markup}\n</div>'
-            return _raw_html(markup)
+            return raw(markup)
         if "text/markdown" in data:
             markup = data["text/markdown"]
             return "".join(markup) if isinstance(markup, list) else str(markup)
@@ -300,6 +312,24 @@ class EmbedContext:
     target: str = "html"
     image_dir: Path | None = None
     tables: dict[str, str] = field(default_factory=dict)
+    held_html: dict[str, str] = field(default_factory=dict)
+
+    def hold_html(self, markup: str) -> str:
+        """A raw HTML block holding only a placeholder comment for ``markup``, which
+        :meth:`restore_html` puts back into pandoc's output: the megabytes of images and tables
+        then never pass through pandoc's Markdown reader and HTML writer, which would copy them
+        through unchanged anyway."""
+        token = f"<!--held-html-{len(self.held_html)}-->"
+        self.held_html[token] = markup.strip()
+        return _raw_html(token)
+
+    def restore_html(self, document: str) -> str:
+        """``document`` with each placeholder of :meth:`hold_html` replaced by its markup."""
+        for token, markup in self.held_html.items():
+            if document.count(token) != 1:
+                raise RenderError(f"pandoc's output holds {token} {document.count(token)} times")
+            document = document.replace(token, markup, 1)
+        return document
 
     def credit(self, label: str, source: str) -> str | None:
         """The publisher credit of an exhibit: its own, else its notebook's, else None."""
@@ -362,11 +392,13 @@ def embed_markdown(
         body = (
             _typst_figure(cell, label, source, context)
             if context.target == "typst"
-            else _figure_body(cell, label, source, alt)
+            else _figure_body(cell, label, source, alt, context.hold_html)
         )
         parts = [body, caption_md]
     else:
-        table = _table_body(cell, label, source)
+        table = _table_body(
+            cell, label, source, _raw_html if context.target == "typst" else context.hold_html
+        )
         if context.target == "typst":
             context.tables[label] = table
             table = f'::: {{.table-placeholder data-label="{label}"}}\n:::'
@@ -474,19 +506,37 @@ def stringify(node: Any) -> str:
 
 
 def walk(node: Any, visit: Callable[[dict[str, Any]], list[Any] | None]) -> Any:
-    """Copy of a pandoc AST in which ``visit`` may replace any element by a list of elements."""
+    """Copy of a pandoc AST in which ``visit`` may replace any element by a list of elements.
+
+    Only lists and mappings are descended into (strings and numbers are shared, not visited):
+    the AST of the report has hundreds of thousands of nodes."""
     if isinstance(node, list):
         result: list[Any] = []
         for item in node:
-            replacement = visit(item) if isinstance(item, dict) and "t" in item else None
-            if replacement is None:
+            if isinstance(item, dict):
+                replacement = visit(item) if "t" in item else None
+                if replacement is None:
+                    result.append(_walk_mapping(item, visit))
+                else:
+                    result.extend(replacement)
+            elif isinstance(item, list):
                 result.append(walk(item, visit))
             else:
-                result.extend(replacement)
+                result.append(item)
         return result
     if isinstance(node, dict):
-        return {key: walk(value, visit) for key, value in node.items()}
+        return _walk_mapping(node, visit)
     return node
+
+
+def _walk_mapping(
+    node: dict[str, Any], visit: Callable[[dict[str, Any]], list[Any] | None]
+) -> dict[str, Any]:
+    """A mapping of a pandoc AST with its list and mapping values walked (see :func:`walk`)."""
+    return {
+        key: walk(value, visit) if isinstance(value, list | dict) else value
+        for key, value in node.items()
+    }
 
 
 def section_titles(ast: dict[str, Any]) -> dict[str, str]:
@@ -693,7 +743,7 @@ def render_fallback(
     Raises RenderError naming any unknown variable, missing notebook or label, unresolved
     cross-reference, unknown citation key, or leftover shortcode.
     """
-    context = context or EmbedContext()
+    context = replace(context or EmbedContext(), held_html={})
     article, ast = _parse_article(article_path, variables, context)
     targets = {label: embed.reference_text for label, embed in article.embeds.items()}
     targets.update(section_titles(ast))
@@ -717,7 +767,7 @@ def render_fallback(
         style = (assets / CSS_FILE).read_text(encoding="utf-8")
         style_file.write_text(f"<style>\n{style}</style>\n", encoding="utf-8")
         arguments.append(f"--include-in-header={style_file}")
-        document = run_pandoc(arguments, json.dumps(ast))
+        document = context.restore_html(run_pandoc(arguments, json.dumps(ast)))
     atomic_write(output, lambda tmp: tmp.write_text(document, encoding="utf-8"))
     output.chmod(0o644)
     return output
@@ -830,7 +880,8 @@ def render_pdf(
         targets = {label: embed.reference_text for label, embed in article.embeds.items()}
         targets.update(section_titles(ast))
         ast, cited = resolve_crossrefs(ast, targets, article_path)
-        ast = _strip_raw_html(_fill_tables(ast, context.tables))
+        # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
+        ast = _fill_tables(_strip_raw_html(ast), context.tables)
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
         metadata["mainfont"] = "DejaVu Sans"

@@ -22,7 +22,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
 from helpers.errors import DataError
@@ -129,6 +128,8 @@ def derived_numbers(processed_dir: Path = PROCESSED_DIR) -> dict[str, Number]:
     inventory = processed_dir / "source_inventory.csv"
     if not inventory.is_file():
         return {}
+    import pandas as pd  # only here: importing the module stays light for the build runner
+
     table = pd.read_csv(inventory, usecols=["dataset_id", "file"])
     return {"n_raw_files": len(table), "n_raw_datasets": int(table["dataset_id"].nunique())}
 
