@@ -43,6 +43,7 @@ import ast
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -274,6 +275,26 @@ def upstream_of(stage: Stage, stages: Iterable[Stage]) -> set[str]:
     """Names of the stages that write what ``stage`` reads."""
     writer = producers(stages)
     return {writer[name] for name in stage.reads if name in writer} - {stage.name}
+
+
+def start_order(stages: list[Stage]) -> list[str]:
+    """The order in which stages that are ready together are started: first those that more
+    stages wait for (directly or not), then those deeper in the graph (their chain has come
+    furthest), then notebook order. On two cores this keeps the longest chains moving (the
+    trust panel before the describe stages, so the trust models need not start last)."""
+    needs = {stage.name: upstream_of(stage, stages) for stage in stages}
+
+    @functools.cache
+    def depth(name: str) -> int:
+        return 1 + max((depth(up) for up in needs[name]), default=0)
+
+    @functools.cache
+    def upstream(name: str) -> frozenset[str]:
+        return frozenset(needs[name]).union(*(upstream(up) for up in needs[name]))
+
+    waiting = {name: sum(name in upstream(other) for other in needs) for name in needs}
+    index = {stage.name: position for position, stage in enumerate(stages)}
+    return sorted(index, key=lambda name: (-waiting[name], -depth(name), index[name]))
 
 
 def _check_graph(stages: list[Stage], path: Path) -> None:
@@ -1012,6 +1033,7 @@ def _run_locked(
     state = _load_state(layout)
     needs = {stage.name: upstream_of(stage, stages) for stage in stages}
     position = {stage.name: index for index, stage in enumerate(stages, start=1)}
+    order = start_order(stages)
     results: dict[str, StageResult] = {}
     running: dict[Future[Path], tuple[str, str, Path, float]] = {}
     errors: list[PipelineError] = []
@@ -1032,7 +1054,7 @@ def _run_locked(
         nonlocal pool, forking
         changed = False
         busy = {entry[0] for entry in running.values()}
-        for name in position:
+        for name in order:
             if name in results or name in busy:
                 continue
             if needs[name] & finished("failed", "not run"):
