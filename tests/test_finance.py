@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import finance
 from helpers.errors import DataError
 from helpers.finance import add_share_of_allocation, as_at_month, flag_best_available
 
@@ -205,3 +206,11 @@ def test_share_of_allocation_uses_that_years_core_allocation() -> None:
     assert with_total["value_pct_total_allocation"].iloc[0] == -4.0
     assert with_total["value_pct_total_allocation"].iloc[1:].isna().all()
     assert np.isnan(result["value_pct_allocation"].iloc[2])
+
+
+def test_codes_read_as_words() -> None:
+    assert finance.readable("draft_plan") == "draft plan"
+    assert finance.readable("deficit_support_withheld") == "deficit support withheld"
+    assert finance.readable("ytd") == "year to date"
+    assert finance.readable("plan") == "final plan"  # a curated measure, not a stage
+    assert finance.readable("not available") == "not available"

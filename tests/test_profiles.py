@@ -126,7 +126,7 @@ def test_finance_display_uses_stage_and_basis_when_present(positions: pd.DataFra
         stage="final_plan", basis="before_support", original_source="https://example.org/x"
     )
     table = profiles.finance_display(profiles.finance_record(detailed, "QOC"), detailed)
-    assert set(table["Stage"]) == {"final_plan"} and set(table["Basis"]) == {"before_support"}
+    assert set(table["Stage"]) == {"final plan"} and set(table["Basis"]) == {"before support"}
     assert set(table["% of total allocation"]) == {profiles.NOT_AVAILABLE}
     assert table["Original source"].str.contains('href="https://example.org/x"').all()
 
@@ -237,6 +237,7 @@ def test_timeline_keeps_position_stages_and_dodges_them_within_a_year(positions)
     staged.loc[len(staged)] = {**staged.iloc[2].to_dict(), "stage": "deficit_support"}
     timeline = profiles.timeline_data(profiles.finance_record(staged, "QOC"))
     assert list(timeline["stage"]) == ["final_plan", "outturn", "ytd"]
+    assert list(timeline["stage_label"]) == ["final plan", "outturn", "year to date"]
     first_year = timeline[timeline["financial_year"] == "2022/23"]
     assert first_year["x"].between(-0.3, 0.3).all() and first_year["x"].is_unique
     assert timeline.loc[timeline["stage"] == "ytd", "x"].iloc[0] == pytest.approx(1.3)

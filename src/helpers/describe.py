@@ -27,6 +27,7 @@ import pandas as pd
 
 from helpers import curated
 from helpers.errors import DataError
+from helpers.finance import readable
 from helpers.joins import checked_merge
 from helpers.plots import STAGE_ORDER
 from helpers.tables import PeopleTable, people_table
@@ -45,10 +46,7 @@ STAGE_KEYS: dict[str, str] = {
 }
 #: Readable stage of a best-available system position (its curated ``measure``).
 MEASURE_STAGES: dict[str, str] = {
-    "plan_draft": "draft plan",
-    "plan": "final plan",
-    "forecast": "forecast",
-    "outturn": "outturn",
+    measure: readable(measure) for measure in ("plan_draft", "plan", "forecast", "outturn")
 }
 N_ICBS = 42
 

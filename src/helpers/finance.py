@@ -43,6 +43,24 @@ from helpers.errors import DataError
 STAGE_RANK: dict[str, int] = {"outturn": 0, "forecast": 1, "final_plan": 2, "draft_plan": 3}
 SOURCE_KIND_RANK: dict[str, int] = {"official": 0, "press": 1, "campaign": 2}
 BASIS_RANK: dict[str, int] = {"before_support": 0, "unknown": 1, "after_support": 2}
+#: How a stage, measure or basis code reads, where dropping its underscores is not enough.
+READABLE_CODES: dict[str, str] = {
+    "plan": "final plan",
+    "plan_draft": "draft plan",
+    "ytd": "year to date",
+    "ytd_variance": "variance against plan, year to date",
+    "forecast_variance": "forecast variance against plan",
+    "icb_only_outturn": "outturn (ICB only)",
+}
+
+
+def readable(code: object) -> str:
+    """A stage, measure or basis code as people read it: 'draft_plan' -> 'draft plan',
+    'ytd' -> 'year to date' (:data:`READABLE_CODES`); other text is returned as it is."""
+    text = str(code)
+    return READABLE_CODES.get(text, text.replace("_", " "))
+
+
 #: Sort keys of the best-available rule, most important first (ascending after negation).
 BEST_AVAILABLE_KEYS: list[str] = [
     "stage_rank",

@@ -553,8 +553,9 @@ def scatter_panels_with_fit(
 def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Figure:
     """One system's cited positions by year and stage (£m); best-available figures ringed.
 
-    ``timeline`` has columns financial_year, stage, measure, value_gbp_m, best_available and
-    x (year index plus a fixed offset per stage, so stages sit side by side within a year).
+    ``timeline`` has columns financial_year, stage, stage_label (the legend's name of the
+    stage), value_gbp_m, best_available and x (year index plus a fixed offset per stage, so
+    stages sit side by side within a year).
     """
     figure, axis = plt.subplots(figsize=(PROFILE_WIDTH, 3.8))
     axis.axhline(0, color="0.3", linewidth=0.8)
@@ -562,8 +563,9 @@ def profile_timeline(timeline: pd.DataFrame, years: list[str], title: str) -> Fi
     colours = dict(zip(stages, sns.color_palette(PALETTE, max(len(stages), 1)), strict=False))
     for stage in stages:
         rows = timeline[timeline["stage"] == stage]
+        label = str(rows["stage_label"].iloc[0])
         axis.scatter(
-            rows["x"], rows["value_gbp_m"], s=40, color=colours[stage], label=stage, zorder=3
+            rows["x"], rows["value_gbp_m"], s=40, color=colours[stage], label=label, zorder=3
         )
     best = timeline[timeline["best_available"]]
     axis.scatter(

@@ -335,6 +335,7 @@ def index_rows(index: Any) -> str:
     import pandas as pd
 
     from helpers import profiles
+    from helpers.finance import readable
 
     rows = []
     for row in index.itertuples(index=False):
@@ -344,7 +345,7 @@ def index_rows(index: Any) -> str:
             position = (
                 f"£{profiles.format_number(row.latest_gbp_m, 1)}m "
                 f"({profiles.format_number(row.latest_pct, 1)}% of core allocation), "
-                f"{row.latest_year} {row.latest_stage}"
+                f"{row.latest_year} {readable(row.latest_stage)}"
             )
         rows.append(
             "<tr>"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ConfigError, DataError
-from helpers.finance import STAGE_RANK
+from helpers.finance import STAGE_RANK, readable
 from helpers.io import read_processed
 from helpers.leadership import SYSTEM_FACT_COLUMNS
 from helpers.paths import PROCESSED_DIR
@@ -379,9 +379,9 @@ def finance_display(record: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFra
     table = pd.DataFrame(
         {
             "Year": record["financial_year"],
-            "Stage": record["stage"],
+            "Stage": record["stage"].map(readable),
             "As at": record["as_at"],
-            "Basis": detail("basis"),
+            "Basis": [readable(basis) for basis in detail("basis")],
             "£m": record["value_gbp_m"].map(lambda value: format_number(value, 1)),
             "% of core allocation": record["value_pct_allocation"].map(
                 lambda value: format_number(value, 1)
@@ -441,7 +441,7 @@ def best_position_display(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Year": comparison["financial_year"],
-            "Stage": comparison["stage"].fillna("no figure"),
+            "Stage": comparison["stage"].map(readable, na_action="ignore").fillna("no figure"),
             "£m": comparison["value_gbp_m"].map(lambda value: format_number(value, 1)),
             "% of core allocation": comparison["value_pct_allocation"].map(
                 lambda value: format_number(value, 1)
@@ -476,7 +476,8 @@ def finance_sentence(name: str, record: pd.DataFrame, comparison: pd.DataFrame) 
         latest = covered.iloc[-1]
         direction = "deficit" if latest["value_gbp_m"] < 0 else "surplus or balance"
         text += (
-            f" The latest, {latest['financial_year']} ({latest['stage']}), is a {direction} of "
+            f" The latest, {latest['financial_year']} ({readable(latest['stage'])}), is a "
+            f"{direction} of "
             f"£{format_number(abs(latest['value_gbp_m']), 1)}m "
             f"({format_number(latest['value_pct_allocation'], 1)}% of core allocation), "
             f"rank {int(latest['rank_by_deficit'])} by deficit of {latest['n_systems']} systems "
@@ -487,7 +488,8 @@ def finance_sentence(name: str, record: pd.DataFrame, comparison: pd.DataFrame) 
 
 def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
     """Full-year and year-to-date position rows for the timeline chart (support and variance
-    rows are not positions): financial_year, stage, value_gbp_m, best_available, x (the year's
+    rows are not positions): financial_year, stage (and its readable stage_label),
+    value_gbp_m, best_available, x (the year's
     index plus a fixed offset per stage: full-year stages from least to most final, then
     year-to-date)."""
     order = [*sorted(STAGE_RANK, key=STAGE_RANK.__getitem__, reverse=True), "ytd"]
@@ -498,7 +500,8 @@ def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
         years.index(year) + offsets[stage]
         for year, stage in zip(shown["financial_year"], shown["stage"], strict=True)
     ]
-    return shown[["financial_year", "stage", "value_gbp_m", "best_available", "x"]]
+    shown["stage_label"] = shown["stage"].map(readable)
+    return shown[["financial_year", "stage", "stage_label", "value_gbp_m", "best_available", "x"]]
 
 
 # --- models, facts, what is not known ----------------------------------------------------------
@@ -743,7 +746,8 @@ def timeline_title(system: dict[str, str], best: pd.DataFrame) -> str:
     return (
         f"{system['name']}: latest best-available position "
         f"£{format_number(latest['value_gbp_m'], 1)}m "
-        f"({latest['financial_year']}, {latest['stage']}); every cited figure by year and stage"
+        f"({latest['financial_year']}, {readable(latest['stage'])}); every cited figure by year "
+        "and stage"
     )
 
 
