@@ -240,3 +240,19 @@ def test_no_op_check_imports_neither_pandas_nor_nbformat(tmp_path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["['QOC']", "False", "False"]
+
+
+def test_profile_images_carry_the_notebooks_alt_text() -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        '#| label: fig-x\n#| fig-alt: "Dot chart of the positions."\nplot()'
+    )
+    image = {"image/png": "iVBORw0KGgo=", "text/plain": "x"}
+    cell.outputs = [nbformat.v4.new_output("display_data", data=image)]
+    notebook.cells = [cell, nbformat.v4.new_code_cell("1 + 1")]
+    page = profile_pages.render_page(notebook, "QOC", profile_pages.page_exporter())
+    assert 'alt="Dot chart of the positions."' in page
+    assert "No description has been provided" not in page
+    assert "alt" not in notebook.cells[1].metadata  # cells without fig-alt are left alone

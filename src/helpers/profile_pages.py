@@ -215,8 +215,23 @@ def page_exporter() -> Any:
     )
 
 
+def give_figures_alt_text(notebook: NotebookNode) -> None:
+    """Copy each figure cell's Quarto ``fig-alt`` option into the cell's ``alt`` metadata, in
+    place: nbconvert describes the cell's images with it (it writes "No description has been
+    provided for this image" otherwise)."""
+    from helpers.render import cell_options
+
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "#| fig-alt:" in cell.source:
+            alt = cell_options(cell.source).get("fig-alt")
+            if alt:
+                cell.metadata["alt"] = str(alt)
+
+
 def render_page(notebook: NotebookNode, icb_code: str, exporter: Any) -> str:
-    """The profile page of one executed notebook (code hidden, outputs and text shown)."""
+    """The profile page of one executed notebook (code hidden, outputs and text shown; figures
+    described by their ``fig-alt``). Adds ``alt`` metadata to the notebook's figure cells."""
+    give_figures_alt_text(notebook)
     body, _ = exporter.from_notebook_node(notebook)
     return page_html(body, f"{icb_code}: integrated care system profile")
 
