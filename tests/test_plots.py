@@ -67,6 +67,7 @@ def test_profile_timeline_fits_a_long_title_inside_the_figure() -> None:
         {
             "financial_year": ["2022/23", "2023/24"],
             "stage": ["outturn", "ytd"],
+            "stage_label": ["outturn", "year to date"],
             "value_gbp_m": [-140.5, -60.0],
             "best_available": [True, False],
             "x": [0.2, 1.3],
@@ -79,6 +80,8 @@ def test_profile_timeline_fits_a_long_title_inside_the_figure() -> None:
     figure = plots.profile_timeline(timeline, ["2022/23", "2023/24", "2024/25"], title)
     assert _drawn_outside(figure) == [0.0, 0.0, 0.0, 0.0]
     assert "\n" in figure.axes[0].get_title(loc="left")  # wrapped, not running off the figure
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["outturn", "year to date", "best available"]  # stages read as words
     plt.close("all")
 
 
