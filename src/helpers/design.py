@@ -132,6 +132,13 @@ def linear_model(
     :func:`design_matrix` of ``numeric`` and ``categorical`` terms."""
     endog = data[outcome].astype(float)
     exog = design_matrix(data, numeric, categorical)
-    if weights:
-        return WLS(endog, exog, weights=data[weights].to_numpy(dtype=float))
+    return least_squares(endog, exog, data[weights].to_numpy(dtype=float) if weights else None)
+
+
+def least_squares(
+    endog: pd.Series | np.ndarray, exog: pd.DataFrame | np.ndarray, weights: np.ndarray | None
+) -> OLS:
+    """An unfitted OLS model of ``endog`` on ``exog``; WLS when analytic ``weights`` are given."""
+    if weights is not None:
+        return WLS(endog, exog, weights=weights)
     return OLS(endog, exog)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.regression.linear_model import OLS, WLS, RegressionResultsWrapper
+from statsmodels.regression.linear_model import OLS, RegressionResultsWrapper
 
 from helpers import design
 
@@ -389,11 +389,8 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
     numeric = [*rows.drivers, *spec.controls]
     exog, names = design.design_array(rows.n_obs, rows.values, numeric, rows.effects, rows.levels)
     endog = np.asarray(rows.values[spec.outcome], dtype=float)
-    if spec.weights:
-        weights = np.asarray(rows.values[spec.weights], dtype=float)
-        model: OLS = WLS(endog, exog, weights=weights)
-    else:
-        model = OLS(endog, exog)
+    weights = np.asarray(rows.values[spec.weights], dtype=float) if spec.weights else None
+    model = design.least_squares(endog, exog, weights)
     results, n_clusters = _fit_with_errors(model, rows, spec.cluster)
     positions = [names.index(driver) for driver in rows.drivers]
     intervals = np.asarray(results.conf_int(alpha=0.05))[positions]
