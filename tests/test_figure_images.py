@@ -88,7 +88,8 @@ def test_figure_png_draws_at_double_resolution_and_reports_the_display_size() ->
     axis.set_xlabel("x")
     plots.finish(figure)
     whole, size = figure_images.figure_png(figure, crop=False)  # type: ignore[misc]
-    assert size == {"width": 400, "height": 300}
+    assert {key: size[key] for key in ("width", "height")} == {"width": 400, "height": 300}
+    assert "x" in size["figure_data"]["texts"]  # what the figure shows (helpers.figure_data)
     assert _decoded(whole).size == (800, 600)
     cropped, cropped_size = figure_images.figure_png(figure)  # type: ignore[misc]
     image = _decoded(cropped)
@@ -110,7 +111,7 @@ def test_figure_png_lays_out_in_the_drawing_so_labels_are_not_cut() -> None:
     plots.finish(figure)
     before = (figure.subplotpars.left, figure.subplotpars.bottom)
     data, size = figure_images.figure_png(figure, crop=False)  # type: ignore[misc]
-    assert size == {"width": 500, "height": 300}
+    assert {key: size[key] for key in ("width", "height")} == {"width": 500, "height": 300}
     pixels = np.asarray(_decoded(data).convert("RGBA"))
     assert not figure_images.drawn_on_edge(pixels, WHITE)  # a blank margin all round
     left, bottom = figure.subplotpars.left, figure.subplotpars.bottom
@@ -146,7 +147,9 @@ def test_use_figure_png_makes_a_shell_show_each_figure_once_as_our_png() -> None
         InteractiveShell.clear_instance()  # later tests must not find a shell
         plt.close("all")
     assert set(data) == {"text/plain", "image/png"}
-    assert metadata["image/png"] == {"width": 200, "height": 200}  # crop=False: whole figure
+    shown = metadata["image/png"]
+    assert {key: shown[key] for key in ("width", "height")} == {"width": 200, "height": 200}
+    assert "figure_data" in shown  # crop=False: whole figure, with what it shows
     assert _decoded(data["image/png"]).size == (400, 400)
 
 

@@ -24,6 +24,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from helpers import figure_data
+
 #: Times a figure is drawn again when the first drawing runs off its edges (see
 #: :func:`figure_png`).
 SETTLING_DRAWS = 1
@@ -180,9 +182,10 @@ def encode_png(pixels: np.ndarray, dpi: float, level: int = PNG_COMPRESSION) -> 
 
 def figure_png(
     figure: Figure, *, crop: bool = True, scale: float = PIXEL_SCALE
-) -> tuple[str, dict[str, int]] | None:
+) -> tuple[str, dict[str, object]] | None:
     """A figure as a notebook shows it: base64 PNG drawn at ``scale`` times the figure's dpi,
-    with its display size (in figure pixels) as metadata; ``None`` for an empty figure.
+    with its display size (in figure pixels) and its data fingerprint
+    (:func:`helpers.figure_data.fingerprint`) as metadata; ``None`` for an empty figure.
 
     This replaces IPython's ``retina`` formatter with ``bbox_inches="tight"``, which laid the
     figure out three times (once to find what is drawn, once more after moving it, once to
@@ -220,5 +223,9 @@ def figure_png(
         pixels = crop_to_drawn(pixels, background, pad)
     height, width = pixels.shape[:2]
     data = encode_png(pixels, figure.dpi * scale)
-    metadata = {"width": int(width // scale), "height": int(height // scale)}  # as IPython's
+    metadata: dict[str, object] = {  # display size as IPython's, and what the figure shows
+        "width": int(width // scale),
+        "height": int(height // scale),
+        figure_data.METADATA_KEY: figure_data.fingerprint(figure),
+    }
     return base64.b64encode(data).decode("ascii"), metadata

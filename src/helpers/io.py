@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpers.paths import PROCESSED_DIR, STAGING_VARIABLE
+from helpers.precision import round_frame
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: the build runner needs none
     import pandas as pd
@@ -55,13 +56,27 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def table_csv(frame: pd.DataFrame) -> str:
+    """The one CSV form of every table the project writes (processed files, downloads).
+
+    Floats at the declared precision (:mod:`helpers.precision`), no index, ``\\n`` line ends:
+    the same frame gives the same bytes on any machine.
+    """
+    return round_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
 def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:
-    """Write ``frame`` as ``<name>.parquet`` or ``<name>.csv`` (by suffix) in data/processed."""
+    """Write ``frame`` as ``<name>.parquet`` or ``<name>.csv`` (by suffix) in data/processed.
+
+    Floats are written at the declared precision (:mod:`helpers.precision`) in both formats.
+    """
     path = directory / name
     if path.suffix == ".parquet":
-        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        rounded = round_frame(frame)
+        return atomic_write(path, lambda tmp: rounded.to_parquet(tmp, index=False))
     if path.suffix == ".csv":
-        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+        text = table_csv(frame)
+        return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
     raise ValueError(f"{name}: processed tables are .parquet or .csv")
 
 

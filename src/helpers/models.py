@@ -24,6 +24,7 @@ from helpers import design, inference, variables
 from helpers.curated import STAGE_OF_MEASURE
 from helpers.errors import ConfigError
 from helpers.finance import STAGE_RANK, flag_best_available
+from helpers.precision import sort_by_value
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -181,7 +182,8 @@ def variance_inflation(data: pd.DataFrame, predictors: Sequence[str]) -> pd.Data
 
 
 def influence_table(results: ResultsWrapper, labels: pd.Series) -> pd.DataFrame:
-    """Fitted values, residuals, leverage and Cook's distance per observation, largest first."""
+    """Fitted values, residuals, leverage and Cook's distance per observation, largest first
+    (equal distances, as at declared precision, in label order)."""
     with warnings.catch_warnings():
         # an observation alone in its fixed-effect cell has leverage 1: its studentised
         # residual is undefined (NaN) and numpy warns; the NaN is kept, not hidden
@@ -197,7 +199,7 @@ def influence_table(results: ResultsWrapper, labels: pd.Series) -> pd.DataFrame:
             "cooks_distance": cooks,
         }
     )
-    return table.sort_values("cooks_distance", ascending=False, ignore_index=True)
+    return sort_by_value(table, "cooks_distance", ["label"], ascending=False)
 
 
 #: Plain-English names of the candidate drivers, '<label> (<unit>)', from the variable registry.
@@ -659,7 +661,8 @@ def curve_summary(curve: pd.DataFrame, primary: pd.DataFrame, alpha: float = 0.0
 
 def curve_title(summary: pd.DataFrame) -> str:
     """Figure title stating the curve's finding (words from :mod:`helpers.inference`)."""
-    best = summary.sort_values("share_same_sign_significant", ascending=False).iloc[0]
+    ordered = sort_by_value(summary, "share_same_sign_significant", ["driver"], ascending=False)
+    best = ordered.iloc[0]
     label = VARIABLE_LABELS.get(best["driver"], best["driver"])
     return inference.describe_curve_headline(float(best["share_same_sign_significant"]), label)
 

@@ -19,6 +19,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from helpers import figure_images
+from helpers.precision import sort_by_value
 
 STAGE_ORDER: list[str] = ["draft plans", "final plans", "forecast", "outturn"]
 #: Categorical palette (Okabe-Ito, colour-blind safe) for unordered groups.
@@ -270,7 +271,8 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
 def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
     """Best-available positions (% of allocation) by a grouping such as region."""
     figure, axis = plt.subplots(figsize=(7, 5.2))
-    order = best.groupby(group)["value_pct_allocation"].median().sort_values().index.tolist()
+    medians = best.groupby(group)["value_pct_allocation"].median().rename("median").reset_index()
+    order = sort_by_value(medians, "median", [group])[group].tolist()
     years = sorted(best["financial_year"].unique())
     with seeded_global_rng():
         sns.stripplot(
@@ -426,7 +428,7 @@ def diagnostics(influence: pd.DataFrame) -> Figure:
     left.set_xlabel("Fitted value")
     left.set_ylabel("Residual")
     left.set_title("Residuals vs fitted")
-    ordered = influence.sort_values("cooks_distance", ascending=False)
+    ordered = sort_by_value(influence, "cooks_distance", ["label"], ascending=False)
     right.bar(range(len(ordered)), ordered["cooks_distance"], color="tab:orange")
     threshold = 4 / len(ordered)
     right.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label="4 / N")

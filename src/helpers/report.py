@@ -27,6 +27,7 @@ import yaml
 from helpers.errors import DataError
 from helpers.io import atomic_write
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
+from helpers.precision import SIGNIFICANT_DIGITS, round_numbers
 from helpers.yaml_files import parse_yaml
 
 Number = str | int | float
@@ -101,7 +102,7 @@ def save_numbers(numbers: dict[str, Number], stage: str, directory: Path = PROCE
     for key, value in numbers.items():
         _check_number(stage, key, value)
     path = numbers_path(stage, directory)
-    text = json.dumps(numbers, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(round_numbers(numbers), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -319,6 +320,42 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
+def _cpu_model() -> str:
+    """The processor's model name (Linux /proc/cpuinfo; else what :mod:`platform` says)."""
+    import platform
+
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_details() -> dict[str, str]:
+    """The machine the numbers were computed on: processor, operating system, the BLAS NumPy
+    uses and the CPU features its kernels may use, and the declared output precision.
+
+    Results agree across machines at the declared precision (:mod:`helpers.precision`); these
+    details say where a build was made, for anyone comparing builds.
+    """
+    import platform
+
+    import numpy as np
+
+    config = np.show_config(mode="dicts") or {}
+    blas = config.get("Build Dependencies", {}).get("blas", {})
+    simd = config.get("SIMD Extensions", {})
+    return {
+        "cpu": _cpu_model(),
+        "machine": platform.machine() or "unknown",
+        "operating_system": f"{platform.system()} {platform.release()}".strip(),
+        "blas": f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip(),
+        "cpu_features": ", ".join(simd.get("found", [])) or "none reported",
+        "significant_digits": str(SIGNIFICANT_DIGITS),
+    }
+
+
 def provenance(renderer: str, layout: ReportLayout | None = None) -> dict[str, str]:
     """What the build is made from: commit, parameter and catalogue hashes, renderer, versions."""
     layout = layout or ReportLayout()
@@ -331,6 +368,7 @@ def provenance(renderer: str, layout: ReportLayout | None = None) -> dict[str, s
         "sources_sha256": _sha256(layout.sources_file),
         "renderer": renderer,
         **software_versions(),
+        **machine_details(),
     }
 
 

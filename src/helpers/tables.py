@@ -34,6 +34,9 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
+from helpers.io import table_csv
+from helpers.precision import round_float
+
 MINUS = "\u2212"
 MISSING = "\u2013"  # an en dash marks a missing value
 DECIMALS: dict[str, int] = {"int": 0, "1dp": 1, "2dp": 2, "3dp": 3, "pct0": 0, "pct1": 1}
@@ -62,6 +65,8 @@ def format_number(value: object, fmt: str | None) -> str:
     """One cell as text: separators, decimals, true minus; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return MISSING
+    if isinstance(value, float):
+        value = round_float(value)
     if fmt in ("text", "verdict", "code"):
         return signed(str(value)) if _is_number(value) and fmt != "code" else str(value)
     if fmt is None and not _is_number(value):
@@ -123,7 +128,7 @@ class PeopleTable:
 
     def csv(self) -> str:
         """The shown data as CSV text (raw values, human headers)."""
-        return self.data.to_csv(index=False, lineterminator="\n")
+        return table_csv(self.data)
 
     def _cell(self, row: Mapping[str, object], column: str) -> str:
         value = row[column]
@@ -230,7 +235,7 @@ class DataDownload:
 
     def to_html(self) -> str:
         """A ``data:`` link to the frame as CSV (no index)."""
-        text = self.frame.to_csv(index=False, lineterminator="\n")
+        text = table_csv(self.frame)
         encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
         return (
             f'<a class="csv-download" download="{self.name}.csv" '
