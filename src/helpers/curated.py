@@ -890,6 +890,8 @@ CLAIM_PART_COLUMNS: list[str] = [
     "evidence_facts",
     "derivation",
     "arguments",
+    "claim_definition",
+    "evidence_definition",
     "window_months_before",
     "window_months_after",
     "untestable_reason",
@@ -909,6 +911,22 @@ CLAIM_KINDS: tuple[str, ...] = (
     "untestable",
 )
 UNTESTED_KINDS: tuple[str, ...] = ("policy", "untestable")
+#: What a claimed figure, or the evidence for it, is a share of or a measure of
+#: (``claim_parts.csv`` ``claim_definition`` / ``evidence_definition``): a part can only fail
+#: on evidence with the source's own denominator or definition (issue 19).
+CLAIM_DEFINITIONS: dict[str, str] = {
+    "core_allocation": "the ICBs' core allocation",
+    "wider_allocation": (
+        "the wider allocation the data hold (core, primary medical care, other primary care, "
+        "running costs)"
+    ),
+    "source_total_allocation": (
+        "the source's 'total allocation', which it does not break down and the data do not hold"
+    ),
+    "unstated_allocation": "an allocation or budget the source does not define",
+    "combined_deficit": "the systems' combined deficit (planned deficit and overspend together)",
+    "ambiguous": "figures the source leaves open to more than one reading",
+}
 COMPARATORS: tuple[str, ...] = (
     "equal",
     "within",
@@ -1020,6 +1038,27 @@ def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -
                 "and derivation both empty (name facts or a derivation)",
             ),
             _field(path, frame, both, "derivation", "given with evidence_facts (use one)"),
+            _field(
+                path,
+                frame,
+                ~frame["claim_definition"].isin(["", *CLAIM_DEFINITIONS]),
+                "claim_definition",
+                f"not blank or one of {list(CLAIM_DEFINITIONS)}",
+            ),
+            _field(
+                path,
+                frame,
+                ~frame["evidence_definition"].isin(["", *CLAIM_DEFINITIONS]),
+                "evidence_definition",
+                f"not blank or one of {list(CLAIM_DEFINITIONS)}",
+            ),
+            _field(
+                path,
+                frame,
+                (frame["evidence_definition"] != "") & (frame["claim_definition"] == ""),
+                "claim_definition",
+                "empty where evidence_definition is given (say what the source's figure is)",
+            ),
             _field(
                 path,
                 frame,
