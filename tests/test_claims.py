@@ -643,6 +643,8 @@ def test_committed_register_and_the_known_cases() -> None:
         assert results[claim_id].verdict == NOT_TESTABLE
     assert "7.1% of total allocation" in status[("C19", "b")].evidence
     assert status[("C22", "a")].status == INCONCLUSIVE
+    # C18 c: a run-rate extrapolation is not a forecast outturn.
+    assert status[("C18", "c")].status == UNTESTABLE
     # The rule, over the whole register: evidence on another denominator or definition never
     # matches or fails.
     for _, row in part_rows.iterrows():

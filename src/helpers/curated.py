@@ -925,6 +925,8 @@ CLAIM_DEFINITIONS: dict[str, str] = {
     ),
     "unstated_allocation": "an allocation or budget the source does not define",
     "combined_deficit": "the systems' combined deficit (planned deficit and overspend together)",
+    "run_rate_projection": "a projection of the year-to-date overspend if the trend continued",
+    "management_forecast": "the systems' own forecast outturn, after planned recovery actions",
     "ambiguous": "figures the source leaves open to more than one reading",
 }
 COMPARATORS: tuple[str, ...] = (
