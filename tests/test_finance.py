@@ -299,3 +299,24 @@ def test_committed_panel_outcome_by_basis(finance_panel_rows: pd.DataFrame) -> N
     assert best("before_support", "QOC", "2024/25") == [-115.0]
     assert best("after_support", "QOC", "2024/25") == [-12.0]
     assert best("any", "QOC", "2023/24") == []
+
+
+def test_basis_audit_numbers_give_counts_and_a_generated_sentence() -> None:
+    frame = rows(
+        ("final_plan", -5.0, "2024-04", 1, "press", "before_support", "system"),
+        ("forecast", -7.0, "2024-10", 1, "press", "unknown", "trust"),
+        ("outturn", -9.0, "2025-03", 1, "press", "before_support", "system"),
+    )
+    frame["basis_before_audit"] = ["unknown", "unknown", ""]
+    frame["scope_before_audit"] = ["system", "system", ""]
+    frame["basis_evidence"] = ["rule:r", "", 'quote:"x"']
+    frame["scope_evidence"] = ['title:"t"', 'notes:"n"', 'title:"t"']
+    numbers = finance.basis_audit_numbers(finance.basis_audit(frame))
+    assert numbers["basis_audit_all_basis_unknown_before"] == 2
+    assert numbers["basis_audit_all_basis_unknown_after"] == 1
+    assert numbers["basis_audit_all_n_after"] == 3
+    assert numbers["basis_audit_best_before_support_n_after"] == 1
+    assert numbers["basis_audit_best_after_support_n_after"] == 0
+    assert numbers["basis_audit_sentence"].startswith(
+        "Before the audit 2 of 2 curated finance rows had an unknown basis; after it, 1 of 3 do"
+    )

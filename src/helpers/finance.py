@@ -281,6 +281,8 @@ def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd
         "source_date",
         "source_url",
         "notes",
+        "basis_before_audit",
+        "scope_before_audit",
         "source_line",
     ]
     return frame[columns].sort_values(
@@ -355,3 +357,53 @@ def basis_audit(validated: pd.DataFrame) -> pd.DataFrame:
     table["_order"] = table["rows"].map(order)
     table = table.sort_values(["_order", "dimension", "value"], ignore_index=True)
     return table.drop(columns="_order").rename_axis(columns=None)
+
+
+#: Short names of the audit's row sets, for report keys.
+AUDIT_SET_KEYS: dict[str, str] = {
+    "all rows": "all",
+    "best available (any basis)": "best_any",
+    "best available (before_support)": "best_before_support",
+    "best available (after_support)": "best_after_support",
+    "best available (before_support_or_unknown)": "best_before_support_or_unknown",
+}
+
+
+def basis_audit_numbers(audit: pd.DataFrame) -> dict[str, int | str]:
+    """Report numbers from :func:`basis_audit`: ``basis_audit_<set>_<dimension>_<value>_<state>``
+    for basis and scope counts (state ``before`` / ``after``), each set's total rows, and
+    ``basis_audit_sentence``, the counts in words (generated, not typed)."""
+    numbers: dict[str, int | str] = {}
+    counted = audit[audit["dimension"].isin(["basis", "scope"])]
+    for row in counted.itertuples(index=False):
+        stem = f"basis_audit_{AUDIT_SET_KEYS[row.rows]}_{row.dimension}_{row.value}"
+        numbers[f"{stem}_before"] = int(row.before_audit)
+        numbers[f"{stem}_after"] = int(row.after_audit)
+    bases = audit[audit["dimension"] == "basis"]
+    for rows_name, key in AUDIT_SET_KEYS.items():
+        group = bases[bases["rows"] == rows_name]
+        numbers[f"basis_audit_{key}_n_before"] = int(group["before_audit"].sum())
+        numbers[f"basis_audit_{key}_n_after"] = int(group["after_audit"].sum())
+
+    def get(key: str) -> int:
+        return int(numbers.get(key, 0))
+
+    numbers["basis_audit_sentence"] = (
+        f"Before the audit {get('basis_audit_all_basis_unknown_before')} of "
+        f"{get('basis_audit_all_n_before')} curated finance rows had an unknown basis; after it, "
+        f"{get('basis_audit_all_basis_unknown_after')} of {get('basis_audit_all_n_after')} do "
+        f"({get('basis_audit_all_basis_before_support_after')} before deficit support, "
+        f"{get('basis_audit_all_basis_after_support_after')} after it, "
+        f"{get('basis_audit_all_basis_not_applicable_after')} amounts of support). Of the "
+        f"{get('basis_audit_best_any_n_after')} best-available system-years of the mixed "
+        f"outcome, {get('basis_audit_best_any_basis_unknown_after')} rest on a figure of unknown "
+        f"basis (before the audit: {get('basis_audit_best_any_basis_unknown_before')} of "
+        f"{get('basis_audit_best_any_n_before')}); the primary outcome, before deficit support, "
+        f"has {get('basis_audit_best_before_support_n_after')} system-years and the reported "
+        f"position after support {get('basis_audit_best_after_support_n_after')}. Scope: "
+        f"{get('basis_audit_all_scope_system_after')} rows are whole-system figures "
+        f"(before: {get('basis_audit_all_scope_system_before')}), "
+        f"{get('basis_audit_all_scope_trust_after')} a single trust's and "
+        f"{get('basis_audit_all_scope_unknown_after')} of unknown footprint."
+    )
+    return numbers

@@ -124,6 +124,8 @@ FINANCE_POSITIONS = pa.DataFrameSchema(
         "basis_evidence": pa.Column(str),
         "scope": pa.Column(str, pa.Check.isin(sorted(FINANCE_SCOPES))),
         "scope_evidence": pa.Column(str),
+        "basis_before_audit": pa.Column(str),
+        "scope_before_audit": pa.Column(str),
         "source_kind": pa.Column(str, pa.Check.isin(["official", "press", "campaign"])),
         "original_source": pa.Column(str, pa.Check.str_length(min_value=1)),
         **{column: pa.Column(bool) for column in BEST_COLUMNS.values()},
