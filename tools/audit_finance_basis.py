@@ -118,6 +118,10 @@ SCOPE_BY_URL[
     "https://www.worksopguardian.co.uk/news/people/notts-nhs-organisation-targets-waste-to-"
     "avoid-frontline-cuts-4818371"
 ] = 'notes:"Nottinghamshire ICB per article"'
+SCOPE_BY_URL["https://lowdownnhs.info/analysis/london-icb-roundup"] = 'notes:"ICB component"'
+SCOPE_BY_URL["https://lowdownnhs.info/icbs/north-west-icb-roundup"] = 'notes:"ICB component"'
+#: ICB or provider rows whose notes do not open with their footprint.
+OWN_SCOPE_WORDS: dict[int, str] = {232: 'notes:"Nottinghamshire ICB per article"'}
 CURATOR = 'curator:"whole system as curated; the stored copy has no words on the footprint"'
 
 
@@ -240,7 +244,7 @@ def main() -> None:
             row["scope"] = "unknown"
             row["scope_evidence"] = SCOPE_UNKNOWN[line]
         elif row["scope"] in ("icb", "trusts"):
-            row["scope_evidence"] = SCOPE_BY_URL.get(row["source_url"], "") or (
+            row["scope_evidence"] = OWN_SCOPE_WORDS.get(line) or (
                 f'notes:"{row["notes"].split(";")[0]}"' if row["notes"] else ""
             )
         elif row["stage"] in ("outturn", "forecast", "final_plan", "draft_plan"):
