@@ -296,6 +296,82 @@ def test_england_share_of_allocation_scales_to_the_months() -> None:
         )
 
 
+# --- issue 19.8: a part can only fail on the source's own denominator or definition -----------
+
+
+@pytest.mark.parametrize(
+    ("claim_definition", "evidence_definition", "status", "expected"),
+    [
+        ("", "", MISMATCH, MISMATCH),  # nothing declared: judged as before
+        ("core_allocation", "core_allocation", MISMATCH, MISMATCH),  # same denominator
+        ("source_total_allocation", "core_allocation", MISMATCH, UNTESTABLE),
+        ("unstated_allocation", "wider_allocation", MATCH, UNTESTABLE),  # nor can it match
+        ("combined_deficit", "ambiguous", MATCH, INCONCLUSIVE),
+        ("combined_deficit", "ambiguous", MISMATCH, INCONCLUSIVE),
+        ("combined_deficit", "ambiguous", UNTESTABLE, UNTESTABLE),
+    ],
+)
+def test_definition_rule(
+    claim_definition: str, evidence_definition: str, status: str, expected: str
+) -> None:
+    new_status, reason = claims.definition_rule(status, claim_definition, evidence_definition)
+    assert new_status == expected
+    assert (reason == "") == (new_status == status)
+
+
+def share_part(claim_definition: str, allocation: str = "core") -> pd.Series:
+    """7.1% claimed; the fixture's 42 ICBs make £11,000m 8.9% of core allocation."""
+    return part(
+        kind="share",
+        claimed_value="7.1",
+        unit="%",
+        tolerance="0.05",
+        derivation="england_share_of_allocation",
+        arguments=f"amount=eff; year=2024/25; allocation={allocation}",
+        claim_definition=claim_definition,
+    )
+
+
+def test_a_part_whose_evidence_has_another_denominator_cannot_be_contradicted() -> None:
+    frame = pd.concat([icb_year()] * 14, ignore_index=True)  # 42 ICBs, core total £61,600m
+    facts = facts_frame(fact("eff", 5500, url=CLAIM_URL, original=ORIGINAL))
+    inputs = ClaimInputs(facts=facts, icb_year=frame)
+    same = claims.evaluate_part(share_part("core_allocation"), CLAIM, inputs, RULES)
+    assert same.status == MISMATCH  # the source divided by the same allocation: it fails
+    other = claims.evaluate_part(share_part("source_total_allocation"), CLAIM, inputs, RULES)
+    assert other.status == UNTESTABLE
+    assert other.evidence.startswith("not testable on the source's own terms")
+    assert "8.93% of the 42 ICBs' 2024/25 core allocation" in other.evidence  # for information
+    wider = claims.evaluate_part(share_part("unstated_allocation", "total"), CLAIM, inputs, RULES)
+    assert wider.status == UNTESTABLE and "wider allocation the data hold" in wider.evidence
+
+
+def test_ambiguous_evidence_is_inconclusive_not_a_match() -> None:
+    facts = facts_frame(fact("over", 534), fact("plan", 100))
+    combined = part(
+        claimed_value="621",
+        derivation="sum_of_facts",
+        arguments="facts=over plan",
+        claim_definition="combined_deficit",
+    )
+    inputs = ClaimInputs(facts=facts)
+    assert claims.evaluate_part(combined, CLAIM, inputs, RULES).status == MATCH
+    ambiguous = combined.copy()
+    ambiguous["evidence_definition"] = "ambiguous"
+    result = claims.evaluate_part(ambiguous, CLAIM, inputs, RULES)
+    assert result.status == INCONCLUSIVE and "more than one reading" in result.evidence
+
+
+def test_a_share_of_allocation_must_say_what_the_source_divided_by() -> None:
+    facts = facts_frame(fact("eff", 1))
+    with pytest.raises(DataError, match=r"line 2, field 'claim_definition': england_share"):
+        claims.check_references(pd.DataFrame([share_part("")]), facts, Path("claim_parts.csv"))
+    clash = share_part("core_allocation")
+    clash["evidence_definition"] = "wider_allocation"
+    with pytest.raises(DataError, match=r"field 'evidence_definition': 'wider_allocation' but"):
+        claims.check_references(pd.DataFrame([clash]), facts, Path("claim_parts.csv"))
+
+
 def test_population_rank() -> None:
     inputs = ClaimInputs(facts=facts_frame(), icb_year=icb_year())
     assert derive("population_rank", inputs, icb="QOC", year="2024/25")[0].low == 1
@@ -557,9 +633,25 @@ def test_committed_register_and_the_known_cases() -> None:
     assert results["C05"].verdict == NOT_TESTABLE
     # C06: the "independent" source reports the same NHS England paper.
     assert status[("C06", "a")].status == UNTESTABLE and status[("C06", "c")].status == UNTESTABLE
-    # C07: smallest system, but the debt is not more than a third of its core allocation.
-    assert status[("C07", "e")].status == MATCH and status[("C07", "f")].status == MISMATCH
-    assert results["C07"].verdict == PARTLY_CONTRADICTED
+    # C07: smallest system; "a third of its annual allocation" names no allocation the data
+    # hold, so the share is computed for information and not judged (issue 19.8).
+    assert status[("C07", "e")].status == MATCH and status[("C07", "f")].status == UNTESTABLE
+    assert results["C07"].verdict == PARTLY_SUPPORTED
+    # Issue 19.8: shares of "total allocation" / "budgets" are not testable against the ICBs'
+    # core or wider allocation; the £534m may be the overspend or the whole deficit.
+    for claim_id in ("C15", "C16", "C19"):
+        assert results[claim_id].verdict == NOT_TESTABLE
+    assert "7.1% of total allocation" in status[("C19", "b")].evidence
+    assert status[("C22", "a")].status == INCONCLUSIVE
+    # C18 c: a run-rate extrapolation is not a forecast outturn.
+    assert status[("C18", "c")].status == UNTESTABLE
+    # The rule, over the whole register: evidence on another denominator or definition never
+    # matches or fails.
+    for _, row in part_rows.iterrows():
+        declared, evidence = row["claim_definition"], claims.evidence_definition_of(row)
+        if declared and evidence and declared != evidence:
+            result = status[(row["claim_id"], row["part"])]
+            assert result.status in (UNTESTABLE, INCONCLUSIVE), (row["claim_id"], row["part"])
     # C08: both the ICB-row and the trust-row England figures are shown.
     assert (
         "ICB rows" in status[("C08", "c")].evidence

@@ -31,7 +31,9 @@ GOOD = {
     "as_at_date": "2024-05",
     "revision": "1",
     "basis": "unknown",
+    "basis_evidence": "",
     "scope": "system",
+    "scope_evidence": 'title:"A title"',
     "source_publisher": "HSJ",
     "source_title": "A title",
     "source_date": "2024-06",
@@ -39,6 +41,8 @@ GOOD = {
     "source_kind": "press",
     "original_source": "HSJ: A title",
     "notes": "",
+    "basis_before_audit": "unknown",
+    "scope_before_audit": "system",
 }
 
 
@@ -90,7 +94,8 @@ def test_valid_rows_pass_and_values_become_numbers(tmp_path: Path) -> None:
         (
             "basis",
             "after",
-            "basis not in ['after_support', 'before_support', 'unknown'] on line(s) [3]",
+            "basis not in ['after_support', 'before_support', 'not_applicable', 'unknown']"
+            " on line(s) [3]",
         ),
         ("original_source", "", "original_source is empty on line(s) [3]"),
     ],
@@ -260,7 +265,7 @@ def test_committed_curated_tables_are_valid() -> None:
     panel = validate_finance_panel(
         read_curated(panel_path, FINANCE_PANEL_COLUMNS), panel_path, codes
     )
-    assert len(panel) == 244 and panel["icb_code"].nunique() == 37
+    assert len(panel) == 248 and panel["icb_code"].nunique() == 37
     national = curated.load_national_facts()
     debt = curated.load_legacy_debt(icb_codes=codes)
     leaders = curated.load_leadership_facts()
@@ -400,3 +405,210 @@ def test_bytes_that_are_not_utf8_and_ragged_rows_name_the_line(tmp_path: Path) -
     expected = f"line 2: 2 fields where the header has {len(FINANCE_PANEL_COLUMNS)}"
     with pytest.raises(DataError, match=expected):
         read_curated(path, FINANCE_PANEL_COLUMNS)
+
+
+# --- issue 19: basis and scope evidence ------------------------------------------------------
+
+RULES = pd.DataFrame(
+    [
+        {
+            "rule_id": "r_plans",
+            "basis": "before_support",
+            "financial_year": "2024/25",
+            "stages": "draft_plan final_plan",
+            "as_at_from": "",
+            "as_at_to": "2024-06",
+            "value_min": "",
+            "value_max": "",
+            "requires_deficit_final_plan": "no",
+            "rule": "plans of the round are before support",
+            "fact_ids": "nat_x",
+            "source_publisher": "NHS England",
+            "source_title": "A board paper",
+            "source_date": "2024-07",
+            "source_url": "https://example.org/board",
+        },
+        {
+            "rule_id": "r_breakeven",
+            "basis": "after_support",
+            "financial_year": "2024/25",
+            "stages": "forecast outturn",
+            "as_at_from": "2024-10",
+            "as_at_to": "",
+            "value_min": "0",
+            "value_max": "0",
+            "requires_deficit_final_plan": "yes",
+            "rule": "breakeven after support from a system with a deficit plan",
+            "fact_ids": "nat_x",
+            "source_publisher": "NHS England",
+            "source_title": "A board paper",
+            "source_date": "2024-10",
+            "source_url": "https://example.org/board",
+        },
+    ]
+)
+FACT_PAGES = {"nat_x": "https://example.org/board", "nat_page": "https://example.org/article"}
+
+
+def load_with_rules(path: Path) -> pd.DataFrame:
+    frame = read_curated(path, FINANCE_PANEL_COLUMNS)
+    return validate_finance_panel(frame, path, ICBS, RULES, FACT_PAGES)
+
+
+def evidence_error(tmp_path: Path, rows: list[dict[str, str]]) -> str:
+    with pytest.raises(DataError) as caught:
+        load_with_rules(write_panel(tmp_path, rows))
+    return str(caught.value)
+
+
+QUOTED = {**GOOD, "notes": 'Quote: "after deficit support funding of £10m"'}
+
+
+def test_evidenced_bases_and_scopes_pass(tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "basis": "before_support", "basis_evidence": "rule:r_plans"},
+        {**QUOTED, "basis": "after_support", "basis_evidence": 'quote:"after deficit support"'},
+        {**GOOD, "scope": "icb", "scope_evidence": "fact:nat_page"},
+        {
+            **GOOD,
+            "measure": "deficit_support",
+            "stage": "deficit_support",
+            "value_gbp_m": "10",
+            "basis": "not_applicable",
+            "basis_evidence": "stage:deficit_support",
+            "scope_evidence": "",
+        },
+        {
+            **GOOD,
+            "measure": "forecast",
+            "stage": "forecast",
+            "value_gbp_m": "0",
+            "as_at_date": "2025-01",
+            "basis": "after_support",
+            "basis_evidence": "rule:r_breakeven",
+        },
+    ]
+    frame = load_with_rules(write_panel(tmp_path, rows))
+    assert frame["basis"].tolist() == [
+        "before_support",
+        "after_support",
+        "unknown",
+        "not_applicable",
+        "after_support",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"basis": "before_support"},
+            "basis_evidence missing (basis is not unknown) on line(s) [3]",
+        ),
+        (
+            {"basis_evidence": "rule:r_plans"},
+            "basis_evidence given for basis unknown on line(s) [3]",
+        ),
+        (
+            {"basis": "after_support", "basis_evidence": 'quote:"in real terms"'},
+            "line 3: basis_evidence: 'in real terms' is not in the stored notes or title",
+        ),
+        (
+            {"basis": "before_support", "basis_evidence": "rule:r_nowhere"},
+            "line 3: basis_evidence: rule 'r_nowhere' is not in finance_basis_rules.csv",
+        ),
+        (
+            {"basis": "before_support", "basis_evidence": "rule:r_plans", "as_at_date": "2024-09"},
+            "line 3: basis_evidence: row does not meet rule 'r_plans' on ['as_at_to']",
+        ),
+        (
+            {"basis": "after_support", "basis_evidence": "rule:r_plans"},
+            "line 3: basis_evidence: row does not meet rule 'r_plans' on ['basis']",
+        ),
+        (
+            {"basis": "not_applicable", "basis_evidence": "stage:final_plan"},
+            "basis not_applicable is for (and only for) the stages",
+        ),
+        ({"scope_evidence": ""}, "scope_evidence missing on line(s) [3]"),
+        (
+            {"scope": "icb", "scope_evidence": 'curator:"looks like the ICB"'},
+            "line 3: scope_evidence: curator: evidence is allowed for scope 'system' only",
+        ),
+        (
+            {"scope_evidence": "fact:nat_x"},
+            "line 3: scope_evidence: 'nat_x' is not a national fact of this page",
+        ),
+        ({"scope_evidence": "the title says so"}, "line 3: scope_evidence: not kind:payload"),
+        ({"basis_before_audit": "maybe"}, "basis_before_audit not blank or in"),
+    ],
+)
+def test_each_unevidenced_basis_or_scope_is_named_by_line(
+    tmp_path: Path, changes: dict[str, str], expected: str
+) -> None:
+    assert expected in evidence_error(tmp_path, [GOOD, {**GOOD, **changes}])
+
+
+def test_breakeven_rule_needs_the_systems_own_deficit_plan(tmp_path: Path) -> None:
+    breakeven = {
+        **GOOD,
+        "measure": "forecast",
+        "stage": "forecast",
+        "value_gbp_m": "0",
+        "as_at_date": "2025-01",
+        "basis": "after_support",
+        "basis_evidence": "rule:r_breakeven",
+    }
+    surplus_plan = {**GOOD, "value_gbp_m": "1"}
+    message = evidence_error(tmp_path, [surplus_plan, breakeven])
+    assert "line 3: basis_evidence: row does not meet rule 'r_breakeven' on" in message
+    assert "requires_deficit_final_plan" in message
+
+
+def test_basis_rules_need_known_facts_stages_and_a_source(tmp_path: Path) -> None:
+    path = tmp_path / "finance_basis_rules.csv"
+    bad = RULES.copy()
+    bad.loc[1, "fact_ids"] = "nat_missing"
+    bad.loc[1, "stages"] = "forecast guess"
+    bad.to_csv(path, index=False)
+    with pytest.raises(DataError) as caught:
+        curated.load_basis_rules(path, fact_ids={"nat_x"})
+    message = str(caught.value)
+    assert (
+        "fact_ids empty or naming a fact not in ics_finance_national.csv on line(s) [3]" in message
+    )
+    assert "stages empty or not among" in message and "on line(s) [3]" in message
+
+
+@pytest.mark.realdata
+def test_the_audit_corrects_the_referees_cases() -> None:
+    """QOC 2023/24 -130 is a trust figure; GM and QOC 2024/25 have evidenced bases."""
+    from helpers.geography import icb_lookup_from_files
+
+    codes = set(icb_lookup_from_files()["icb_code"])
+    path = CURATED_DIR / "ics_finance_panel.csv"
+    panel = validate_finance_panel(read_curated(path, FINANCE_PANEL_COLUMNS), path, codes)
+
+    def rows(icb: str, year: str, stage: str) -> pd.DataFrame:
+        found = panel[
+            (panel["icb_code"] == icb)
+            & (panel["financial_year"] == year)
+            & (panel["stage"] == stage)
+        ]
+        return found.set_index("value_gbp_m")
+
+    sath = rows("QOC", "2023/24", "forecast").loc[-130.0]
+    assert (sath["scope"], sath["scope_before_audit"]) == ("trust", "system")
+    gm_plan = rows("QOP", "2024/25", "final_plan").loc[-175.0]
+    assert (gm_plan["basis"], gm_plan["basis_evidence"]) == (
+        "before_support",
+        "rule:r2425_plans_before_deficit_support",
+    )
+    gm_forecast = rows("QOP", "2024/25", "forecast").loc[0.0]
+    assert gm_forecast["basis_evidence"] == "rule:r2425_breakeven_after_deficit_support"
+    qoc = rows("QOC", "2024/25", "outturn")
+    assert (
+        qoc.loc[-115.0, "basis"] == "before_support" and qoc.loc[-12.0, "basis"] == "after_support"
+    )
+    assert qoc.loc[-115.0, "basis_before_audit"] == ""  # added by the audit
+    known = panel["basis"] != "unknown"
+    assert (panel.loc[known, "basis_evidence"] != "").all()

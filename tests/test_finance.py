@@ -214,3 +214,109 @@ def test_codes_read_as_words() -> None:
     assert finance.readable("ytd") == "year to date"
     assert finance.readable("plan") == "final plan"  # a curated measure, not a stage
     assert finance.readable("not available") == "not available"
+
+
+# --- issue 19: outcome bases ------------------------------------------------------------------
+
+
+def test_best_available_is_chosen_within_each_outcome_basis() -> None:
+    """GM 2024/25 in miniature: a deficit plan before support, a later breakeven forecast
+    after support, an unknown-basis draft. Each basis picks its own figure."""
+    frame = rows(
+        ("draft_plan", -300.0, "2024-03", 1, "press", "unknown", "system"),
+        ("final_plan", -175.0, "2024-06", 1, "press", "before_support", "system"),
+        ("forecast", 0.0, "2025-02", 1, "press", "after_support", "system"),
+    )
+
+    def pick(basis: str) -> list[int]:
+        flagged = flag_best_available(frame, basis, "chosen")
+        return flagged.loc[flagged["chosen"], "source_line"].tolist()
+
+    assert pick("any") == [4]  # the mixed outcome: the £0 forecast
+    assert pick("before_support") == [3]  # the primary outcome: the -£175m plan
+    assert pick("after_support") == [4]
+    assert pick("before_support_or_unknown") == [3]  # the final plan beats the draft
+    only_unknown = frame.iloc[[0]]
+    assert flag_best_available(only_unknown, "before_support", "c")["c"].sum() == 0
+    with pytest.raises(ValueError, match="outcome basis 'underlying' not one of"):
+        flag_best_available(frame, "underlying")
+
+
+def test_rows_of_basis_admits_the_declared_bases_only() -> None:
+    frame = rows(
+        ("final_plan", -1.0, "2024-04", 1, "press", "before_support", "system"),
+        ("final_plan", -2.0, "2024-04", 2, "press", "unknown", "system"),
+        ("forecast", -3.0, "2024-10", 1, "press", "after_support", "system"),
+        ("deficit_support", 4.0, "2024-10", 1, "press", "not_applicable", "system"),
+    )
+    kept = {
+        b: finance.rows_of_basis(frame, b)["source_line"].tolist() for b in finance.OUTCOME_BASES
+    }
+    assert kept == {
+        "before_support": [2],
+        "after_support": [4],
+        "before_support_or_unknown": [2, 3],
+        "any": [2, 3, 4],
+    }
+
+
+def test_basis_audit_counts_before_and_after() -> None:
+    frame = rows(
+        ("final_plan", -5.0, "2024-04", 1, "press", "before_support", "system"),
+        ("forecast", -7.0, "2024-10", 1, "press", "unknown", "trust"),
+        ("outturn", -9.0, "2025-03", 1, "press", "before_support", "system"),
+    )
+    frame["basis_before_audit"] = ["unknown", "unknown", ""]  # the last row added by the audit
+    frame["scope_before_audit"] = ["system", "system", ""]
+    frame["basis_evidence"] = ["rule:r", "", 'quote:"x"']
+    frame["scope_evidence"] = ['title:"t"', 'notes:"n"', 'title:"t"']
+    audit = finance.basis_audit(frame).set_index(["rows", "dimension", "value"])
+    assert audit.loc[("all rows", "basis", "unknown")].tolist() == [2, 1]
+    assert audit.loc[("all rows", "basis", "before_support")].tolist() == [0, 2]
+    assert audit.loc[("all rows", "scope", "trust")].tolist() == [0, 1]
+    # before: the forecast (system then) was best; after: the added outturn is
+    best = "best available (any basis)"
+    assert audit.loc[(best, "basis", "unknown")].tolist() == [1, 0]
+    assert audit.loc[(best, "basis", "before_support")].tolist() == [0, 1]
+    assert audit.loc[("best available (before_support)", "basis_evidence", "quote")].tolist() == [
+        0,
+        1,
+    ]
+
+
+@pytest.mark.realdata
+def test_committed_panel_outcome_by_basis(finance_panel_rows: pd.DataFrame) -> None:
+    """The referee's cases: GM 2024/25 is -175 before support and 0 after; QOC 2024/25 is
+    -115 before and -12 after; QOC 2023/24 has no whole-system figure after re-scoping."""
+
+    def best(basis: str, icb: str, year: str) -> list[float]:
+        flagged = flag_best_available(finance_panel_rows, basis, "chosen")
+        pick = flagged[flagged["chosen"] & (flagged["icb_code"] == icb)]
+        return pick.loc[pick["financial_year"] == year, "value_gbp_m"].tolist()
+
+    assert best("before_support", "QOP", "2024/25") == [-175.0]
+    assert best("after_support", "QOP", "2024/25") == [0.0]
+    assert best("before_support", "QOC", "2024/25") == [-115.0]
+    assert best("after_support", "QOC", "2024/25") == [-12.0]
+    assert best("any", "QOC", "2023/24") == []
+
+
+def test_basis_audit_numbers_give_counts_and_a_generated_sentence() -> None:
+    frame = rows(
+        ("final_plan", -5.0, "2024-04", 1, "press", "before_support", "system"),
+        ("forecast", -7.0, "2024-10", 1, "press", "unknown", "trust"),
+        ("outturn", -9.0, "2025-03", 1, "press", "before_support", "system"),
+    )
+    frame["basis_before_audit"] = ["unknown", "unknown", ""]
+    frame["scope_before_audit"] = ["system", "system", ""]
+    frame["basis_evidence"] = ["rule:r", "", 'quote:"x"']
+    frame["scope_evidence"] = ['title:"t"', 'notes:"n"', 'title:"t"']
+    numbers = finance.basis_audit_numbers(finance.basis_audit(frame))
+    assert numbers["basis_audit_all_basis_unknown_before"] == 2
+    assert numbers["basis_audit_all_basis_unknown_after"] == 1
+    assert numbers["basis_audit_all_n_after"] == 3
+    assert numbers["basis_audit_best_before_support_n_after"] == 1
+    assert numbers["basis_audit_best_after_support_n_after"] == 0
+    assert numbers["basis_audit_sentence"].startswith(
+        "Before the audit 2 of 2 curated finance rows had an unknown basis; after it, 1 of 3 do"
+    )

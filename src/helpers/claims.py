@@ -36,6 +36,15 @@ claim's date, the month a fact describes (``as_at_date``); facts outside are lef
 piece fails), ``inconclusive`` (the evidence straddles the claim, or independent sources
 disagree), ``untestable`` (no independent evidence in the window, or a policy statement).
 
+**Same denominator, same definition** (issue 19). A part may say what the source's figure is
+a share or a measure of (``claim_definition``) and what its evidence is (``evidence_definition``,
+or, for the allocation-share derivations, the ``allocation`` argument: core ->
+``core_allocation``, total -> ``wider_allocation``). A share of an allocation must declare the
+source's denominator. Where the two differ the part can neither match nor fail: it is
+``untestable`` with the reason (the computed figure is shown for information), or
+``inconclusive`` when the evidence is ``ambiguous`` (open to a reading that is the source's
+definition and one that is not). Vocabulary: :data:`helpers.curated.CLAIM_DEFINITIONS`.
+
 **Verdict** (from the statuses; inconclusive parts count as untested):
 
 - *supported*: every part was tested and matches;
@@ -613,6 +622,58 @@ def parse_arguments(text: str) -> dict[str, str]:
     return arguments
 
 
+#: Derivations whose evidence definition follows from an argument: (argument, value -> definition).
+DERIVED_DEFINITIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "share_of_allocation": (
+        "allocation",
+        {"core": "core_allocation", "total": "wider_allocation"},
+    ),
+    "england_share_of_allocation": (
+        "allocation",
+        {"core": "core_allocation", "total": "wider_allocation"},
+    ),
+}
+
+
+def evidence_definition_of(part: pd.Series) -> str:
+    """What the part's evidence is a share or measure of: its ``evidence_definition``, else
+    what its derivation's arguments imply (:data:`DERIVED_DEFINITIONS`), else ''."""
+    if part["evidence_definition"]:
+        return str(part["evidence_definition"])
+    derived = DERIVED_DEFINITIONS.get(str(part["derivation"]))
+    if derived is None:
+        return ""
+    argument, meaning = derived
+    return meaning.get(parse_arguments(str(part["arguments"])).get(argument, ""), "")
+
+
+def definition_rule(
+    status: str, claim_definition: str, evidence_definition: str
+) -> tuple[str, str]:
+    """A part whose evidence has another denominator or definition than the source's figure
+    can neither match nor fail: (new status, reason to put before the evidence).
+
+    Same or undeclared definitions keep the status (reason ''). ``ambiguous`` evidence turns
+    a match or a fail into ``inconclusive``; any other difference makes the part
+    ``untestable``; the computed evidence stays in the text, for information.
+    """
+    if not claim_definition or not evidence_definition or claim_definition == evidence_definition:
+        return status, ""
+    words = curated.CLAIM_DEFINITIONS
+    if evidence_definition == "ambiguous":
+        if status not in (MATCH, MISMATCH):
+            return status, ""
+        return INCONCLUSIVE, (
+            f"the source's figure is {words[claim_definition]}; the evidence rests on "
+            f"{words['ambiguous']}, so it can neither confirm nor contradict it: "
+        )
+    return UNTESTABLE, (
+        f"not testable on the source's own terms: the source's figure is a share or measure of "
+        f"{words[claim_definition]}, the evidence of {words[evidence_definition]}; "
+        "computed for information only: "
+    )
+
+
 def _where(path: Path, line: int, column: str) -> str:
     return f"{path}: line {line}, field '{column}'"
 
@@ -653,6 +714,20 @@ def check_references(
                 f"{_where(path, line, 'arguments')}: {problem}"
                 for problem in spec.argument_problems(arguments)
             ]
+            if row.derivation in DERIVED_DEFINITIONS:
+                argument, meaning = DERIVED_DEFINITIONS[row.derivation]
+                implied = meaning.get(arguments.get(argument, ""), "")
+                if not row.claim_definition:
+                    problems.append(
+                        f"{_where(path, line, 'claim_definition')}: {row.derivation} divides by "
+                        f"{implied or 'an allocation'}; say what the source divided by "
+                        f"(one of {list(curated.CLAIM_DEFINITIONS)})"
+                    )
+                if row.evidence_definition and row.evidence_definition != implied:
+                    problems.append(
+                        f"{_where(path, line, 'evidence_definition')}: "
+                        f"{row.evidence_definition!r} but {argument}= implies {implied!r}"
+                    )
             ids += [i for name in spec.evidence_facts for i in arguments[name].split()]
             input_ids = [i for name in spec.input_facts for i in arguments[name].split()]
             bad_inputs = sorted(set(input_ids) - known)
@@ -865,7 +940,10 @@ def evaluate_part(
     )
     if status == INCONCLUSIVE and len(evidence) > 1 and set(statuses) <= {MATCH, MISMATCH}:
         shown = "independent sources disagree: " + shown
-    return result(status, shown + left_out, tuple(evidence))
+    status, reason = definition_rule(
+        status, str(part["claim_definition"]), evidence_definition_of(part)
+    )
+    return result(status, reason + shown + left_out, tuple(evidence))
 
 
 def _derive(

@@ -49,9 +49,31 @@ STAGE_OF_MEASURE: dict[str, str] = {
     "deficit_support": "deficit_support",
     "deficit_support_withheld": "deficit_support_withheld",
 }
-FINANCE_BASES: frozenset[str] = frozenset({"before_support", "after_support", "unknown"})
+#: ``not_applicable``: an amount of support (stage ``deficit_support`` or
+#: ``deficit_support_withheld``) is the support itself, not a position before or after it.
+FINANCE_BASES: frozenset[str] = frozenset(
+    {"before_support", "after_support", "unknown", "not_applicable"}
+)
+#: Stages whose figure is an amount of support (basis ``not_applicable``).
+SUPPORT_STAGES: frozenset[str] = frozenset({"deficit_support", "deficit_support_withheld"})
+#: Full-year position stages: a system row of one of these is a candidate for the outcome.
+POSITION_STAGES: frozenset[str] = frozenset({"outturn", "forecast", "final_plan", "draft_plan"})
 AS_AT_DATE = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
-FINANCE_SCOPES: frozenset[str] = frozenset({"system", "icb", "trusts"})
+#: ``system`` (ICB and its trusts), ``icb`` (the ICB alone), ``trusts`` (the system's provider
+#: trusts together), ``trust`` (one trust) or ``unknown`` (the source leaves the footprint open).
+FINANCE_SCOPES: frozenset[str] = frozenset({"system", "icb", "trusts", "trust", "unknown"})
+#: Vocabularies before the issue 19 audit (``basis_before_audit``, ``scope_before_audit``).
+PRE_AUDIT_BASES: frozenset[str] = frozenset({"before_support", "after_support", "unknown"})
+PRE_AUDIT_SCOPES: frozenset[str] = frozenset({"system", "icb", "trusts"})
+#: How a row evidences its basis or scope: ``kind:payload``. ``quote``: the source's words
+#: (in the stored notes or title of a row of the same page), ``notes`` / ``title``: words of
+#: that page's stored notes / title, ``rule``: a rule id of ``finance_basis_rules.csv`` whose
+#: conditions the row meets, ``stage``: the row's own support stage (basis ``not_applicable``),
+#: ``fact``: a national fact of the same page, ``curator``: scope only, the curator's reading
+#: where the stored copy holds no words on the footprint (counted apart in the audit).
+BASIS_EVIDENCE_KINDS: tuple[str, ...] = ("quote", "notes", "title", "rule", "stage")
+SCOPE_EVIDENCE_KINDS: tuple[str, ...] = ("quote", "notes", "title", "fact", "curator")
+EVIDENCE = re.compile(r'^(?P<kind>[a-z]+):(?P<payload>"[^"]+"|[a-z0-9_]+)$')
 SOURCE_KINDS: frozenset[str] = frozenset({"official", "press", "campaign"})
 FINANCIAL_YEAR = re.compile(r"^20\d{2}/\d{2}$")
 SOURCE_COLUMNS: list[str] = ["source_publisher", "source_title", "source_date", "source_url"]
@@ -67,11 +89,30 @@ FINANCE_PANEL_COLUMNS: list[str] = [
     "as_at_date",
     "revision",
     "basis",
+    "basis_evidence",
     "scope",
+    "scope_evidence",
     *SOURCE_COLUMNS,
     "source_kind",
     "original_source",
     "notes",
+    "basis_before_audit",
+    "scope_before_audit",
+]
+BASIS_RULES_FILE: Path = CURATED_DIR / "finance_basis_rules.csv"
+BASIS_RULE_COLUMNS: list[str] = [
+    "rule_id",
+    "basis",
+    "financial_year",
+    "stages",
+    "as_at_from",
+    "as_at_to",
+    "value_min",
+    "value_max",
+    "requires_deficit_final_plan",
+    "rule",
+    "fact_ids",
+    *SOURCE_COLUMNS,
 ]
 NATIONAL_FILE: Path = CURATED_DIR / "ics_finance_national.csv"
 LEGACY_DEBT_FILE: Path = CURATED_DIR / "legacy_debt.csv"
@@ -301,13 +342,22 @@ def _not_positive_integer(values: pd.Series) -> pd.Series:
     return ~values.str.fullmatch(r"[1-9]\d*")
 
 
-def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str]) -> pd.DataFrame:
+def validate_finance_panel(
+    frame: pd.DataFrame,
+    path: Path,
+    icb_codes: set[str],
+    rules: pd.DataFrame | None = None,
+    fact_sources: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Check the ICS finance panel row by row.
 
     Returns it with numeric ``value_gbp_m`` and integer ``revision``. Besides the source and
     value checks, every row needs a ``stage`` that agrees with its ``measure``
     (:data:`STAGE_OF_MEASURE`), an ``as_at_date`` ``YYYY-MM``, a ``revision`` 1, 2, ..., a
-    ``basis`` in :data:`FINANCE_BASES` and a non-empty ``original_source``.
+    ``basis`` in :data:`FINANCE_BASES` and a non-empty ``original_source``; and evidence for
+    its basis and scope (:func:`evidence_problems`) against the national basis ``rules``
+    (default: :func:`load_basis_rules`) and the national facts' pages ``fact_sources``
+    (fact id -> source_url; default: ``ics_finance_national.csv``).
     """
     expected_stage = frame["measure"].map(STAGE_OF_MEASURE)
     _raise_if(
@@ -363,7 +413,10 @@ def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str])
                 "financial_year not like '2024/25'",
             ),
             _problem(
-                path, frame, ~frame["scope"].isin(FINANCE_SCOPES), f"scope not in {FINANCE_SCOPES}"
+                path,
+                frame,
+                ~frame["scope"].isin(FINANCE_SCOPES),
+                f"scope not in {sorted(FINANCE_SCOPES)}",
             ),
             _problem(
                 path,
@@ -373,10 +426,236 @@ def validate_finance_panel(frame: pd.DataFrame, path: Path, icb_codes: set[str])
             ),
         ]
     )
+    if fact_sources is None:
+        national = read_curated(NATIONAL_FILE, NATIONAL_COLUMNS)
+        fact_sources = dict(zip(national["fact_id"], national["source_url"], strict=True))
+    if rules is None:
+        rules = load_basis_rules(fact_ids=set(fact_sources))
+    _raise_if(evidence_problems(frame, path, rules, fact_sources))
     return frame.assign(
         value_gbp_m=pd.to_numeric(frame["value_gbp_m"]),
         revision=frame["revision"].astype("int64"),
     )
+
+
+def _words_on_page(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Per source_url, the stored notes and titles of all its rows (joined), by field."""
+    grouped = frame.groupby("source_url", sort=False)
+    return {
+        "notes": grouped["notes"].agg(" || ".join).to_dict(),
+        "title": grouped["source_title"].agg(" || ".join).to_dict(),
+    }
+
+
+def _evidence_failure(
+    row: pd.Series,
+    column: str,
+    kinds: tuple[str, ...],
+    words: dict[str, dict[str, str]],
+    rules: pd.DataFrame,
+    fact_sources: dict[str, str],
+    deficit_plans: set[tuple[str, str]],
+) -> str:
+    """Why one row's ``basis_evidence`` or ``scope_evidence`` does not hold ('' if it does)."""
+    match = EVIDENCE.match(str(row[column]))
+    if not match or match["kind"] not in kinds:
+        return f"not kind:payload with kind in {list(kinds)}"
+    kind, payload = match["kind"], match["payload"].strip('"')
+    url = row["source_url"]
+    if kind in ("quote", "notes", "title"):
+        fields = ("notes", "title") if kind == "quote" else (kind,)
+        if not any(payload in words[field].get(url, "") for field in fields):
+            return f"{payload!r} is not in the stored {' or '.join(fields)} of this page"
+    elif kind == "fact" and fact_sources.get(payload) != url:
+        return f"{payload!r} is not a national fact of this page"
+    elif kind == "stage" and (payload != row["stage"] or row["basis"] != "not_applicable"):
+        return "stage evidence names another stage or the basis is not not_applicable"
+    elif kind == "curator" and row["scope"] != "system":
+        return "curator: evidence is allowed for scope 'system' only"
+    elif kind == "rule":
+        return _rule_failure(row, payload, rules, deficit_plans)
+    return ""
+
+
+def _rule_failure(
+    row: pd.Series, rule_id: str, rules: pd.DataFrame, deficit_plans: set[tuple[str, str]]
+) -> str:
+    """Why a row does not meet the conditions of the basis rule it names ('' if it does)."""
+    found = rules[rules["rule_id"] == rule_id]
+    if found.empty:
+        return f"rule {rule_id!r} is not in {BASIS_RULES_FILE.name}"
+    rule = found.iloc[0]
+    value = float(pd.to_numeric(pd.Series([row["value_gbp_m"]]), errors="coerce").iloc[0])
+    broken = {
+        "basis": rule["basis"] != row["basis"],
+        "financial_year": rule["financial_year"] != row["financial_year"],
+        "stages": row["stage"] not in rule["stages"].split(),
+        "as_at_from": rule["as_at_from"] != "" and row["as_at_date"] < rule["as_at_from"],
+        "as_at_to": rule["as_at_to"] != "" and row["as_at_date"] > rule["as_at_to"],
+        "value_min": rule["value_min"] != "" and not value >= float(rule["value_min"]),
+        "value_max": rule["value_max"] != "" and not value <= float(rule["value_max"]),
+        "requires_deficit_final_plan": rule["requires_deficit_final_plan"] == "yes"
+        and (row["icb_code"], row["financial_year"]) not in deficit_plans,
+    }
+    failed = [name for name, bad in broken.items() if bad]
+    return f"row does not meet rule {rule_id!r} on {failed}" if failed else ""
+
+
+def evidence_problems(
+    frame: pd.DataFrame, path: Path, rules: pd.DataFrame, fact_sources: dict[str, str]
+) -> list[str | None]:
+    """Evidence rules of the finance panel (issue 19), each failure naming the CSV lines.
+
+    ``basis_evidence`` is empty exactly when the basis is ``unknown``, and otherwise holds
+    (:data:`EVIDENCE`, kinds :data:`BASIS_EVIDENCE_KINDS`); the basis is ``not_applicable``
+    exactly on support stages; ``scope_evidence`` is required on every row whose scope is not
+    ``system`` and on every whole-system full-year position (the rows the outcome draws on),
+    and holds (kinds :data:`SCOPE_EVIDENCE_KINDS`); ``basis_before_audit`` and
+    ``scope_before_audit`` are blank (a row the audit added) or in the pre-audit vocabularies.
+    """
+    words = _words_on_page(frame)
+    values = pd.to_numeric(frame["value_gbp_m"], errors="coerce")
+    deficit_plans = set(
+        zip(
+            frame.loc[
+                (frame["stage"] == "final_plan") & (frame["scope"] == "system") & (values < 0),
+                "icb_code",
+            ],
+            frame.loc[
+                (frame["stage"] == "final_plan") & (frame["scope"] == "system") & (values < 0),
+                "financial_year",
+            ],
+            strict=True,
+        )
+    )
+    unknown = frame["basis"] == "unknown"
+    has_basis_evidence = frame["basis_evidence"] != ""
+    support = frame["stage"].isin(SUPPORT_STAGES)
+    needs_scope = (frame["scope"] != "system") | frame["stage"].isin(POSITION_STAGES)
+    has_scope_evidence = frame["scope_evidence"] != ""
+    problems: list[str | None] = [
+        _problem(
+            path, frame, unknown & has_basis_evidence, "basis_evidence given for basis unknown"
+        ),
+        _problem(
+            path,
+            frame,
+            ~unknown & ~has_basis_evidence,
+            "basis_evidence missing (basis is not unknown)",
+        ),
+        _problem(
+            path,
+            frame,
+            support != (frame["basis"] == "not_applicable"),
+            f"basis not_applicable is for (and only for) the stages {sorted(SUPPORT_STAGES)}",
+        ),
+        _problem(path, frame, needs_scope & ~has_scope_evidence, "scope_evidence missing"),
+        _problem(
+            path,
+            frame,
+            ~frame["basis_before_audit"].isin({"", *PRE_AUDIT_BASES}),
+            f"basis_before_audit not blank or in {sorted(PRE_AUDIT_BASES)}",
+        ),
+        _problem(
+            path,
+            frame,
+            ~frame["scope_before_audit"].isin({"", *PRE_AUDIT_SCOPES}),
+            f"scope_before_audit not blank or in {sorted(PRE_AUDIT_SCOPES)}",
+        ),
+    ]
+    for column, kinds, given in (
+        ("basis_evidence", BASIS_EVIDENCE_KINDS, has_basis_evidence),
+        ("scope_evidence", SCOPE_EVIDENCE_KINDS, has_scope_evidence),
+    ):
+        for index, row in frame[given].iterrows():
+            why = _evidence_failure(row, column, kinds, words, rules, fact_sources, deficit_plans)
+            if why:
+                problems.append(
+                    f"{path}: line {int(frame.loc[index, 'source_line'])}: {column}: {why}"
+                )
+    return problems
+
+
+def validate_basis_rules(frame: pd.DataFrame, path: Path, fact_ids: set[str]) -> pd.DataFrame:
+    """Check the national basis rules: unique snake_case ids, a basis before or after
+    support, a real financial year, known stages, months ``YYYY-MM`` (or blank), numbers (or
+    blank), ``requires_deficit_final_plan`` yes/no, a rule in words, national fact ids that
+    exist (``fact_ids``) and a cited source."""
+    stages = set(STAGE_OF_MEASURE.values())
+    month_or_blank = ~(frame["as_at_from"].str.match(YEAR_MONTH) | (frame["as_at_from"] == ""))
+    month_or_blank_to = ~(frame["as_at_to"].str.match(YEAR_MONTH) | (frame["as_at_to"] == ""))
+    unknown_facts = frame["fact_ids"].map(
+        lambda ids: not ids.split() or any(i not in fact_ids for i in ids.split())
+    )
+    _raise_if(
+        [
+            _problem(
+                path,
+                frame,
+                ~frame["rule_id"].str.match(FACT_ID),
+                "rule_id missing or not snake_case",
+            ),
+            _problem(path, frame, frame["rule_id"].duplicated(keep=False), "rule_id repeated"),
+            _problem(
+                path,
+                frame,
+                ~frame["basis"].isin({"before_support", "after_support"}),
+                "basis not before_support or after_support",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
+                "financial_year not like '2024/25'",
+            ),
+            _problem(
+                path,
+                frame,
+                frame["stages"].map(
+                    lambda text: not text.split() or not set(text.split()) <= stages
+                ),
+                f"stages empty or not among {sorted(stages)}",
+            ),
+            _problem(
+                path,
+                frame,
+                month_or_blank | month_or_blank_to,
+                "as_at_from/as_at_to not YYYY-MM or blank",
+            ),
+            _problem(
+                path,
+                frame,
+                _not_number(frame["value_min"], allow_blank=True)
+                | _not_number(frame["value_max"], allow_blank=True),
+                "value_min/value_max not a number or blank",
+            ),
+            _problem(
+                path,
+                frame,
+                ~frame["requires_deficit_final_plan"].isin({"yes", "no"}),
+                "requires_deficit_final_plan not yes or no",
+            ),
+            _problem(path, frame, frame["rule"] == "", "rule (in words) is empty"),
+            _problem(
+                path,
+                frame,
+                unknown_facts,
+                "fact_ids empty or naming a fact not in ics_finance_national.csv",
+            ),
+            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+        ]
+    )
+    return frame
+
+
+def load_basis_rules(
+    path: Path = BASIS_RULES_FILE, fact_ids: set[str] | None = None
+) -> pd.DataFrame:
+    """``finance_basis_rules.csv``, validated (:func:`validate_basis_rules`) against the
+    national fact ids (default: those of ``ics_finance_national.csv``)."""
+    if fact_ids is None:
+        fact_ids = set(read_curated(NATIONAL_FILE, NATIONAL_COLUMNS)["fact_id"])
+    return validate_basis_rules(read_curated(path, BASIS_RULE_COLUMNS), path, fact_ids)
 
 
 def _fact_id_problems(path: Path, frame: pd.DataFrame) -> list[str | None]:
@@ -611,6 +890,8 @@ CLAIM_PART_COLUMNS: list[str] = [
     "evidence_facts",
     "derivation",
     "arguments",
+    "claim_definition",
+    "evidence_definition",
     "window_months_before",
     "window_months_after",
     "untestable_reason",
@@ -630,6 +911,24 @@ CLAIM_KINDS: tuple[str, ...] = (
     "untestable",
 )
 UNTESTED_KINDS: tuple[str, ...] = ("policy", "untestable")
+#: What a claimed figure, or the evidence for it, is a share of or a measure of
+#: (``claim_parts.csv`` ``claim_definition`` / ``evidence_definition``): a part can only fail
+#: on evidence with the source's own denominator or definition (issue 19).
+CLAIM_DEFINITIONS: dict[str, str] = {
+    "core_allocation": "the ICBs' core allocation",
+    "wider_allocation": (
+        "the wider allocation the data hold (core, primary medical care, other primary care, "
+        "running costs)"
+    ),
+    "source_total_allocation": (
+        "the source's 'total allocation', which it does not break down and the data do not hold"
+    ),
+    "unstated_allocation": "an allocation or budget the source does not define",
+    "combined_deficit": "the systems' combined deficit (planned deficit and overspend together)",
+    "run_rate_projection": "a projection of the year-to-date overspend if the trend continued",
+    "management_forecast": "the systems' own forecast outturn, after planned recovery actions",
+    "ambiguous": "figures the source leaves open to more than one reading",
+}
 COMPARATORS: tuple[str, ...] = (
     "equal",
     "within",
@@ -741,6 +1040,27 @@ def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -
                 "and derivation both empty (name facts or a derivation)",
             ),
             _field(path, frame, both, "derivation", "given with evidence_facts (use one)"),
+            _field(
+                path,
+                frame,
+                ~frame["claim_definition"].isin(["", *CLAIM_DEFINITIONS]),
+                "claim_definition",
+                f"not blank or one of {list(CLAIM_DEFINITIONS)}",
+            ),
+            _field(
+                path,
+                frame,
+                ~frame["evidence_definition"].isin(["", *CLAIM_DEFINITIONS]),
+                "evidence_definition",
+                f"not blank or one of {list(CLAIM_DEFINITIONS)}",
+            ),
+            _field(
+                path,
+                frame,
+                (frame["evidence_definition"] != "") & (frame["claim_definition"] == ""),
+                "claim_definition",
+                "empty where evidence_definition is given (say what the source's figure is)",
+            ),
             _field(
                 path,
                 frame,

@@ -14,10 +14,24 @@ Structured columns of the curated panel (``data/raw/curated/ics_finance_panel.cs
   ``outturn`` whose scope is ``icb``.
 - ``as_at_date``: the month (``YYYY-MM``) the figure refers to or was agreed.
 - ``revision``: 1, 2, ... orders figures of one system, year and stage when one revises another.
-- ``basis``: ``before_support`` / ``after_support`` (deficit or other non-recurrent support,
-  where the source says) or ``unknown``.
+- ``basis``: ``before_support`` / ``after_support`` (deficit or other non-recurrent support)
+  or ``unknown``; ``not_applicable`` on amounts of support. ``basis_evidence`` says how it is
+  known: the source's words (``quote:"..."``), the stored note (``notes:"..."``), a national
+  rule (``rule:<id>`` of ``finance_basis_rules.csv``) or the support stage (``stage:...``).
+- ``scope``: ``system``, ``icb``, ``trusts`` (the provider trusts together), ``trust`` (one
+  trust) or ``unknown``; ``scope_evidence`` as for the basis (``curator:`` where the stored
+  copy holds no words on the footprint). ``basis_before_audit`` / ``scope_before_audit`` keep
+  the values before the issue 19 audit (blank on rows it added): :func:`basis_audit` counts.
 - ``original_source``: the document a press or campaign row reports (an official row: itself);
   two rows with one original source are not independent evidence.
+
+Outcome bases (issue 19). The primary outcome is the position before deficit support
+(``basis='before_support'``); the reported position after support is a second outcome
+(``'after_support'``); rows of unknown basis enter only the stated sensitivity
+``'before_support_or_unknown'``; ``'any'`` is every basis (the mixed outcome before the audit).
+:func:`rows_of_basis` keeps the rows of one of :data:`OUTCOME_BASES`, and the best-available
+rule below is applied within that basis (:func:`flag_best_available` ``basis=``);
+``finance_positions`` carries one flag per basis (:data:`BEST_COLUMNS`).
 
 Best-available rule. For each system and financial year, among full-year positions of the
 whole system (``scope == 'system'``, stage in :data:`STAGE_RANK`) the single most final figure
@@ -42,7 +56,28 @@ from helpers.errors import DataError
 #: Full-year position stages, most final first.
 STAGE_RANK: dict[str, int] = {"outturn": 0, "forecast": 1, "final_plan": 2, "draft_plan": 3}
 SOURCE_KIND_RANK: dict[str, int] = {"official": 0, "press": 1, "campaign": 2}
-BASIS_RANK: dict[str, int] = {"before_support": 0, "unknown": 1, "after_support": 2}
+BASIS_RANK: dict[str, int] = {
+    "before_support": 0,
+    "unknown": 1,
+    "after_support": 2,
+    "not_applicable": 3,
+}
+#: The outcome bases the model stage may select, and the row bases each admits.
+OUTCOME_BASES: dict[str, tuple[str, ...]] = {
+    "before_support": ("before_support",),
+    "after_support": ("after_support",),
+    "before_support_or_unknown": ("before_support", "unknown"),
+    "any": ("before_support", "unknown", "after_support"),
+}
+#: The primary outcome's basis; the others are a second outcome and sensitivities.
+PRIMARY_BASIS = "before_support"
+#: ``finance_positions`` column flagging the best-available row of each outcome basis.
+BEST_COLUMNS: dict[str, str] = {
+    "any": "best_available",
+    "before_support": "best_before_support",
+    "after_support": "best_after_support",
+    "before_support_or_unknown": "best_before_support_or_unknown",
+}
 #: How a stage, measure or basis code reads, where dropping its underscores is not enough.
 READABLE_CODES: dict[str, str] = {
     "plan": "final plan",
@@ -151,15 +186,30 @@ def _raise_on_unbreakable_ties(leaders: pd.DataFrame) -> None:
         )
 
 
-def flag_best_available(positions: pd.DataFrame) -> pd.DataFrame:
-    """Add a boolean ``best_available``: True on one row per system and year (see module doc).
+def rows_of_basis(positions: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """The rows whose ``basis`` the outcome basis ``basis`` admits (:data:`OUTCOME_BASES`).
+
+    Raises:
+        ValueError: ``basis`` is not one of :data:`OUTCOME_BASES`.
+    """
+    if basis not in OUTCOME_BASES:
+        raise ValueError(f"outcome basis {basis!r} not one of {list(OUTCOME_BASES)}")
+    return positions[positions["basis"].isin(OUTCOME_BASES[basis])]
+
+
+def flag_best_available(
+    positions: pd.DataFrame, basis: str = "any", column: str = "best_available"
+) -> pd.DataFrame:
+    """Add a boolean ``column``: True on one row per system and year among the rows of the
+    outcome basis ``basis`` (:func:`rows_of_basis`; see module doc for the rule).
 
     Raises:
         DataError: two eligible rows of one system and year tie on every key of the rule and
             report different values (the message names both CSV lines).
+        ValueError: ``basis`` is not one of :data:`OUTCOME_BASES`.
     """
     frame = positions.copy()
-    ranking = _ranking(frame)
+    ranking = _ranking(rows_of_basis(frame, basis))
     ordered = ranking.sort_values(["icb_code", "financial_year", *BEST_AVAILABLE_KEYS])
     best = ordered.groupby(["icb_code", "financial_year"])[BEST_AVAILABLE_KEYS].transform("first")
     leaders = ordered[(ordered[BEST_AVAILABLE_KEYS] == best).all(axis=1)]
@@ -170,7 +220,7 @@ def flag_best_available(positions: pd.DataFrame) -> pd.DataFrame:
         .head(1)
         .index
     )
-    frame["best_available"] = frame.index.isin(chosen)
+    frame[column] = frame.index.isin(chosen)
     return frame
 
 
@@ -201,7 +251,8 @@ def coverage_by_stage(positions: pd.DataFrame) -> pd.DataFrame:
 def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd.DataFrame:
     """The ``finance_positions`` table: validated curated rows, scaled and flagged, sorted."""
     frame = add_share_of_allocation(validated, funding)
-    frame = flag_best_available(frame)
+    for basis, column in BEST_COLUMNS.items():
+        frame = flag_best_available(frame, basis, column)
     frame["as_at_month"] = as_at_month(frame["as_at"])
     columns = [
         "icb_code",
@@ -219,17 +270,140 @@ def tidy_finance_positions(validated: pd.DataFrame, funding: pd.DataFrame) -> pd
         "as_at_month",
         "revision",
         "basis",
+        "basis_evidence",
         "scope",
+        "scope_evidence",
         "source_kind",
         "original_source",
-        "best_available",
+        *BEST_COLUMNS.values(),
         "source_publisher",
         "source_title",
         "source_date",
         "source_url",
         "notes",
+        "basis_before_audit",
+        "scope_before_audit",
         "source_line",
     ]
     return frame[columns].sort_values(
         ["icb_code", "financial_year", "source_line"], ignore_index=True
     )
+
+
+def _evidence_kind(evidence: pd.Series) -> pd.Series:
+    """The kind of a ``basis_evidence`` / ``scope_evidence`` entry ('quote', 'rule', ...;
+    'none' when empty)."""
+    kind = evidence.fillna("").astype(str).str.extract(r"^([a-z]+):", expand=False)
+    return kind.fillna("none")
+
+
+def _audit_counts(frame: pd.DataFrame, row_set: str) -> pd.DataFrame:
+    """Counts of ``frame`` by basis, scope and evidence kind (long form)."""
+    parts = []
+    for dimension, values in (
+        ("basis", frame["basis"]),
+        ("scope", frame["scope"]),
+        ("basis_evidence", _evidence_kind(frame.get("basis_evidence", pd.Series(dtype=str)))),
+        ("scope_evidence", _evidence_kind(frame.get("scope_evidence", pd.Series(dtype=str)))),
+    ):
+        counts = values.reindex(frame.index).fillna("none").value_counts()
+        parts.append(
+            pd.DataFrame(
+                {"rows": row_set, "dimension": dimension, "value": counts.index, "n": counts}
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def basis_audit(validated: pd.DataFrame) -> pd.DataFrame:
+    """Counts by basis, scope and evidence kind before and after the issue 19 audit.
+
+    ``validated``: the curated panel (``helpers.curated.validate_finance_panel``). Before the
+    audit = the rows that existed then (``basis_before_audit`` not blank) with their old basis
+    and scope (no evidence columns); after = every row now. Row sets: ``all rows``, ``best
+    available (any basis)`` (the rule on each state), and after the audit only, the best
+    available of each outcome basis (:data:`OUTCOME_BASES`). Columns: ``rows``,
+    ``dimension`` (basis, scope, basis_evidence, scope_evidence), ``value``, ``before_audit``
+    and ``after_audit`` (counts; 0 where none).
+    """
+    before = validated[validated["basis_before_audit"] != ""].assign(
+        basis=lambda f: f["basis_before_audit"],
+        scope=lambda f: f["scope_before_audit"],
+        basis_evidence="",
+        scope_evidence="",
+    )
+    after = validated
+    tables = []
+    for label, frame in (("before_audit", before), ("after_audit", after)):
+        flagged = flag_best_available(frame)
+        counts = [
+            _audit_counts(frame, "all rows"),
+            _audit_counts(flagged[flagged["best_available"]], "best available (any basis)"),
+        ]
+        if label == "after_audit":
+            for basis in OUTCOME_BASES:
+                if basis == "any":
+                    continue
+                chosen = flag_best_available(frame, basis, "chosen")
+                counts.append(_audit_counts(chosen[chosen["chosen"]], f"best available ({basis})"))
+        tables.append(pd.concat(counts, ignore_index=True).assign(state=label))
+    long = pd.concat(tables, ignore_index=True)
+    wide = long.pivot_table(
+        index=["rows", "dimension", "value"], columns="state", values="n", aggfunc="sum"
+    )
+    wide = wide.reindex(columns=["before_audit", "after_audit"]).fillna(0).astype("int64")
+    order = {name: i for i, name in enumerate(long["rows"].drop_duplicates())}
+    table = wide.reset_index()
+    table["_order"] = table["rows"].map(order)
+    table = table.sort_values(["_order", "dimension", "value"], ignore_index=True)
+    return table.drop(columns="_order").rename_axis(columns=None)
+
+
+#: Short names of the audit's row sets, for report keys.
+AUDIT_SET_KEYS: dict[str, str] = {
+    "all rows": "all",
+    "best available (any basis)": "best_any",
+    "best available (before_support)": "best_before_support",
+    "best available (after_support)": "best_after_support",
+    "best available (before_support_or_unknown)": "best_before_support_or_unknown",
+}
+
+
+def basis_audit_numbers(audit: pd.DataFrame) -> dict[str, int | str]:
+    """Report numbers from :func:`basis_audit`: ``basis_audit_<set>_<dimension>_<value>_<state>``
+    for basis and scope counts (state ``before`` / ``after``), each set's total rows, and
+    ``basis_audit_sentence``, the counts in words (generated, not typed)."""
+    numbers: dict[str, int | str] = {}
+    counted = audit[audit["dimension"].isin(["basis", "scope"])]
+    for row in counted.itertuples(index=False):
+        stem = f"basis_audit_{AUDIT_SET_KEYS[row.rows]}_{row.dimension}_{row.value}"
+        numbers[f"{stem}_before"] = int(row.before_audit)
+        numbers[f"{stem}_after"] = int(row.after_audit)
+    bases = audit[audit["dimension"] == "basis"]
+    for rows_name, key in AUDIT_SET_KEYS.items():
+        group = bases[bases["rows"] == rows_name]
+        numbers[f"basis_audit_{key}_n_before"] = int(group["before_audit"].sum())
+        numbers[f"basis_audit_{key}_n_after"] = int(group["after_audit"].sum())
+
+    def get(key: str) -> int:
+        return int(numbers.get(key, 0))
+
+    numbers["basis_audit_sentence"] = (
+        f"Before the audit {get('basis_audit_all_basis_unknown_before')} of "
+        f"{get('basis_audit_all_n_before')} curated finance rows had an unknown basis; after it, "
+        f"{get('basis_audit_all_basis_unknown_after')} of {get('basis_audit_all_n_after')} do "
+        f"({get('basis_audit_all_basis_before_support_after')} before deficit support, "
+        f"{get('basis_audit_all_basis_after_support_after')} after it, "
+        f"{get('basis_audit_all_basis_not_applicable_after')} amounts of support). Of the "
+        f"{get('basis_audit_best_any_n_after')} best-available system-years of the mixed "
+        f"outcome, {get('basis_audit_best_any_basis_unknown_after')} rest on a figure of unknown "
+        f"basis (before the audit: {get('basis_audit_best_any_basis_unknown_before')} of "
+        f"{get('basis_audit_best_any_n_before')}); the primary outcome, before deficit support, "
+        f"has {get('basis_audit_best_before_support_n_after')} system-years and the reported "
+        f"position after support {get('basis_audit_best_after_support_n_after')}. Scope: "
+        f"{get('basis_audit_all_scope_system_after')} rows are whole-system figures "
+        f"(before: {get('basis_audit_all_scope_system_before')}), "
+        f"{get('basis_audit_all_scope_trust_after')} a single trust's and "
+        f"{get('basis_audit_all_scope_unknown_after')} of unknown footprint."
+    )
+    return numbers

@@ -13,8 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import trust_registry, variables
-from helpers.curated import AS_AT_DATE, FINANCE_BASES, STAGE_OF_MEASURE
+from helpers.curated import AS_AT_DATE, FINANCE_BASES, FINANCE_SCOPES, STAGE_OF_MEASURE
 from helpers.errors import DataError
+from helpers.finance import BEST_COLUMNS
 from helpers.io import read_processed, write_processed
 from helpers.paths import PROCESSED_DIR
 
@@ -120,22 +121,24 @@ FINANCE_POSITIONS = pa.DataFrameSchema(
         "as_at_date": pa.Column(str, pa.Check.str_matches(AS_AT_DATE.pattern)),
         "revision": pa.Column(int, pa.Check.ge(1)),
         "basis": pa.Column(str, pa.Check.isin(sorted(FINANCE_BASES))),
-        "scope": pa.Column(str, pa.Check.isin(["system", "icb", "trusts"])),
+        "basis_evidence": pa.Column(str),
+        "scope": pa.Column(str, pa.Check.isin(sorted(FINANCE_SCOPES))),
+        "scope_evidence": pa.Column(str),
+        "basis_before_audit": pa.Column(str),
+        "scope_before_audit": pa.Column(str),
         "source_kind": pa.Column(str, pa.Check.isin(["official", "press", "campaign"])),
         "original_source": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "best_available": pa.Column(bool),
+        **{column: pa.Column(bool) for column in BEST_COLUMNS.values()},
         "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
     },
     checks=[
         pa.Check(
-            lambda frame: bool(
-                (
-                    frame[frame["best_available"]].groupby(["icb_code", "financial_year"]).size()
-                    == 1
-                ).all()
+            lambda frame, column=column: bool(
+                (frame[frame[column]].groupby(["icb_code", "financial_year"]).size() == 1).all()
             ),
-            error="at most one best_available row per system and year",
+            error=f"at most one {column} row per system and year",
         )
+        for column in BEST_COLUMNS.values()
     ],
     strict=False,
     name="finance_positions",
