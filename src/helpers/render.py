@@ -149,6 +149,23 @@ def substitute_variables(text: str, variables: dict[str, Any], source: Path) -> 
     return SHORTCODE.sub(replace, text)
 
 
+def expand_includes(text: str, source: Path) -> str:
+    """Replace every ``{{< include path >}}`` with that file's text (Quarto's include; the
+    path is relative to ``source``'s folder); a missing file is an error naming it."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("name") != "include":
+            return match.group(0)
+        path = source.parent / match.group("args").strip()
+        if not path.is_file():
+            raise RenderError(
+                f"{source}: {{{{< include {match.group('args')} >}}}}: no file {path}"
+            )
+        return path.read_text(encoding="utf-8")
+
+    return SHORTCODE.sub(replace, text)
+
+
 def cell_options(source: str) -> dict[str, Any]:
     """Quarto cell options: the leading ``#| key: value`` lines of a code cell, as YAML."""
     lines: list[str] = []
@@ -704,7 +721,8 @@ def pandoc_metadata(
 
 
 def banner_html(renderer: str) -> str:
-    """One discreet line saying which renderer built the page (the fallback, not Quarto)."""
+    """One discreet line, at the end of the page (the colophon's place, not the first screen),
+    saying which renderer built the page (the fallback, not Quarto)."""
     return (
         f'<p class="renderer-note" role="note">Rendered by {html.escape(renderer)}: Quarto '
         '(<a href="https://quarto.org/docs/get-started/">1.4 or later</a>) was not found; '
@@ -750,6 +768,7 @@ def _parse_article(
 ) -> tuple[Article, dict[str, Any]]:
     """The article with variables and embeds resolved, parsed into a pandoc AST."""
     meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
+    body = expand_includes(body, article_path)
     article = Article(path=article_path, meta=meta, body=body)
     article.body = substitute_variables(body, variables, article_path)
     body = expand_embeds(article, context)
@@ -804,7 +823,7 @@ def render_fallback(
     if number_sections:
         arguments.append("--number-sections")
     arguments += _citation_arguments(article, cited, bibliography)
-    arguments += [f"--variable=include-before:{banner_html(renderer)}"]
+    arguments += [f"--variable=include-after:{banner_html(renderer)}"]  # colophon, at the end
     with tempfile.TemporaryDirectory() as scratch:
         meta_file = Path(scratch) / "metadata.yaml"
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
