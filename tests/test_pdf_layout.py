@@ -210,3 +210,20 @@ def test_the_built_report_pdf_bounds_its_figures() -> None:
     assert len(sizes) >= 10
     assert max(height for _, height in sizes) <= limits.max_height_mm + 0.5
     assert max(width for width, _ in sizes) <= limits.text_width_mm + 0.5
+
+
+def test_the_built_report_pdf_splits_table_words_only_at_their_own_hyphens() -> None:
+    """A table word printed with a hyphen at the end of a line ("system-") must be a compound
+    the report itself hyphenates ("system-level"), never a word Typst hyphenated."""
+    import html as html_module
+    import re
+
+    pdf = REPORT_DIR / "_output" / "index.pdf"
+    page = REPORT_DIR / "_output" / "index.html"
+    if not pdf.is_file() or not page.is_file():
+        pytest.fail("the built report is missing: run `make report` first")
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    words = [w for page_words in pdf_layout.pdf_words(pdf) for w in page_words if w.size < 9]
+    split = {w.text for w in words if w.text.endswith("-") and len(w.text) > 1}
+    assert [part for part in split if not re.search(re.escape(part) + r"\w", text)] == []
+    assert len(words) > 1000  # the tables' text was read
