@@ -2,7 +2,7 @@
 split inside a table cell, captions stay with their exhibits, figures are bounded, wide tables
 get a landscape page, and no words are printed on top of each other.
 
-A miniature article (a 160-row table of long names in narrow columns, a 10-column table, a tall
+A miniature article (a 160-row table of long names in narrow columns, a 12-column table, a tall
 and a small figure) is rendered by the fallback's PDF path; ``helpers.pdf_layout`` reads the
 words' boxes back with pdfplumber. The detector is itself checked on a PDF that overprints.
 """
@@ -94,7 +94,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             "Row": [f"row{i:03d}" for i in range(rows)],
         }
     )
-    wide = pd.DataFrame({f"Column {i}": [f"value {i}"] for i in range(10)})
+    wide = pd.DataFrame({f"Column {i}": [f"value {i}"] for i in range(12)})
     cells = [
         _table_cell("tbl-long", long),
         _figure_cell("fig-tall", (4, 12)),

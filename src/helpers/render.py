@@ -76,9 +76,9 @@ class PrintLimits:
     text_width_mm: float = 178.0
     max_height_mm: float = 125.0  # under half the text block: no figure fills a page
     min_width_mm: float = 120.0  # small charts are not shrunk below two thirds of the width
-    wide_table_columns: int = 8  # tables with more columns are printed on a landscape page
-    portrait_characters: float = 105.0  # characters of table text (7.5 pt) a portrait line holds
-    landscape_characters: float = 160.0  # and a landscape one
+    wide_table_columns: int = 10  # tables with more columns are printed on a landscape page
+    portrait_characters: float = 118.0  # characters of table text (7.5 pt) a portrait line holds
+    landscape_characters: float = 175.0  # and a landscape one
 
 
 PRINT_LIMITS = PrintLimits()
