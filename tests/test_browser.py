@@ -1,8 +1,9 @@
 """The rendered report in a real browser: headless Chromium at a laptop's and a phone's width.
 
-Loads ``report/_output/index.html`` (the fallback build of ``make report``) in Debian's
-Chromium, driven by Playwright over the DevTools protocol (no browser is downloaded: Playwright
-is pointed at ``/usr/bin/chromium``, which ``.ci/run`` installs with apt-get when missing). At
+Loads ``report/_output/index.html`` (the fallback build of ``make report``) in headless
+Chromium driven by Playwright: the Chromium ``helpers.prerequisites.find_chromium`` finds
+(``$ICSFIN_CHROMIUM``, Debian's ``/usr/bin/chromium``, one on the PATH, else Playwright's own
+download), which ``make test`` installs first where it is missing. At
 each width it checks that no resource failed, the console stayed clean, every image decoded,
 body text does not overflow sideways, and the key points and the headline chart are in the
 first screen. Screenshots (first screen and full page) go to ``.build/screenshots/`` for a
@@ -11,18 +12,16 @@ person to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 import pytest
 
 from helpers.paths import ROOT
+from helpers.prerequisites import HOW_TO, PrerequisiteError, find_chromium
 
 REPORT_HTML = ROOT / "report" / "_output" / "index.html"
 SCREENSHOTS = ROOT / ".build" / "screenshots"
-CHROMIUM = os.environ.get("ICSFIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -71,21 +70,30 @@ FIRST_SCREEN_SCRIPT = """(selector) => {
 }"""
 
 
-def _require_browser() -> None:
-    """Fail (not skip) with a clear message when the browser or the page is missing."""
-    if not Path(CHROMIUM).is_file() and not shutil.which(CHROMIUM):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's package "
-            "(`apt-get install chromium`; .ci/run does this) or set ICSFIN_CHROMIUM"
-        )
+@cache
+def _chromium() -> str | None:
+    """The Chromium to drive (found once per test process)."""
+    return find_chromium()
+
+
+def _require_browser() -> str:
+    """The Chromium to drive; fail (not skip) with a clear message when the browser or the
+    page is missing."""
+    try:
+        chromium = _chromium()
+    except PrerequisiteError as error:
+        pytest.fail(str(error))
+    if chromium is None:
+        pytest.fail(f"Chromium not found: `make test` installs it, or:\n{HOW_TO}")
     if not REPORT_HTML.is_file():
         pytest.fail(f"{REPORT_HTML} does not exist: run `make report` first")
+    return chromium
 
 
 @pytest.fixture(scope="module", params=sorted(VIEWPORTS))
 def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The report loaded at one viewport, with what the browser reported while loading."""
-    _require_browser()
+    chromium = _require_browser()
     from playwright.sync_api import sync_playwright
 
     name = request.param
@@ -95,7 +103,7 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(profile),
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             args=CHROMIUM_FLAGS,
             viewport={"width": width, "height": height},

@@ -185,6 +185,8 @@ def test_fallback_says_which_renderer_ran(project: ReportLayout) -> None:
     messages: list[str] = []
     html = render_fallback(project, messages)
     assert 'class="renderer-note"' in html and "1.4 or later</a>) was not found" in html
+    # in the colophon's place at the end, not on the first screen
+    assert html.index('class="renderer-note"') > html.index('id="sec-method"')
     assert "make report" in html
     assert (project.report_dir / "_output" / "index.pdf").read_bytes().startswith(b"%PDF")
     assert "Quarto not found" in messages[0] and "Quarto >= 1.4" in messages[0]
@@ -207,7 +209,8 @@ def test_fallback_is_deterministic(project: ReportLayout) -> None:
         ("#tbl-demo-panel >}}", "#tbl-nowhere >}}", "no cell labelled 'tbl-nowhere'"),
         ("[@ons-demo]", "[@nobody-2020]", "nobody-2020"),
         ("01_demo_notebook.ipynb#fig", "02_absent.ipynb#fig", "02_absent.ipynb does not exist"),
-        ("## Method", "{{< include other.qmd >}}\n\n## Method", "unsupported shortcode"),
+        ("## Method", "{{< include other.qmd >}}\n\n## Method", "other.qmd >}}: no file"),
+        ("## Method", "{{< pagebreak >}}\n\n## Method", "unsupported shortcode"),
     ],
 )
 def test_fallback_errors_name_what_is_unresolved(
@@ -253,6 +256,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     report_dir.mkdir()
     for name in ("index.qmd", "_quarto.yml", "references.bib", "exhibit_credits.yml"):
         shutil.copy(REPORT_DIR / name, report_dir / name)
+    shutil.copy(REPORT_DIR.parent / "CHANGELOG.md", tmp_path / "CHANGELOG.md")  # included
     layout = ReportLayout(
         notebooks_dir=NOTEBOOKS_DIR, processed_dir=PROCESSED_DIR, report_dir=report_dir
     )
@@ -262,7 +266,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
     _, body = render.split_front_matter(article, REPORT_DIR / "index.qmd")
     ast = render.run_pandoc(["-f", "markdown", "-t", "json"], body)
     titles = render.section_titles(json.loads(ast))
-    assert len(titles) == 12
+    assert len(titles) == 16  # 12 sections, and the annex's cite, changelog, colophon, related
     for identifier in titles:
         assert f'<section id="{identifier}"' in html, identifier
     for title in titles.values():
@@ -303,3 +307,12 @@ def test_walk_replaces_elements_and_copies_the_rest() -> None:
     assert walked == {"blocks": [{"t": "Para", "c": [{"t": "Str", "c": "a"}]}], "n": 1}
     assert ast["blocks"][0]["c"][1] == {"t": "Space"}  # the input is not changed
     assert walked["blocks"][0] is not ast["blocks"][0]
+
+
+def test_include_shortcode_inserts_a_file(tmp_path: Path) -> None:
+    (tmp_path / "part.md").write_text("### Changes\n\n- one\n")
+    article = tmp_path / "index.qmd"
+    text = "Before.\n\n{{< include part.md >}}\n\nAfter."
+    assert render.expand_includes(text, article) == "Before.\n\n### Changes\n\n- one\n\n\nAfter."
+    with pytest.raises(RenderError, match="no file"):
+        render.expand_includes("{{< include missing.md >}}", article)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import render, report
+from helpers import release, render, report
 from helpers.errors import DataError
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_DIR
 from helpers.report import ReportLayout
@@ -29,6 +29,10 @@ SECTIONS = {
     "sec-audit": "Appendix: audit tables",
     "sec-glossary": "Glossary",
     "sec-appendix": "Reproducibility appendix",
+    "sec-related": "Related analyses",
+    "sec-cite": "How to cite",
+    "sec-changelog": "Changelog",
+    "sec-colophon": "Colophon",
 }
 
 
@@ -253,6 +257,7 @@ def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
     produced = set(report.collect_numbers(PROCESSED_DIR))
     produced |= {f"provenance.{key}" for key in report.provenance("test")}
     produced |= {f"key_points.{key}" for key in report.KEY_POINTS}
+    produced |= {f"release.{key}" for key in release.release_variables()}
     keys = set(shortcodes(article[1], "var"))
     assert keys, "the article quotes no computed number"
     assert not keys - produced, f"variables no stage produces: {sorted(keys - produced)}"

@@ -24,7 +24,6 @@ git-ignored and safe to delete (``make clean``). Set ``ICSFIN_INTERIM=off`` to b
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import importlib.metadata
@@ -39,6 +38,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ParamSpec
 
+from helpers import locks
 from helpers.paths import INTERIM_DIR
 
 if TYPE_CHECKING:  # pandas where tables are stored or read: the build runner's checks need none
@@ -228,7 +228,8 @@ def lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def entry_lock(path: Path) -> Iterator[None]:
     """Hold the exclusive lock of the entry at ``path`` (waiting while another process or
-    thread holds it). An advisory ``flock``: released when the holder exits, however it ends.
+    thread holds it). ``helpers.locks.exclusive``: released when the holder exits, however it
+    ends.
     Where no lock file can be made (a read-only folder) the block runs unlocked: entries are
     written atomically anyway, so the worst case is parsing twice."""
     lock = lock_path(path)
@@ -239,12 +240,8 @@ def entry_lock(path: Path) -> Iterator[None]:
         LOGGER.info("%s: no lock (%s); parsing unlocked", lock.name, error)
         yield
         return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with handle, locks.exclusive(handle):
+        yield
 
 
 def cached(reader: Callable[P, pd.DataFrame]) -> Callable[P, pd.DataFrame]:

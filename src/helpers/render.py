@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import html
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -66,6 +67,21 @@ CREDITS_FILE = "exhibit_credits.yml"
 
 class RenderError(PipelineError):
     """The report could not be rendered (bad shortcode, label, reference, citation, tool)."""
+
+
+@dataclass(frozen=True)
+class PrintLimits:
+    """Bounds of a printed exhibit on the A4 page (text block 178 x 261 mm)."""
+
+    text_width_mm: float = 178.0
+    max_height_mm: float = 125.0  # under half the text block: no figure fills a page
+    min_width_mm: float = 120.0  # small charts are not shrunk below two thirds of the width
+    wide_table_columns: int = 10  # tables with more columns are printed on a landscape page
+    portrait_characters: float = 118.0  # characters of table text (7.5 pt) a portrait line holds
+    landscape_characters: float = 175.0  # and a landscape one
+
+
+PRINT_LIMITS = PrintLimits()
 
 
 @dataclass
@@ -129,6 +145,23 @@ def substitute_variables(text: str, variables: dict[str, Any], source: Path) -> 
         if match.group("name") != "var":
             return match.group(0)
         return lookup_variable(variables, match.group("args").strip(), source)
+
+    return SHORTCODE.sub(replace, text)
+
+
+def expand_includes(text: str, source: Path) -> str:
+    """Replace every ``{{< include path >}}`` with that file's text (Quarto's include; the
+    path is relative to ``source``'s folder); a missing file is an error naming it."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("name") != "include":
+            return match.group(0)
+        path = source.parent / match.group("args").strip()
+        if not path.is_file():
+            raise RenderError(
+                f"{source}: {{{{< include {match.group('args')} >}}}}: no file {path}"
+            )
+        return path.read_text(encoding="utf-8")
 
     return SHORTCODE.sub(replace, text)
 
@@ -239,16 +272,45 @@ def _image_html(
 
 def image_payloads(cell: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
     """(MIME type, bytes) of every image output of a cell (for the PDF's image files)."""
-    images: list[tuple[str, bytes]] = []
-    for data in _output_data(cell):
+    return [(mime, raw) for mime, raw, _ in image_outputs(cell)]
+
+
+def image_outputs(cell: nbformat.NotebookNode) -> list[tuple[str, bytes, float | None]]:
+    """(MIME type, bytes, display width in CSS pixels or None) of every image output."""
+    images: list[tuple[str, bytes, float | None]] = []
+    for data, metadata in zip(_output_data(cell), _output_metadata(cell), strict=True):
         for mime in IMAGE_TYPES:
             if mime in data:
                 payload = data[mime]
                 payload = "".join(payload) if isinstance(payload, list) else str(payload)
                 raw = payload.encode() if mime == "image/svg+xml" else base64.b64decode(payload)
-                images.append((mime, raw))
+                size = (metadata or {}).get(mime, {})
+                width = size.get("width") if isinstance(size, dict) else None
+                images.append((mime, raw, float(width) if width else None))
                 break
     return images
+
+
+def png_size(raw: bytes) -> tuple[int, int] | None:
+    """(width, height) in pixels of a PNG (from its header), None for anything else."""
+    if raw[:8] != b"\x89PNG\r\n\x1a\n" or len(raw) < 24:
+        return None
+    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+
+
+def printed_width_mm(
+    pixels: tuple[int, int] | None, display_width: float | None, limits: PrintLimits
+) -> float:
+    """Width to print an image at: its size on screen (CSS pixels at 96 per inch), at most the
+    text width and at most as wide as keeps it within the height limit, at least the minimum
+    width (unless the height limit forbids it); the text width when the size is unknown."""
+    if pixels is None:
+        return limits.text_width_mm
+    width_px, height_px = pixels
+    screen_mm = (display_width or width_px) * 25.4 / 96
+    by_height = limits.max_height_mm * width_px / max(height_px, 1)
+    width = min(max(screen_mm, limits.min_width_mm), limits.text_width_mm)
+    return math.floor(min(width, by_height) * 10) / 10
 
 
 def _raw_html(markup: str) -> str:
@@ -348,18 +410,20 @@ def source_line(label: str, source: str, context: EmbedContext) -> str:
 def _typst_figure(
     cell: nbformat.NotebookNode, label: str, source: str, context: EmbedContext
 ) -> str:
-    """Markdown images (files in ``context.image_dir``) for the PDF."""
+    """Markdown images (files in ``context.image_dir``) for the PDF, each printed at its
+    screen size within the bounds of :data:`PRINT_LIMITS` (no full-page or tiny figures)."""
     if context.image_dir is None:
         raise RenderError("embed: the PDF target needs an image folder")
-    images = image_payloads(cell)
+    images = image_outputs(cell)
     if not images:
         raise RenderError(f"embed: cell {label!r} in {source} has no image output")
     lines = []
-    for index, (mime, raw) in enumerate(images, start=1):
+    for index, (mime, raw, display_width) in enumerate(images, start=1):
         suffix = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}[mime]
         path = context.image_dir / f"{label}-{index}.{suffix}"
         path.write_bytes(raw)
-        lines.append(f"![]({path.name}){{width=100%}}")
+        width = printed_width_mm(png_size(raw), display_width, PRINT_LIMITS)
+        lines.append(f"![]({path.name}){{width={width}mm}}")
     return "\n\n".join(lines)
 
 
@@ -657,7 +721,8 @@ def pandoc_metadata(
 
 
 def banner_html(renderer: str) -> str:
-    """One discreet line saying which renderer built the page (the fallback, not Quarto)."""
+    """One discreet line, at the end of the page (the colophon's place, not the first screen),
+    saying which renderer built the page (the fallback, not Quarto)."""
     return (
         f'<p class="renderer-note" role="note">Rendered by {html.escape(renderer)}: Quarto '
         '(<a href="https://quarto.org/docs/get-started/">1.4 or later</a>) was not found; '
@@ -703,6 +768,7 @@ def _parse_article(
 ) -> tuple[Article, dict[str, Any]]:
     """The article with variables and embeds resolved, parsed into a pandoc AST."""
     meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
+    body = expand_includes(body, article_path)
     article = Article(path=article_path, meta=meta, body=body)
     article.body = substitute_variables(body, variables, article_path)
     body = expand_embeds(article, context)
@@ -757,7 +823,7 @@ def render_fallback(
     if number_sections:
         arguments.append("--number-sections")
     arguments += _citation_arguments(article, cited, bibliography)
-    arguments += [f"--variable=include-before:{banner_html(renderer)}"]
+    arguments += [f"--variable=include-after:{banner_html(renderer)}"]  # colophon, at the end
     with tempfile.TemporaryDirectory() as scratch:
         meta_file = Path(scratch) / "metadata.yaml"
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
@@ -775,12 +841,147 @@ def render_fallback(
 
 # --- the PDF (pandoc to Typst, compiled by the typst package) ---------------------------------
 
-TYPST_PREAMBLE = """#set text(font: ("DejaVu Sans",), size: 9.5pt, lang: "en", region: "gb")
-#set par(justify: false)
-#show table: set text(size: 6.5pt)
-#show link: set text(fill: rgb("#005eb8"))
-#show heading: set block(above: 1.2em, below: 0.6em)
-"""
+PRINT_STYLE_FILE = "print.typ"  # in report/assets/: tables, running heads, page numbers
+#: Typst markup around an exhibit: a figure with its caption is never split across pages; a
+#: table's caption sticks to the table's first rows; a wide table gets a landscape page.
+KEEP_TOGETHER = ("#block(breakable: false, width: 100%)[", "]")
+STICKY = ("#block(sticky: true)[", "]")
+LANDSCAPE = ("#page(flipped: true)[", "]")
+
+
+def typst_preamble(report_dir: Path) -> str:
+    """The Typst preamble of the PDF: the report's print style (``assets/print.typ``)."""
+    return (assets_dir(report_dir) / PRINT_STYLE_FILE).read_text(encoding="utf-8")
+
+
+def _raw_typst(markup: str) -> dict[str, Any]:
+    """A pandoc raw Typst block."""
+    return {"t": "RawBlock", "c": ["typst", markup]}
+
+
+def _table_rows(table: dict[str, Any]) -> Iterator[list[tuple[str, int]]]:
+    """(text, column span) of each cell of a pandoc table, row by row: head, bodies, foot."""
+    _, _, _, head, bodies, foot = table["c"]
+    rows = list(head[1])
+    for body in bodies:
+        rows += body[2] + body[3]
+    rows += foot[1]
+    for row in rows:
+        yield [(stringify(cell[4]), int(cell[3])) for cell in row[1]]
+
+
+#: A table token longer than this (a SHA-256, a URL, an identifier) may break inside.
+LONG_TOKEN = 24
+BREAK = "\u200b"  # zero-width space: a line may break here, nothing is printed
+
+
+def breakable_token(token: str, limit: int = LONG_TOKEN) -> str:
+    """``token`` with invisible break opportunities when it is longer than ``limit``: after
+    each ``/ _ . ? & =`` and every 16 characters of a run without one. Words of prose are
+    shorter than the limit and are never split."""
+    if len(token) <= limit:
+        return token
+    pieces = re.split(r"(?<=[/_.?&=])", token)
+    chunks = [piece[start : start + 16] for piece in pieces for start in range(0, len(piece), 16)]
+    return BREAK.join(chunk for chunk in chunks if chunk)
+
+
+def _breakable_cells(table: dict[str, Any]) -> dict[str, Any]:
+    """The table with every long token of its cells made breakable (:func:`breakable_token`)."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") == "Str" and len(element["c"]) > LONG_TOKEN:
+            return [{"t": "Str", "c": breakable_token(element["c"])}]
+        return None
+
+    return _walk_mapping(table, visit)
+
+
+def column_needs(
+    rows: list[list[tuple[str, int]]], columns: int
+) -> tuple[list[float], list[float]]:
+    """Each column's least width (its longest word) and wanted width (its longest cell, capped
+    at 45), in characters plus padding; cells spanning columns are left out."""
+    least = [4.0] * columns
+    wanted = [4.0] * columns
+    for row in rows:
+        column = 0
+        for text, span in row:
+            if span == 1 and column < columns:
+                pieces = text.replace(BREAK, " ").split()
+                longest = max((len(piece) for piece in pieces), default=0)
+                least[column] = max(least[column], longest + 1.5)
+                wanted[column] = max(wanted[column], min(len(text), 45) + 1.5, least[column])
+            column += span
+    return least, wanted
+
+
+def column_shares(least: list[float], wanted: list[float], room: float) -> list[float]:
+    """Each column's share of the width, so that no word need be split: every column gets at
+    least its longest word; the rest of the ``room`` (characters a line holds) goes to the
+    columns that want more, in proportion to the extra they want."""
+    if sum(wanted) <= room:
+        widths = wanted
+    else:
+        spare = max(room - sum(least), 0.0)
+        extra = sum(want - low for want, low in zip(wanted, least, strict=True)) or 1.0
+        widths = [
+            low + spare * (want - low) / extra for want, low in zip(wanted, least, strict=True)
+        ]
+    total = sum(widths)
+    return [round(width / total, 4) for width in widths]
+
+
+def _typst_table(table: dict[str, Any], limits: PrintLimits) -> tuple[dict[str, Any], bool]:
+    """The table with left-aligned columns as wide as :func:`column_shares` says, and whether
+    it needs a landscape page (more columns than ``limits.wide_table_columns``, or longest
+    words that do not fit side by side across the portrait width)."""
+    table = _breakable_cells(table)
+    columns = len(table["c"][2])
+    least, wanted = column_needs(list(_table_rows(table)), columns)
+    landscape = columns > limits.wide_table_columns or sum(least) > limits.portrait_characters
+    room = limits.landscape_characters if landscape else limits.portrait_characters
+    specs = [
+        [{"t": "AlignLeft"}, {"t": "ColWidth", "c": share}]
+        for share in column_shares(least, wanted, room)
+    ]
+    content = list(table["c"])
+    content[2] = specs
+    return {"t": "Table", "c": content}, landscape
+
+
+def _typst_exhibits(ast: dict[str, Any], limits: PrintLimits = PRINT_LIMITS) -> dict[str, Any]:
+    """Wrap each embedded exhibit in the Typst markup that keeps it printable (see
+    :data:`KEEP_TOGETHER`, :data:`STICKY`, :data:`LANDSCAPE`)."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div" or "embed" not in element["c"][0][1]:
+            return None
+        attributes, blocks = element["c"]
+        if "embed-fig" in attributes[1]:
+            wrapped = [_raw_typst(KEEP_TOGETHER[0]), *blocks, _raw_typst(KEEP_TOGETHER[1])]
+            return [{"t": "Div", "c": [attributes, wrapped]}]
+        wide: list[bool] = []
+
+        def size_table(inner: dict[str, Any]) -> list[Any] | None:
+            if inner.get("t") != "Table":
+                return None
+            table, landscape = _typst_table(inner, limits)
+            wide.append(landscape)
+            return [table]
+
+        wrapped = []
+        for block in blocks:
+            if block.get("t") == "Div" and "caption" in block["c"][0][1]:
+                wrapped += [_raw_typst(STICKY[0]), block, _raw_typst(STICKY[1])]
+            else:
+                wrapped += walk([block], size_table)
+        exhibit = {"t": "Div", "c": [attributes, wrapped]}
+        if any(wide):
+            return [_raw_typst(LANDSCAPE[0]), exhibit, _raw_typst(LANDSCAPE[1])]
+        return [exhibit]
+
+    return walk(ast, visit)
 
 
 def _table_markup(markup: str) -> str:
@@ -881,7 +1082,7 @@ def render_pdf(
         targets.update(section_titles(ast))
         ast, cited = resolve_crossrefs(ast, targets, article_path)
         # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
-        ast = _fill_tables(_strip_raw_html(ast), context.tables)
+        ast = _typst_exhibits(_fill_tables(_strip_raw_html(ast), context.tables))
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
         metadata["mainfont"] = "DejaVu Sans"
@@ -891,7 +1092,7 @@ def render_pdf(
         meta_file = scratch / "metadata.yaml"
         meta_file.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
         preamble = scratch / "preamble.typ"
-        preamble.write_text(TYPST_PREAMBLE, encoding="utf-8")
+        preamble.write_text(typst_preamble(article_path.parent), encoding="utf-8")
         arguments = ["-f", "json", "-t", "typst", "--standalone", "--toc", "--toc-depth=1"]
         arguments.append("--shift-heading-level-by=-1")  # the article's ## sections are chapters
         arguments += [f"--metadata-file={meta_file}", f"--include-in-header={preamble}"]

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from helpers import release
 from helpers.errors import DataError
 from helpers.io import atomic_write
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
@@ -37,6 +38,7 @@ STAGE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 NOTEBOOK_NAME = re.compile(r"^\d{2}_[a-z0-9_]+\.ipynb$")
 NUMBERS_GLOB = "numbers_*.json"
 PROVENANCE_KEY = "provenance"
+RELEASE_KEY = "release"
 KEY_POINTS_KEY = "key_points"
 DERIVED_STAGE = "report"
 VERSIONED_PACKAGES = (
@@ -363,6 +365,8 @@ def provenance(renderer: str, layout: ReportLayout | None = None) -> dict[str, s
     return {
         "git_commit": commit,
         "git_state": state,
+        # printed after the commit only when the tree differs from it: " (uncommitted changes)"
+        "git_state_note": "" if state == "clean" else f" ({state})",
         "git_date": git_commit_date(layout.root) or "unknown",
         "params_sha256": _sha256(layout.params_file),
         "sources_sha256": _sha256(layout.sources_file),
@@ -383,6 +387,7 @@ def write_variables(renderer: str, layout: ReportLayout | None = None) -> Path:
     variables: dict[str, Any] = dict(numbers)
     variables[KEY_POINTS_KEY] = key_points(numbers)
     variables[PROVENANCE_KEY] = provenance(renderer, layout)
+    variables[RELEASE_KEY] = release.release_variables(layout.root)
     text = (
         "# Written by helpers.report.write_variables (make report); do not edit.\n"
         + yaml.safe_dump(variables, sort_keys=True, allow_unicode=True, default_flow_style=False)
