@@ -64,7 +64,8 @@ def assert_text_agrees_with_tables(
     for row in legacy.itertuples():
         measure = "any" if row.term == "any_legacy_loan" else "share"
         outcome = {"planned": "plan", "q3": "q3", "operating": "margin"}[row.outcome.split("_")[0]]
-        key = f"legacy_{row.level}_{outcome}_{measure}"
+        suffix = "" if row.sample == "all" else f"_{row.sample}"
+        key = f"legacy_{row.level}_{outcome}_{measure}{suffix}"
         assert numbers[f"{key}_n"] == row.n_obs
         assert numbers[f"{key}_estimate"] == inference.format_number(row.estimate)
         assert numbers[f"{key}_sentence"] == row.sentence
@@ -75,6 +76,7 @@ def test_committed_trust_outputs_agree_with_their_words() -> None:
     numbers, tests, legacy, raac = read_outputs(PROCESSED_DIR)
     assert_text_agrees_with_tables(numbers, tests, legacy)
     assert numbers["trust_drop_raac"] == "with all acute trusts"
+    assert set(legacy["sample"]) == {"all", "without_raac"}
     primary = raac[raac["family"] == "primary"]
     assert numbers["trust_raac_n_primary_all"] == int((primary["p_holm_all"] < ALPHA).sum())
     assert numbers["trust_raac_n_primary_without"] == int((primary["p_holm_without"] < ALPHA).sum())
@@ -94,6 +96,7 @@ def test_trust_notebook_without_the_raac_trusts_agrees_with_its_tables(tmp_path:
     assert_text_agrees_with_tables(numbers, tests, legacy)
     assert numbers["trust_drop_raac"] == "without the RAAC trusts"
     assert "without RAAC trusts" not in set(tests["analysis"])
+    assert set(legacy["sample"]) == {"all"}
     # the variant's samples are the committed run's samples less the RAAC trusts
     committed = pd.read_csv(PROCESSED_DIR / "trust_raac_sensitivity.csv")
     main = tests[tests["analysis"] == "main"]

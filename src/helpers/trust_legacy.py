@@ -420,10 +420,12 @@ def persistence_tests(
     label_column: str,
     level: str,
     alpha: float,
+    sample_name: str = "all",
 ) -> pd.DataFrame:
     """OLS (HC3) of each outcome on each legacy measure in turn, with ``controls`` and fixed
     ``effects``; continuous measures and controls standardised within each sample (binary 0/1
-    kept). One row per outcome x measure: estimate, CI, p, N, influence and leave-one-out."""
+    kept). One row per outcome x measure: estimate, CI, p, N, influence and leave-one-out;
+    ``sample_name`` names the sample ("all", "without_raac") in the rows and report keys."""
     rows = []
     for outcome in outcomes:
         for measure in measures:
@@ -437,6 +439,7 @@ def persistence_tests(
             rows.append(
                 {
                     "level": level,
+                    "sample": sample_name,
                     "outcome": outcome,
                     "term": measure,
                     "unit": "pp per SD" if measure in continuous else "pp (any loan vs none)",
@@ -566,22 +569,26 @@ def _key(outcome: str) -> str:
 
 def legacy_numbers(tests: pd.DataFrame) -> dict[str, int | str]:
     """Estimates, intervals, p, q, N and sentences of every legacy test, keyed
-    ``legacy_<level>_<outcome>_<share|any>_*``, for the report."""
+    ``legacy_<level>_<outcome>_<share|any>[_<sample>]_*`` (no suffix for the full sample)."""
     numbers: dict[str, int | str] = {}
-    for row in tests.itertuples():
-        measure = "any" if row.term == ANY else "share"
-        key = f"legacy_{row.level}_{_key(row.outcome)}_{measure}"
-        numbers[f"{key}_estimate"] = inference.format_number(row.estimate)
+    for row in tests.to_dict("records"):
+        measure = "any" if row["term"] == ANY else "share"
+        sample = str(row.get("sample", "all"))
+        suffix = "" if sample == "all" else f"_{sample}"
+        key = f"legacy_{row['level']}_{_key(row['outcome'])}_{measure}{suffix}"
+        numbers[f"{key}_estimate"] = inference.format_number(row["estimate"])
         numbers[f"{key}_ci"] = (
-            f"{inference.format_number(row.conf_low)} to {inference.format_number(row.conf_high)}"
+            f"{inference.format_number(row['conf_low'])} to "
+            f"{inference.format_number(row['conf_high'])}"
         )
-        numbers[f"{key}_p"] = inference.format_p(row.p_value)
-        numbers[f"{key}_q"] = inference.format_p(row.p_adjusted)
-        numbers[f"{key}_n"] = int(row.n_obs)
+        numbers[f"{key}_p"] = inference.format_p(row["p_value"])
+        numbers[f"{key}_q"] = inference.format_p(row["p_adjusted"])
+        numbers[f"{key}_n"] = int(row["n_obs"])
         numbers[f"{key}_loo"] = (
-            f"{inference.format_number(row.loo_min)} to {inference.format_number(row.loo_max)}"
+            f"{inference.format_number(row['loo_min'])} to "
+            f"{inference.format_number(row['loo_max'])}"
         )
-        numbers[f"{key}_sentence"] = str(row.sentence)
+        numbers[f"{key}_sentence"] = str(row["sentence"])
     return numbers
 
 
@@ -607,6 +614,7 @@ def tests_for_people(tests: pd.DataFrame) -> pd.DataFrame:
     )
     columns = {
         "level": "Level",
+        "sample": "Sample",
         "outcome": "Outcome",
         "term": "Legacy measure",
         "unit": "Unit",
