@@ -100,6 +100,12 @@ def match_names(ours: pd.Series, theirs: pd.Series) -> pd.DataFrame:
     return table.sort_values("name", kind="stable").reset_index(drop=True)
 
 
+def _other_names(lines: pd.DataFrame, code: str, name: str) -> str:
+    """' (code X, also listed as Y)' when the loan lines give ``code`` another name, else ''."""
+    others = sorted(set(lines.loc[lines["trust_code"] == code, "trust_name"]) - {name})
+    return f" (code {code}, also listed as {', '.join(others)})" if others else ""
+
+
 def reconcile_2016_17(
     balances: pd.DataFrame,
     lines: pd.DataFrame,
@@ -158,10 +164,17 @@ def reconcile_2016_17(
     bbc = bbc_trusts.set_index("trust_name")["irsl_2016_17_gbp_m"].dropna()
     paired = match_names(by_name, bbc)
     left_out = paired.loc[paired["theirs"].isna() & paired["ours"].notna()]
-    added = paired.loc[paired["ours"].isna() & paired["theirs"].notna()]
+    added = paired.loc[
+        paired["ours"].isna()
+        & paired["theirs"].notna()
+        & (paired["theirs"].abs() > TOLERANCE_GBP_M)
+    ]
     different = paired.dropna(subset=["ours", "theirs"])
     different = different.loc[(different["ours"] - different["theirs"]).abs() > TOLERANCE_GBP_M]
     stated = float(bbc_national.set_index("financial_year").loc["2016/17", "irsl_gbp_m"])
+    code_of_name = lines.drop_duplicates("trust_name").set_index("trust_name")["trust_code"]
+    ncb_by_code = _by_code(revenue_ncb, "closing_gbp_m")
+    ncb_by_name = {name: float(ncb_by_code.get(code, 0.0)) for name, code in code_of_name.items()}
     line_total = float(lines["closing_gbp_m"].sum())
     steps = [
         (
@@ -185,12 +198,26 @@ def reconcile_2016_17(
         (
             "less loan lines the BBC's per-trust table leaves out",
             -float(left_out["ours"].sum()),
-            "; ".join(f"{r.name} {r.ours:.3f}" for r in left_out.itertuples()) or "none",
+            "; ".join(
+                f"{r.name} {r.ours:.3f}"
+                + _other_names(lines, str(code_of_name.get(r.name, "")), r.name)
+                for r in left_out.itertuples()
+            )
+            or "none",
         ),
         (
             "plus BBC values above (+) or below (-) the loan lines",
             float((different["theirs"] - different["ours"]).sum()) + float(added["theirs"].sum()),
-            "; ".join(f"{r.name} {r.theirs:.3f} vs {r.ours:.3f}" for r in different.itertuples())
+            "; ".join(
+                f"{r.name}: BBC {r.theirs:.3f}, loan lines {r.ours:.3f}"
+                + (
+                    " (the BBC's figure adds its 'normal course of business' revenue loans)"
+                    if abs(r.ours + ncb_by_name.get(r.name, 0.0) - r.theirs) < TOLERANCE_GBP_M
+                    and ncb_by_name.get(r.name, 0.0) > 0
+                    else ""
+                )
+                for r in different.itertuples()
+            )
             + ("; " if len(different) and len(added) else "")
             + "; ".join(f"{r.name} {r.theirs:.3f} (not in the lines)" for r in added.itertuples()),
         ),
