@@ -20,6 +20,7 @@ import statsmodels.formula.api as smf
 from statsmodels.base.wrapper import ResultsWrapper
 
 from helpers import design, inference, models, trust
+from helpers.errors import DataError
 
 BINARY: tuple[str, ...] = ("teaching",)
 SPECIALIST = "Acute - Specialist"
@@ -61,12 +62,16 @@ def main_models(
     region_effects: bool,
     alpha: float,
     power: float,
+    primary_outcomes: Sequence[str] | None = None,
 ) -> tuple[dict[str, ResultsWrapper], pd.DataFrame, dict[str, pd.DataFrame]]:
     """Fit each outcome's main model on the acute trusts.
 
-    Returns the fitted models, a tidy table of the driver and control terms with ``p_holm``
-    (over every term of every outcome), ``mde`` and the ``sentence`` describing it, and each
-    model's complete-case data.
+    Returns the fitted models, a tidy table of the driver and control terms with ``family``
+    (``primary``: a declared driver on one of ``primary_outcomes``, all outcomes when None;
+    ``exploratory``: controls and other outcomes), ``p_holm`` (Holm over the primary family
+    only, missing elsewhere), ``mde`` and a provisional ``sentence`` (primary rows: Holm p;
+    others: unadjusted p until :func:`families` gives them their q), and each model's
+    complete-case data.
     """
     fitted: dict[str, ResultsWrapper] = {}
     samples: dict[str, pd.DataFrame] = {}
@@ -78,24 +83,256 @@ def main_models(
         table = models.tidy(result, outcome)
         tables.append(table[table["term"].isin([*predictors, *controls])])
     coefficients = pd.concat(tables, ignore_index=True).rename(columns={"model": "outcome"})
-    coefficients["p_holm"] = inference.holm(coefficients["p_value"])
+    primary = list(outcomes if primary_outcomes is None else primary_outcomes)
+    is_primary = coefficients["term"].isin(predictors) & coefficients["outcome"].isin(primary)
+    coefficients["family"] = np.where(is_primary, PRIMARY, EXPLORATORY)
+    coefficients["p_holm"] = np.nan
+    if is_primary.any():
+        coefficients.loc[is_primary, "p_holm"] = inference.holm(
+            coefficients.loc[is_primary, "p_value"]
+        )
     coefficients["mde"] = [
         inference.mde_per_sd(se, alpha, power) for se in coefficients["std_error"]
     ]
-    coefficients["sentence"] = [
-        inference.describe_estimate(
-            f"{trust.label(row.term)} [outcome: {trust.label(row.outcome)}]",
-            row.estimate,
-            row.conf_low,
-            row.conf_high,
-            row.p_holm,
-            UNIT if row.term not in BINARY else "pp",
-            alpha=alpha,
-            mde=row.mde,
-        )
-        for row in coefficients.itertuples()
-    ]
+    coefficients["p_adjusted"] = coefficients["p_holm"].fillna(coefficients["p_value"])
+    coefficients["sentence"] = describe_rows(coefficients, alpha)
     return fitted, coefficients, samples
+
+
+PRIMARY = "primary"
+EXPLORATORY = "exploratory"
+
+
+def _unit(row: pd.Series) -> str:
+    """A row's unit: its ``unit`` column when it has one, else per SD (binary terms: pp)."""
+    unit = row.get("unit")
+    if isinstance(unit, str) and unit:
+        return unit
+    return "pp" if row["term"] in BINARY else UNIT
+
+
+def describe_rows(table: pd.DataFrame, alpha: float, group: str = "outcome") -> list[str]:
+    """A generated sentence per row (term, outcome, estimate, CI, ``p_adjusted``, MDE)."""
+    return [
+        inference.describe_estimate(
+            f"{any_label(row['term'])} [outcome: {any_label(row[group])}]",
+            row["estimate"],
+            row["conf_low"],
+            row["conf_high"],
+            row["p_adjusted"],
+            _unit(row),
+            alpha=alpha,
+            mde=row.get("mde"),
+        )
+        for _, row in table.iterrows()
+    ]
+
+
+def with_family_results(
+    table: pd.DataFrame, families_table: pd.DataFrame, analysis: str
+) -> pd.DataFrame:
+    """``table`` with ``p_adjusted`` and ``sentence`` replaced by those :func:`families` gave its
+    rows (matched on outcome and term within ``analysis``)."""
+    final = families_table.loc[
+        families_table["analysis"] == analysis, ["outcome", "term", "p_adjusted", "sentence"]
+    ]
+    kept = table.drop(columns=[c for c in ("p_adjusted", "sentence") if c in table])
+    return kept.merge(final, on=["outcome", "term"], how="left", validate="one_to_one")
+
+
+def compare_without(with_all: pd.DataFrame, without: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Each term of the main models with all trusts and without a group (e.g. the RAAC
+    trusts): estimate, unadjusted p, Holm p within the primary family, N, and whether the
+    sign or the primary-family verdict changes."""
+    keys = ["outcome", "term", "family"]
+    columns = [*keys, "estimate", "p_value", "p_holm", "n_obs"]
+    both = with_all[columns].merge(
+        without[columns], on=keys, suffixes=("_all", "_without"), validate="one_to_one"
+    )
+    both["sign_changes"] = np.sign(both["estimate_all"]) != np.sign(both["estimate_without"])
+    both["verdict_changes"] = (both["p_holm_all"] < alpha) != (both["p_holm_without"] < alpha)
+    return both
+
+
+def headline_influence(
+    fitted: dict[str, ResultsWrapper],
+    samples: dict[str, pd.DataFrame],
+    coefficients: pd.DataFrame,
+    alpha: float,
+    region_effects: bool,
+) -> pd.DataFrame:
+    """Per outcome: the lead driver (smallest adjusted, then unadjusted p, then name), the model's
+    largest Cook's distance and leverage (ties broken by trust code), and the lead term's
+    leave-one-out range with the trusts whose removal changes its sign or significance."""
+    from helpers.trust_legacy import _influence, leave_one_out
+
+    rows = []
+    effects = ["region_name"] if region_effects else []
+    for outcome, result in fitted.items():
+        sample = samples[outcome].reset_index(drop=True)
+        terms = [t for t in coefficients.loc[coefficients["outcome"] == outcome, "term"]]
+        drivers = set(coefficients.loc[coefficients["family"] == PRIMARY, "term"])
+        ranked = coefficients.loc[
+            (coefficients["outcome"] == outcome) & coefficients["term"].isin(drivers)
+        ].sort_values(["p_adjusted", "p_value", "term"], kind="stable")
+        lead = str(ranked["term"].iloc[0])
+        rows.append(
+            {
+                "outcome": outcome,
+                "lead_term": lead,
+                "n_obs": int(result.nobs),
+                **_influence(result, sample["trust_code"]),
+                **leave_one_out(sample, outcome, lead, terms, effects, sample["trust_code"], alpha),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe_engagement(added: pd.DataFrame, alpha: float) -> str:
+    """Generated words on staff engagement wherever it was added, with the reverse-causation
+    caveat (an empty string when it was not among the candidates)."""
+    rows = added.loc[added["term"] == "staff_engagement"]
+    if rows.empty:
+        return ""
+    parts = [
+        f"{any_label(r.outcome)}: {inference.format_number(r.estimate)} pp per SD "
+        f"(95% CI {inference.format_number(r.conf_low)} to {inference.format_number(r.conf_high)}, "
+        f"unadjusted {inference.format_p(r.p_value)}"
+        + (
+            f", exploratory q = {r.p_adjusted:.3f}"
+            if "p_adjusted" in added and pd.notna(r.p_adjusted)
+            else ""
+        )
+        + ")"
+        for r in rows.itertuples()
+    ]
+    nominal = int((rows["p_value"] < alpha).sum())
+    direction = (
+        "positive"
+        if (rows["estimate"] > 0).all()
+        else "negative"
+        if (rows["estimate"] < 0).all()
+        else "mixed"
+    )
+    return (
+        f"Staff engagement (NHS Staff Survey 2024), added to each main model, has a {direction} "
+        f"association on {len(rows)} outcome(s), nominally significant at {alpha:g} on {nominal}: "
+        + "; ".join(parts)
+        + ". This is an exploratory association, not a declared driver, and the direction of "
+        "causation may run the other way: staff in trusts under financial pressure (vacancy "
+        "controls, cost-improvement programmes) may report lower engagement."
+    )
+
+
+def describe_deprivation(
+    trust_row: pd.Series, system_row: pd.Series, trust_outcome_label: str, alpha: float
+) -> str:
+    """Whether the trust-level and system-level deprivation associations agree in sign, in
+    words (a positive position is a surplus, so a negative estimate means worse finances in
+    more deprived areas, the Nuffield Trust's finding)."""
+
+    def side(estimate: float) -> str:
+        return "worse" if estimate < 0 else "better" if estimate > 0 else "no different"
+
+    trust_words = (
+        f"at trust level (host ICB deprivation, outcome {trust_outcome_label}), "
+        f"{inference.format_number(trust_row['estimate'])} pp per SD "
+        f"(95% CI {inference.format_number(trust_row['conf_low'])} to "
+        f"{inference.format_number(trust_row['conf_high'])}, adjusted "
+        f"{inference.format_p(trust_row['p_adjusted'])}): finances {side(trust_row['estimate'])} "
+        "where deprivation is higher"
+    )
+    system_words = (
+        f"at system level (primary model of notebook 03), "
+        f"{inference.format_number(system_row['estimate'])} pp of allocation per SD "
+        f"(adjusted {inference.format_p(system_row['p_adjusted'])}): finances "
+        f"{side(system_row['estimate'])} where deprivation is higher"
+    )
+    agree = np.sign(trust_row["estimate"]) == np.sign(system_row["estimate"])
+    nuffield = trust_row["estimate"] < 0
+    verdict = ("The two levels agree in sign" if agree else "The two levels disagree in sign") + (
+        "; the trust-level sign matches the Nuffield Trust's finding that trusts in the most "
+        "deprived areas fared worst"
+        if nuffield
+        else "; the trust-level sign does not match the Nuffield Trust's finding that trusts in "
+        "the most deprived areas fared worst"
+    )
+    significant = trust_row["p_adjusted"] < alpha or system_row["p_adjusted"] < alpha
+    caveat = (
+        ""
+        if significant
+        else " Neither estimate is distinguishable from zero after correction, so the signs are "
+        "weak evidence."
+    )
+    return f"Deprivation: {trust_words}; {system_words}. {verdict}.{caveat}"
+
+
+def system_deprivation(model_drivers: pd.DataFrame) -> pd.Series:
+    """The system-level deprivation row of notebook 03's primary model (first declared row)."""
+    rows = model_drivers.loc[
+        (model_drivers["driver"] == "imd_score")
+        & model_drivers["family"].isin(["declared", "primary"])
+    ]
+    if rows.empty:
+        raise DataError("model_drivers.csv: no declared/primary row for driver 'imd_score'")
+    return rows.iloc[0]
+
+
+def families(tables: dict[str, pd.DataFrame], alpha: float) -> pd.DataFrame:
+    """Every reported test in one long table with its family and adjusted p.
+
+    ``tables``: analysis name -> tidy table with ``outcome``, ``term``, ``estimate``,
+    ``conf_low``, ``conf_high``, ``p_value`` and optionally ``family``. Rows of the ``primary``
+    family keep their Holm p (``p_holm``, computed over that family alone); every other row is
+    exploratory, and all of them together get Benjamini-Hochberg q-values. Adds ``analysis``,
+    ``p_adjusted``, ``adjustment`` and a regenerated ``sentence``.
+    """
+    stacked = pd.concat(
+        [table.assign(analysis=name) for name, table in tables.items()], ignore_index=True
+    )
+    if "family" not in stacked:
+        stacked["family"] = EXPLORATORY
+    stacked["family"] = stacked["family"].fillna(EXPLORATORY)
+    stacked.loc[stacked["family"] != PRIMARY, "family"] = EXPLORATORY
+    exploratory = (stacked["family"] == EXPLORATORY) & stacked["p_value"].notna()
+    stacked["p_adjusted"] = stacked.get("p_holm", pd.Series(np.nan, index=stacked.index))
+    stacked.loc[exploratory, "p_adjusted"] = inference.benjamini_hochberg(
+        stacked.loc[exploratory, "p_value"]
+    )
+    stacked["adjustment"] = np.where(
+        stacked["family"] == PRIMARY, "holm (primary family)", "bh q (exploratory family)"
+    )
+    stacked["sentence"] = describe_rows(stacked, alpha)
+    first = ["analysis", "family", "outcome", "term"]
+    return stacked[first + [c for c in stacked.columns if c not in first]]
+
+
+def family_numbers(table: pd.DataFrame, alpha: float) -> dict[str, int | str]:
+    """Counts and generated conclusions over the two families of :func:`families`."""
+    primary = table.loc[table["family"] == PRIMARY]
+    exploratory = table.loc[table["family"] == EXPLORATORY]
+    labels = [
+        f"{any_label(r.term)} [{any_label(r.outcome)}; {r.analysis}]"
+        for r in exploratory.itertuples()
+    ]
+    return {
+        "trust_primary_n_tests": len(primary),
+        "trust_primary_n_distinguishable": int((primary["p_adjusted"] < alpha).sum()),
+        "trust_primary_conclusion": inference.conclude(
+            [f"{any_label(r.term)} [{any_label(r.outcome)}]" for r in primary.itertuples()],
+            primary["p_adjusted"],
+            primary["p_value"],
+            alpha,
+        ),
+        "trust_exploratory_n_tests": len(exploratory),
+        "trust_exploratory_n_nominal": int((exploratory["p_value"] < alpha).sum()),
+        "trust_exploratory_n_below_q": int((exploratory["p_adjusted"] < alpha).sum()),
+        "trust_exploratory_conclusion": inference.describe_exploratory(
+            labels, exploratory["p_adjusted"], exploratory["p_value"], alpha
+        ),
+        "trust_n_reported_tests": len(table),
+        "trust_n_reported_nominal": int((table["p_value"] < alpha).sum()),
+    }
 
 
 def regression_table(fitted: dict[str, ResultsWrapper], coefficients: pd.DataFrame) -> pd.DataFrame:
@@ -321,6 +558,8 @@ def system_models(
 
 def _short(outcome: str) -> str:
     """Short key for an outcome or roll-up name in report numbers."""
+    if outcome.startswith("q3_variance"):
+        return "q3"
     for word in ("planned_position", "variance_to_plan", "operating_margin"):
         if outcome.startswith(word):
             return word.split("_")[-1] if word != "variance_to_plan" else "variance"
@@ -340,27 +579,29 @@ def model_numbers(
     alpha: float = 0.05,
 ) -> dict[str, int | str]:
     """Numbers and generated sentences the report quotes from notebook 07."""
+    primary = coefficients.loc[coefficients["family"] == PRIMARY]
+    drivers = set(primary["term"])
     numbers: dict[str, int | str] = {
-        "trust_model_n_tests": len(coefficients),
-        "trust_model_n_distinguishable": int((coefficients["p_holm"] < alpha).sum()),
+        "trust_model_n_tests": len(primary),
+        "trust_model_n_distinguishable": int((primary["p_holm"] < alpha).sum()),
         "trust_curve_specs_per_driver": int(curve_summary_table["specifications"].max()),
-        "trust_two_part_n_distinguishable": int((parts["p_holm"] < alpha).sum()),
+        "trust_two_part_n_below_q": int((parts["p_adjusted"] < alpha).sum()),
         "trust_two_part_n_tests": len(parts),
         "trust_system_n_tests": len(system_coefficients),
-        "trust_system_n_distinguishable": int((system_coefficients["p_holm"] < alpha).sum()),
+        "trust_system_n_below_q": int((system_coefficients["p_adjusted"] < alpha).sum()),
     }
     numbers["trust_model_conclusion"] = inference.conclude(
-        [f"{trust.label(r.term)} [{trust.label(r.outcome)}]" for r in coefficients.itertuples()],
-        coefficients["p_holm"],
-        coefficients["p_value"],
+        [f"{trust.label(r.term)} [{trust.label(r.outcome)}]" for r in primary.itertuples()],
+        primary["p_holm"],
+        primary["p_value"],
         alpha,
     )
-    numbers["trust_system_conclusion"] = inference.conclude(
+    numbers["trust_system_conclusion"] = inference.describe_exploratory(
         [
             f"{any_label(r.term)} [{rollup_label(r.rollup)}]"
             for r in system_coefficients.itertuples()
         ],
-        system_coefficients["p_holm"],
+        system_coefficients["p_adjusted"],
         system_coefficients["p_value"],
         alpha,
     )
@@ -368,7 +609,9 @@ def model_numbers(
         key = _short(outcome)
         numbers[f"trust_model_n_{key}"] = int(result.nobs)
         numbers[f"trust_model_r2_{key}"] = f"{result.rsquared:.2f}"
-        rows = coefficients[coefficients["outcome"] == outcome].sort_values(["p_holm", "p_value"])
+        rows = coefficients[
+            (coefficients["outcome"] == outcome) & coefficients["term"].isin(drivers)
+        ].sort_values(["p_adjusted", "p_value", "term"], kind="stable")
         numbers[f"trust_model_lead_{key}"] = str(rows["sentence"].iloc[0])
     counts = pile_up.set_index("plan_group")
     total = int(counts["trusts"].sum())
@@ -408,7 +651,9 @@ def model_numbers(
     for rollup, size in system_sizes.items():
         key = _short(rollup)
         numbers[f"trust_system_n_{key}"] = size
-        rows = system_coefficients[system_coefficients["rollup"] == rollup].sort_values("p_holm")
+        rows = system_coefficients[system_coefficients["rollup"] == rollup].sort_values(
+            ["p_adjusted", "p_value", "term"], kind="stable"
+        )
         numbers[f"trust_system_lead_{key}"] = str(rows["sentence"].iloc[0])
     return numbers
 
@@ -420,7 +665,7 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "conf_low": "95% low",
     "conf_high": "95% high",
     "p_value": "p (unadjusted)",
-    "p_holm": "p (Holm-adjusted)",
+    "p_adjusted": "p adjusted (Holm, primary family; BH q, exploratory)",
     "mde": "MDE (80% power)",
     "n_obs": "N",
 }
@@ -428,9 +673,13 @@ ESTIMATE_COLUMNS: dict[str, str] = {
 
 def any_label(name: str) -> str:
     """Label of a trust variable, an ICB panel variable or a roll-up; else the name itself."""
+    from helpers.trust_legacy import LABELS as LEGACY_LABELS
+
     registered = trust.registry().index
     if name in registered:
         return trust.label(name)
+    if name in LEGACY_LABELS:
+        return LEGACY_LABELS[name]
     if name in models.VARIABLE_LABELS:
         return models.VARIABLE_LABELS[name]
     if re.search(r"_\d{4}_\d{2}", name):
@@ -506,3 +755,86 @@ def all_coefficients(
         ],
         ignore_index=True,
     )
+
+
+def raac_for_people(table: pd.DataFrame) -> pd.DataFrame:
+    """The with/without-RAAC comparison with labels and readable column names."""
+    shown = table.assign(outcome=table["outcome"].map(any_label), term=table["term"].map(any_label))
+    columns = {
+        "outcome": "Outcome",
+        "term": "Term",
+        "family": "Family",
+        "estimate_all": "Estimate, all trusts",
+        "p_value_all": "p, all",
+        "p_holm_all": "Holm p, all",
+        "n_obs_all": "N, all",
+        "estimate_without": "Estimate, without RAAC",
+        "p_value_without": "p, without",
+        "p_holm_without": "Holm p, without",
+        "n_obs_without": "N, without",
+    }
+    return shown[list(columns)].rename(columns=columns).round(3)
+
+
+def raac_numbers(table: pd.DataFrame, raac: pd.DataFrame, alpha: float) -> dict[str, int | str]:
+    """Counts with and without the RAAC trusts, and a generated sentence naming every term whose
+    sign or primary-family verdict changes and every nominally significant term that loses or
+    gains nominal significance."""
+    primary = table.loc[table["family"] == PRIMARY]
+    n_all = int((primary["p_holm_all"] < alpha).sum())
+    n_without = int((primary["p_holm_without"] < alpha).sum())
+    nominal_change = table.loc[(table["p_value_all"] < alpha) != (table["p_value_without"] < alpha)]
+    changed = [
+        f"{any_label(r.term)} [{any_label(r.outcome)}] "
+        f"({inference.format_number(r.estimate_all)}, "
+        f"{inference.format_p(r.p_value_all)} with them; "
+        f"{inference.format_number(r.estimate_without)}, "
+        f"{inference.format_p(r.p_value_without)} without)"
+        for r in nominal_change.itertuples()
+    ]
+    flips = table.loc[table["sign_changes"] | table["verdict_changes"]]
+    sentence = (
+        f"Without the {len(raac)} trusts running a RAAC hospital, {n_without} of {len(primary)} "
+        f"primary tests are distinguishable from zero after Holm correction (with them: {n_all})"
+    )
+    sentence += (
+        "; nominal significance changes for " + inference.join_words(changed)
+        if changed
+        else "; no term gains or loses nominal significance"
+    )
+    flipped = [f"{any_label(r.term)} [{any_label(r.outcome)}]" for r in flips.itertuples()]
+    sentence += (
+        f"; sign or primary-family verdict changes for {inference.join_words(flipped)}."
+        if flipped
+        else "; no term changes sign or primary-family verdict."
+    )
+    return {
+        "trust_raac_n_trusts": len(raac),
+        "trust_raac_n_primary_all": n_all,
+        "trust_raac_n_primary_without": n_without,
+        "trust_raac_n_nominal_changes": len(nominal_change),
+        "trust_raac_sentence": sentence,
+    }
+
+
+def headline_numbers(headline: pd.DataFrame) -> dict[str, int | str]:
+    """Per outcome: largest Cook's distance with its trust, and the lead term's leave-one-out
+    range with the trusts that change it (report keys ``trust_influence_<outcome>_*``)."""
+    numbers: dict[str, int | str] = {}
+    for row in headline.itertuples():
+        key = f"trust_influence_{_short(row.outcome)}"
+        numbers[f"{key}_max_cooks"] = f"{row.max_cooks_d:.2f}"
+        numbers[f"{key}_max_cooks_trust"] = str(row.max_cooks_label)
+        numbers[f"{key}_sentence"] = (
+            f"{trust.label(row.outcome)}: largest Cook's distance {row.max_cooks_d:.2f} "
+            f"({row.max_cooks_label}); leaving out one trust at a time, the estimate for "
+            f"{any_label(row.lead_term)} ranges from {inference.format_number(row.loo_min)} to "
+            f"{inference.format_number(row.loo_max)}"
+            + (
+                f", and leaving out {row.loo_changes.replace(';', ', ')} changes its sign or "
+                "nominal significance."
+                if row.loo_changes
+                else ", and no single trust changes its sign or nominal significance."
+            )
+        )
+    return numbers
