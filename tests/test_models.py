@@ -230,7 +230,9 @@ def test_curve_choices_cover_every_dimension_and_skip_missing_denominators() -> 
     }
     choices = models.curve_choices(settings, "position_pct", ["position_pct"])
     assert list(choices["denominator"]) == ["core"]
-    assert models.inference.n_specifications(choices) == 2 * 1 * 2 * 1 * 2 * 2
+    # timing (lagged, same year) x basis (any, before, after) by default, then the rest
+    assert list(choices)[:2] == ["timing", "basis"]
+    assert models.inference.n_specifications(choices) == 2 * 3 * 2 * 1 * 2 * 1 * 2 * 2
     binary = models.curve_choices(settings, "in_deficit", ["position_pct", "position_pct_total"])
     assert list(binary["denominator"]) == ["in_deficit"]
 

@@ -426,7 +426,10 @@ def diagnostics(influence: pd.DataFrame) -> Figure:
     left.set_xlabel("Fitted value")
     left.set_ylabel("Residual")
     left.set_title("Residuals vs fitted")
-    ordered = influence.sort_values("cooks_distance", ascending=False)
+    # largest first, ties broken by label: the same three are labelled in every build
+    ordered = influence.sort_values(
+        ["cooks_distance", "label"], ascending=[False, True], kind="mergesort"
+    )
     right.bar(range(len(ordered)), ordered["cooks_distance"], color="tab:orange")
     threshold = 4 / len(ordered)
     right.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label="4 / N")
