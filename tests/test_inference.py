@@ -361,3 +361,7 @@ def test_dates_and_leave_one_out_sentences_are_generated_from_values() -> None:
         "Beds", "system-year", -0.1, 0.2, "QOC 2023/24", "", False
     )
     assert "leaving out QOC 2023/24 changes its displayed sign" in flipped
+    corrected = inference.describe_leave_one_out(
+        "Deprivation", "system", 0.3, 0.8, "", "", False, 0.05, "QUA", False
+    )
+    assert "leaving out QUA makes it then distinguishable from zero after correction" in corrected

@@ -277,10 +277,12 @@ def describe_leave_one_out(
     significance_changed_by: str,
     significant: bool,
     alpha: float = 0.05,
+    corrected_changed_by: str = "",
+    corrected_significant: bool = False,
 ) -> str:
     """One sentence on a headline estimate left out one ``unit`` (system-year or system) at a
-    time: its range, and every unit whose removal changes the displayed sign or whether the
-    wild-bootstrap p is below ``alpha``."""
+    time: its range, and every unit whose removal changes the displayed sign, whether the
+    wild-bootstrap p is below ``alpha``, or whether the corrected p is below it."""
     text = (
         f"Leaving out one {unit} at a time, the estimate for {label} ranges from "
         f"{format_number(estimate_low)} to {format_number(estimate_high)}"
@@ -295,6 +297,12 @@ def describe_leave_one_out(
             else f"brings its wild-bootstrap p below {alpha:g} (nominally significant)"
         )
         changes.append(f"leaving out {significance_changed_by} {moved}")
+    if corrected_changed_by:
+        turned = "no longer" if corrected_significant else "then"
+        changes.append(
+            f"leaving out {corrected_changed_by} makes it {turned} distinguishable from zero "
+            "after correction for multiple testing"
+        )
     if not changes:
         return text + "; no single one changes its sign or its significance."
     return text + "; " + "; ".join(changes) + "."

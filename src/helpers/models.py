@@ -1090,6 +1090,8 @@ def report_numbers(
             row.significance_changed_by,
             bool(row.wild_p < alpha),
             alpha,
+            row.corrected_significance_changed_by,
+            bool(row.p_adjusted < alpha),
         )
         for row in loo_summary.itertuples()
     ]
