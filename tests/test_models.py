@@ -348,3 +348,18 @@ def test_same_year_option_swaps_in_the_unlagged_copies() -> None:
     spec = models.primary_specification(data, "position_pct", ["driver"])
     swapped = models.same_year_option(spec)
     assert swapped.data["driver"].tolist() == (-data["driver"]).tolist()
+
+
+def test_an_unfittable_primary_model_is_a_clear_error() -> None:
+    from helpers.errors import DataError
+
+    data = panel_figures().head(5)
+    spec = models.primary_specification(data, "position_pct", ["driver", "noise"])
+    table = models.inference.fit_specification(spec)
+    assert table.empty
+    with pytest.raises(DataError, match="5 complete system-years from 2 systems"):
+        models.require_estimates(table, spec)
+    fitted = models.inference.fit_specification(
+        models.primary_specification(panel_figures(), "position_pct", ["driver"])
+    )
+    assert models.require_estimates(fitted, spec) is fitted

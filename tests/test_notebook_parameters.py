@@ -176,3 +176,12 @@ def test_parameter_cell_carries_the_params_yaml_comments() -> None:
     expected = {key: comment for key, comment in expected.items() if key in declared}
     assert len(expected) >= 10
     assert {key: in_cell.get(key) for key in expected} == expected
+
+
+@pytest.mark.slow
+def test_outturns_alone_stop_with_a_clear_error(tmp_path: Path) -> None:
+    """Outturns alone leave too few complete system-years once in-year drivers are lagged:
+    the notebook stops with the reason and the remedy instead of writing empty tables."""
+    with pytest.raises(papermill.PapermillExecutionError, match="cannot be fitted"):
+        run_variant(tmp_path, {"stages": ["outturn"]})
+    assert not (tmp_path / "numbers_models.json").exists()

@@ -22,7 +22,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from helpers import design, inference, variables
 from helpers.curated import STAGE_OF_MEASURE
-from helpers.errors import ConfigError
+from helpers.errors import ConfigError, DataError
 from helpers.finance import STAGE_RANK, flag_best_available
 
 TIDY_COLUMNS: list[str] = [
@@ -421,6 +421,23 @@ def exploratory_family(tables: Sequence[pd.DataFrame], alpha: float) -> pd.DataF
 def in_model(table: pd.DataFrame, model: str) -> pd.DataFrame:
     """The rows of a driver table from one model."""
     return table[table["model"] == model].reset_index(drop=True)
+
+
+def require_estimates(table: pd.DataFrame, spec: inference.Specification) -> pd.DataFrame:
+    """``table`` (the primary model's driver rows) unchanged, or a DataError saying why the
+    primary model could not be fitted on the selected figures (too few complete system-years
+    for its terms, or no driver varies) and what to change in params.yaml."""
+    if not table.empty:
+        return table
+    columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects]
+    complete = spec.data.dropna(subset=columns)
+    raise DataError(
+        f"params.yaml (03_model_deficit_drivers): the primary model cannot be fitted on the "
+        f"selected figures: {len(complete)} complete system-years from "
+        f"{complete['icb_code'].nunique()} systems, too few for the declared drivers "
+        f"{list(spec.drivers)} and the year, stage and source-kind effects (or no driver "
+        "varies); select more stages, years, source kinds or bases"
+    )
 
 
 def exploratory_candidates(
