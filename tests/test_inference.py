@@ -225,3 +225,143 @@ def test_describe_correlations_words_follow_holm() -> None:
     assert "none of the 2 measures" in none and "0.08" in none
     one = describe_correlations([("A", 0.6, 0.001), ("B", -0.1, 0.5)], "the 30 systems")
     assert one.startswith("Among the 30 systems, A (positively") and "B" not in one
+
+
+# ---------------------------------------------------------------------------------------------
+# Few-cluster inference (issue 19.3) and words that follow the displayed numbers (19.9)
+# ---------------------------------------------------------------------------------------------
+
+
+def clustered_fixture(effect: float, n_clusters: int = 30, seed: int = 5) -> tuple:
+    """A design with an intercept, a cluster-level driver and a row-level control; outcome =
+    effect x driver + cluster shock + noise. Returns (exog, endog, groups)."""
+    generator = np.random.default_rng(seed)
+    sizes = generator.integers(1, 4, n_clusters)
+    groups = np.repeat(np.arange(n_clusters), sizes)
+    driver = generator.normal(size=n_clusters)[groups]
+    control = generator.normal(size=len(groups))
+    endog = (
+        effect * driver
+        + generator.normal(size=n_clusters)[groups]
+        + generator.normal(size=len(groups))
+    )
+    exog = np.column_stack([np.ones(len(groups)), driver, control])
+    return exog, endog, groups
+
+
+def test_cluster_t_matches_statsmodels_cluster_robust_t() -> None:
+    from statsmodels.regression.linear_model import OLS
+
+    exog, endog, groups = clustered_fixture(0.5)
+    fitted = OLS(endog, exog).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    for column in (1, 2):
+        beta, t_value = inference.cluster_t(exog, endog, groups, column)
+        assert beta == pytest.approx(fitted.params[column])
+        assert t_value == pytest.approx(fitted.tvalues[column])
+
+
+def test_wild_bootstrap_finds_a_strong_effect_and_not_a_null_one() -> None:
+    exog, endog, groups = clustered_fixture(2.0)
+    t_value, p_value, used = inference.wild_cluster_bootstrap(
+        exog, endog, groups, 1, n_draws=1999, seed=1
+    )
+    assert used == "rademacher" and t_value > 3 and p_value < 0.01
+    exog, endog, groups = clustered_fixture(0.0, seed=6)
+    _, p_null, _ = inference.wild_cluster_bootstrap(exog, endog, groups, 1, n_draws=1999, seed=1)
+    assert p_null > 0.1
+    again = inference.wild_cluster_bootstrap(exog, endog, groups, 1, n_draws=1999, seed=1)
+    assert again[1] == p_null  # the same seed gives the same p
+
+
+def test_wild_bootstrap_uses_webb_weights_below_twelve_clusters() -> None:
+    exog, endog, groups = clustered_fixture(1.0, n_clusters=8)
+    *_, used = inference.wild_cluster_bootstrap(exog, endog, groups, 1, n_draws=99, seed=1)
+    assert used == "webb"
+    assert inference.wild_weight_type("rademacher", 8) == "rademacher"
+    with pytest.raises(ValueError, match="weight_type"):
+        inference.wild_weight_type("normal", 8)
+    generator = np.random.default_rng(0)
+    for kind, points in (("rademacher", 2), ("webb", 6)):
+        weights = inference.bootstrap_weights(kind, 50, 4000, generator)
+        assert len(np.unique(weights)) == points
+        assert weights.mean() == pytest.approx(0, abs=0.02)
+        assert weights.var() == pytest.approx(1, abs=0.02)
+
+
+def panel_spec(effect: float) -> tuple[inference.Specification, pd.DataFrame]:
+    """25 systems x 3 years, a driver that is a path per system, and its donor table."""
+    generator = np.random.default_rng(11)
+    systems = [f"S{i:02d}" for i in range(25)]
+    years = ["2022/23", "2023/24", "2024/25"]
+    paths = pd.DataFrame(generator.normal(size=(25, 3)), index=systems, columns=years)
+    rows = [{"system": s, "year": y, "driver": paths.loc[s, y]} for s in systems for y in years]
+    data = pd.DataFrame(rows)
+    data["outcome"] = effect * data["driver"] + generator.normal(size=len(data))
+    spec = inference.Specification(
+        data=data, outcome="outcome", drivers=("driver",), fixed_effects=("year",), cluster="system"
+    )
+    return spec, paths
+
+
+def test_cluster_permutation_shuffles_whole_systems() -> None:
+    spec, paths = panel_spec(1.0)
+    observed, null, p_value = inference.cluster_permutation_test(
+        spec, "driver", paths, "year", n_permutations=199, seed=3
+    )
+    assert observed > 0.5 and p_value == pytest.approx(1 / 200)
+    spec_null, _ = panel_spec(0.0)
+    _, null, p_null = inference.cluster_permutation_test(
+        spec_null, "driver", paths, "year", n_permutations=199, seed=3
+    )
+    assert len(null) == 199 and p_null > 0.05
+    with pytest.raises(ValueError, match="fewer than"):
+        inference.cluster_permutation_test(
+            spec, "driver", paths.iloc[:5], "year", n_permutations=9, seed=3
+        )
+
+
+def test_leave_one_out_refits_without_each_unit_once() -> None:
+    spec, _ = panel_spec(1.0)
+    loo = inference.leave_one_out(spec, spec.data["system"], inference.fit_specification)
+    assert loo["left_out"].tolist() == sorted(spec.data["system"].unique())
+    assert (loo["n_obs"] == len(spec.data) - 3).all()
+    assert (loo["n_clusters"] == 24).all()
+
+
+def test_fit_specification_wild_adds_the_bootstrap_p_to_each_driver() -> None:
+    spec, _ = panel_spec(1.0)
+    table = inference.fit_specification_wild(spec, n_draws=199, seed=1)
+    assert table["wild_weights"].tolist() == ["rademacher"]
+    assert table["wild_p"].iloc[0] < 0.01
+    assert table["wild_t"].iloc[0] == pytest.approx(
+        table["estimate"].iloc[0] / table["std_error"].iloc[0]
+    )
+    with pytest.raises(ValueError, match="no cluster"):
+        inference.fit_specification_wild(spec.with_(cluster=None), n_draws=9, seed=1)
+
+
+def test_sign_words_follow_the_displayed_rounding() -> None:
+    assert inference.sign_word(-0.004) == "essentially zero"
+    assert inference.sign_word(0.006) == "positive"
+    assert inference.sign_word(-0.006) == "negative"
+    sentence = inference.describe_estimate("Beds", -0.004, -0.43, 0.42, 1.0, "pp per SD")
+    assert "essentially zero" in sentence and "negative" not in sentence
+    assert "(0.00 pp per SD" in sentence
+
+
+def test_dates_and_leave_one_out_sentences_are_generated_from_values() -> None:
+    assert inference.date_in_words("2026-11-24") == "24 November 2026"
+    text = inference.describe_leave_one_out(
+        "Deprivation", "system", 0.34, 0.81, "", "QOC", significant=True
+    )
+    assert "0.34 to 0.81" in text and "leaving out QOC lifts its wild-bootstrap p" in text
+    quiet = inference.describe_leave_one_out("Deprivation", "system", 0.3, 0.8, "", "", True)
+    assert quiet.endswith("no single one changes its sign or its significance.")
+    flipped = inference.describe_leave_one_out(
+        "Beds", "system-year", -0.1, 0.2, "QOC 2023/24", "", False
+    )
+    assert "leaving out QOC 2023/24 changes its displayed sign" in flipped
+    corrected = inference.describe_leave_one_out(
+        "Deprivation", "system", 0.3, 0.8, "", "", False, 0.05, "QUA", False
+    )
+    assert "leaving out QUA makes it then distinguishable from zero after correction" in corrected

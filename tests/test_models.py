@@ -230,7 +230,9 @@ def test_curve_choices_cover_every_dimension_and_skip_missing_denominators() -> 
     }
     choices = models.curve_choices(settings, "position_pct", ["position_pct"])
     assert list(choices["denominator"]) == ["core"]
-    assert models.inference.n_specifications(choices) == 2 * 1 * 2 * 1 * 2 * 2
+    # timing (lagged, same year) x basis (any, before, after) by default, then the rest
+    assert list(choices)[:2] == ["timing", "basis"]
+    assert models.inference.n_specifications(choices) == 2 * 3 * 2 * 1 * 2 * 1 * 2 * 2
     binary = models.curve_choices(settings, "in_deficit", ["position_pct", "position_pct_total"])
     assert list(binary["denominator"]) == ["in_deficit"]
 
@@ -266,3 +268,98 @@ def test_predictor_lists_are_checked_before_fitting() -> None:
         models.check_predictor_lists({"main_predictors": ["a"], "candidates": ["a"]}, valid)
     with pytest.raises(models.ConfigError, match="candidates is empty"):
         models.check_predictor_lists({"main_predictors": ["a"], "candidates": []}, valid)
+
+
+def test_influence_ties_are_broken_by_label_so_the_order_is_stable() -> None:
+    from statsmodels.regression.linear_model import OLS
+
+    # two mirror-image points give exactly equal Cook's distances
+    x = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 0.0])
+    y = np.array([-2.0, -1.0, 0.5, 1.0, 2.0, -0.5])
+    exog = pd.DataFrame({"const": np.ones(6), "x": x})
+    results = OLS(pd.Series(y), exog).fit()
+    labels = pd.Series(["Z 2023/24", "B", "Y 2024/25", "C", "D", "A 2024/25"])
+    table = models.influence_table(results, labels)
+    tied = table[np.isclose(table["cooks_distance"], table["cooks_distance"].iloc[0])]
+    assert len(tied) >= 2
+    assert tied["label"].tolist() == sorted(tied["label"])
+    reversed_table = models.influence_table(results, labels)
+    assert table["label"].tolist() == reversed_table["label"].tolist()
+
+
+def test_exploratory_family_pools_every_other_estimate_under_one_bh_correction() -> None:
+    data = panel_figures()
+    first = models.describe_drivers(
+        models.inference.fit_specification(
+            models.primary_specification(data, "position_pct", ["driver"])
+        ),
+        family="x",
+        model="a",
+        adjustment="holm",
+        unit="pp",
+    )
+    second = models.two_part(data, ["noise"], "pp")
+    family = models.exploratory_family([first, second], 0.05)
+    assert set(family["family"]) == {"exploratory"} and set(family["adjustment"]) == {"bh"}
+    expected = models.inference.benjamini_hochberg(family["p_value"].to_numpy(float))
+    assert family["p_adjusted"].tolist() == pytest.approx(list(expected))
+    assert len(family) == 3
+
+
+def test_binary_outcome_drops_part_one_and_changes_the_prose() -> None:
+    data = panel_figures()
+    parts = models.two_part(data, ["driver"], "pp per SD", outcome="in_deficit")
+    assert parts["model"].tolist() == [models.TWO_PART_SIZE]
+    binary = models.outcome_sentences("in_deficit")
+    assert "piles up" not in " ".join(binary.values())
+    assert binary["model_two_part_any_intro"] == ""
+    assert (
+        "piles up at zero" in models.outcome_sentences("position_pct")["model_outcome_description"]
+    )
+
+
+def test_keyed_fit_marks_choices_that_select_the_same_data_as_one_specification() -> None:
+    data = panel_figures().assign(basis="unknown")
+    base = models.primary_specification(data, "position_pct", ["driver"])
+    choices = {
+        "window": {
+            "all": lambda s: s,
+            # the same rows: no 2025/26 rows exist, so this window selects everything too
+            "with 2025/26": lambda s: s.with_(
+                data=s.data[
+                    s.data["financial_year"].isin(["2022/23", "2023/24", "2024/25", "2025/26"])
+                ]
+            ),
+            "late": lambda s: s.with_(data=s.data[s.data["financial_year"] != "2022/23"]),
+        }
+    }
+    curve = models.mark_distinct(
+        models.inference.specification_curve(base, choices, fit=models.keyed_fit)
+    )
+    assert curve["spec_id"].nunique() == 3 and curve["sample_key"].nunique() == 2
+    assert curve["distinct"].tolist() == [True, False, True]
+    summary = models.curve_summary(curve, curve.iloc[[0]].assign(driver="driver"))
+    assert summary.loc[0, "n_specifications"] == 3 and summary.loc[0, "n_distinct"] == 2
+    assert summary.loc[0, "share_same_sign"] == 1.0
+
+
+def test_same_year_option_swaps_in_the_unlagged_copies() -> None:
+    data = panel_figures().assign(driver__same_year=lambda f: -f["driver"])
+    spec = models.primary_specification(data, "position_pct", ["driver"])
+    swapped = models.same_year_option(spec)
+    assert swapped.data["driver"].tolist() == (-data["driver"]).tolist()
+
+
+def test_an_unfittable_primary_model_is_a_clear_error() -> None:
+    from helpers.errors import DataError
+
+    data = panel_figures().head(5)
+    spec = models.primary_specification(data, "position_pct", ["driver", "noise"])
+    table = models.inference.fit_specification(spec)
+    assert table.empty
+    with pytest.raises(DataError, match="5 complete system-years from 2 systems"):
+        models.require_estimates(table, spec)
+    fitted = models.inference.fit_specification(
+        models.primary_specification(panel_figures(), "position_pct", ["driver"])
+    )
+    assert models.require_estimates(fitted, spec) is fitted

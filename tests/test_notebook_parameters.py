@@ -13,7 +13,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from helpers import inference
+from helpers import inference, report
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
 
@@ -37,7 +37,9 @@ VARIANTS = {
         "main_predictors": SWAPPED_MAIN,
         "candidate_predictors": SWAPPED_CANDIDATES,
     },
-    "plans-only": {"stages": ["final_plan", "draft_plan"]},
+    # figures set after their year began (outturns alone leave too few complete system-years
+    # once in-year drivers are lagged)
+    "outturns-and-forecasts": {"stages": ["outturn", "forecast"]},
 }
 
 
@@ -48,6 +50,7 @@ def run_variant(tmp_path: Path, parameters: dict[str, object]) -> tuple[dict, pd
         parameters={
             **parameters,
             "n_permutations": 49,
+            "n_bootstrap": 199,
             "specification_curve": SMALL_CURVE,
             "results_dir": str(tmp_path),
         },
@@ -67,24 +70,45 @@ def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: 
         assert inference.format_number(row.estimate) in row.sentence
         distinguishable = "distinguishable from zero after correction" in row.sentence
         assert distinguishable == (row.p_adjusted < alpha), row.sentence
-        direction = "positive" if row.estimate > 0 else "negative"
-        assert f"{direction} " in row.sentence
+        # the sign word follows the displayed rounding
+        word = inference.sign_word(row.estimate)
+        assert (f"{word} " in row.sentence) or (f"of {word}" in row.sentence), row.sentence
+        assert row.p_adjusted == pytest.approx(
+            inference.holm(declared["wild_p"].to_numpy(float))[declared.index.get_loc(row.Index)]
+        )
+        prefix = f"model_headline_{row.driver}"
+        assert numbers[f"{prefix}_wild_p"] == f"{row.wild_p:.3f}"
+        assert numbers[f"{prefix}_estimate"] == inference.format_number(row.estimate)
+        low, high = numbers[f"{prefix}_loo_low"], numbers[f"{prefix}_loo_high"]
+        assert f"ranges from {low} to {high}" in numbers["model_loo_sentences"]
     supported = declared[declared["p_adjusted"] < alpha]
     conclusion = numbers["model_conclusion"]
     assert ("cannot tell the explanations apart" in conclusion) == supported.empty
     for label in supported["label"]:
         assert label in conclusion
-    nominal_declared = declared[(declared["p_value"] < alpha) & (declared["p_adjusted"] >= alpha)]
+    nominal_declared = declared[(declared["wild_p"] < alpha) & (declared["p_adjusted"] >= alpha)]
     for row in nominal_declared.itertuples():
         assert f"{row.label} (corrected {inference.format_p(row.p_adjusted)})" in conclusion
-    others = drivers[drivers["family"].isin(["exploratory", "two-part"])]
+    # every other reported estimate is in one exploratory family, and the nominal sentence
+    # is computed over all of it
+    others = drivers[drivers["family"] != "declared"]
+    assert set(others["family"]) == {"exploratory"}
+    assert others["p_adjusted"].tolist() == pytest.approx(
+        list(inference.benjamini_hochberg(others["p_value"].to_numpy(float)))
+    )
+    assert numbers["model_n_exploratory"] == len(others)
     for row in others.itertuples():
         mentioned = f"{row.label} in the {row.model}" in numbers["model_nominal_other"]
         assert mentioned == (row.p_value < alpha), row.label
         if mentioned:
             assert inference.format_p(row.p_adjusted) in numbers["model_nominal_other"]
+    if not (others["p_value"] < alpha).any():
+        assert numbers["model_nominal_other"] == "No other estimate is nominally significant."
     assert numbers["model_mde_min"] == inference.format_number(declared["mde"].min())
     assert numbers["model_n_system_years"] == int(declared["n_obs"].iloc[0])
+    # the key point is the same generated conclusion
+    assert report.key_points(numbers)["drivers"] == conclusion
+    assert "not yet committed" not in numbers["model_declaration_sentences"]
 
 
 @pytest.mark.slow
@@ -97,13 +121,25 @@ def test_model_notebook_text_agrees_with_its_tables(tmp_path: Path, variant: str
     if variant == "binary-outcome":
         assert numbers["model_outcome_unit"].startswith("probability of a deficit")
         assert "probability of a deficit" in numbers["model_primary_sentences"]
+        # part 1 would repeat the primary model: not fitted, and no prose says it piles up
+        assert numbers["model_two_part_any_sentences"] == ""
+        assert not drivers["model"].str.contains("part 1").any()
+        prose = " ".join(str(value) for value in numbers.values())
+        assert "piles up at zero" not in prose
+    else:
+        assert "piles up at zero" in numbers["model_outcome_description"]
+        assert numbers["model_two_part_any_sentences"]
     if variant == "swapped-predictor":
         assert declared["driver"].tolist() == SWAPPED_MAIN
         assert "Population aged 65+" in numbers["model_primary_sentences"]
         assert "G&A bed occupancy" not in numbers["model_primary_sentences"]
-    if variant == "plans-only":
+        assert "differ from the committed declaration" in numbers["model_declaration_sentences"]
+    else:
+        assert "were declared on" in numbers["model_declaration_sentences"]
+    if variant == "outturns-and-forecasts":
         curve = pd.read_csv(tmp_path / "specification_curve.csv")
         assert not curve.empty
+        assert numbers["model_n_specifications_distinct"] == curve["sample_key"].nunique()
         canonical = pd.read_csv(MODEL_NOTEBOOK.parents[1] / "data/processed/model_drivers.csv")
         canonical_n = canonical.loc[canonical["family"] == "declared", "n_obs"].iloc[0]
         assert declared["n_obs"].iloc[0] < canonical_n
@@ -140,3 +176,12 @@ def test_parameter_cell_carries_the_params_yaml_comments() -> None:
     expected = {key: comment for key, comment in expected.items() if key in declared}
     assert len(expected) >= 10
     assert {key: in_cell.get(key) for key in expected} == expected
+
+
+@pytest.mark.slow
+def test_outturns_alone_stop_with_a_clear_error(tmp_path: Path) -> None:
+    """Outturns alone leave too few complete system-years once in-year drivers are lagged:
+    the notebook stops with the reason and the remedy instead of writing empty tables."""
+    with pytest.raises(papermill.PapermillExecutionError, match="cannot be fitted"):
+        run_variant(tmp_path, {"stages": ["outturn"]})
+    assert not (tmp_path / "numbers_models.json").exists()

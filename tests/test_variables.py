@@ -103,3 +103,58 @@ def test_bad_registry_rows_are_named_by_line(tmp_path: Path) -> None:
 def test_committed_icb_year_holds_every_registry_panel_variable() -> None:
     table = schemas.read_table("icb_year.parquet")
     assert list(table.columns[: len(panel.PANEL_COLUMNS)]) == panel.PANEL_COLUMNS
+
+
+def test_every_registry_row_declares_its_timing() -> None:
+    table = variables.registry()
+    assert set(table["timing"]) <= variables.TIMINGS
+    assert variables.timing("nctr_per_100k") == "in_year"
+    assert variables.lag_years("bed_occupancy_pct") == 1
+    assert variables.lag_years("distance_from_target_pct") == 0
+    assert variables.lag_years("imd_score") == 0
+    assert variables.shift_year("2023/24", -1) == "2022/23"
+    assert variables.shift_year("2099/00", 1) == "2100/01"
+
+
+def test_timed_panel_takes_in_year_measures_from_the_previous_year() -> None:
+    panel = pd.DataFrame(
+        {
+            "icb_code": ["A", "A", "B", "B"],
+            "financial_year": ["2022/23", "2023/24", "2022/23", "2023/24"],
+            "nctr_per_100k": [1.0, 2.0, 3.0, 4.0],
+            "distance_from_target_pct": [5.0, 6.0, 7.0, 8.0],
+        }
+    )
+    timed = variables.timed_panel(panel, ["nctr_per_100k", "distance_from_target_pct"])
+    assert timed["nctr_per_100k"].tolist()[1::2] == [1.0, 3.0]
+    assert timed["nctr_per_100k"].isna().tolist()[0::2] == [True, True]
+    assert timed["nctr_per_100k__same_year"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert timed["distance_from_target_pct"].tolist() == [5.0, 6.0, 7.0, 8.0]
+    assert "distance_from_target_pct__same_year" not in timed
+    assert timed["measured_in__nctr_per_100k"].tolist() == [
+        "2021/22",
+        "2022/23",
+        "2021/22",
+        "2022/23",
+    ]
+
+
+def test_no_model_predictor_postdates_the_figure_it_explains() -> None:
+    """On the committed data: every predictor a model can use is measured no later than the
+    financial year of the figure, and in-year measures strictly before it."""
+    from helpers import models, schemas
+
+    positions = schemas.read_table("finance_positions.parquet")
+    panel = schemas.read_table("icb_year.parquet")
+    lookup = schemas.read_table("icb_lookup.parquet")
+    predictors = variables.valid_predictors()
+    figures = models.figure_data(positions, panel, lookup, predictors)
+    assert len(figures) > 50
+    for name in predictors:
+        measured = figures[f"measured_in__{name}"].str[:4].astype(int)
+        year = figures["financial_year"].astype(str).str[:4].astype(int)
+        present = figures[name].notna()
+        if variables.timing(name) == "in_year":
+            assert (measured[present] < year[present]).all(), name
+        else:
+            assert (measured[present] <= year[present]).all(), name

@@ -161,6 +161,11 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
         "alpha": Rule(float, low=0.0001, high=0.5),
         "power": Rule(float, low=0.5, high=0.99),
         "n_permutations": Rule(int, low=1, high=1_000_000),
+        "n_bootstrap": Rule(int, low=99, high=1_000_000),
+        "wild_weights": Rule(str, choices=_fixed("auto", "rademacher", "webb")),
+        "basis": Rule(
+            str, is_list=True, choices=_fixed("before_support", "after_support", "unknown")
+        ),
         "alternative_outcomes": Rule(dict, fields={"stages": STAGES, "source_kinds": SOURCE_KINDS}),
         "specification_curve": Rule(dict),
         "results_dir": Rule(str),

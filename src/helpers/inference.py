@@ -96,6 +96,18 @@ def format_number(value: float, digits: int = 2) -> str:
     return f"{MINUS}{text}" if value < 0 and float(text.replace(",", "")) != 0 else text
 
 
+def shown_value(value: float, digits: int = 2) -> float:
+    """``value`` as displayed by :func:`format_number` (rounded to ``digits`` decimals)."""
+    return float(format_number(value, digits).replace(MINUS, "-").replace(",", ""))
+
+
+def sign_word(value: float, digits: int = 2) -> str:
+    """'positive', 'negative' or 'essentially zero', following the displayed rounding, so a
+    sentence never calls '0.00' negative."""
+    shown = shown_value(value, digits)
+    return "positive" if shown > 0 else "negative" if shown < 0 else "essentially zero"
+
+
 def format_p(p_value: float) -> str:
     """``p = 0.034`` style text; ``p < 0.001`` below that; ``p = 1.00`` at one."""
     if np.isnan(p_value):
@@ -132,14 +144,24 @@ def describe_estimate(
         f"{format_number(estimate)} {unit}, 95% CI {format_number(conf_low)} to "
         f"{format_number(conf_high)}"
     )
-    direction = "positive" if estimate > 0 else "negative" if estimate < 0 else "zero"
+    direction = sign_word(estimate)
     if is_distinguishable(p_adjusted, alpha):
+        association = (
+            "an association of essentially zero at this precision"
+            if direction == "essentially zero"
+            else f"a {direction} association"
+        )
         return (
-            f"{label} has a {direction} association ({interval}) that is distinguishable "
+            f"{label} has {association} ({interval}) that is distinguishable "
             f"from zero after correction for multiple testing (adjusted {format_p(p_adjusted)})."
         )
+    point = (
+        "a point estimate of essentially zero"
+        if direction == "essentially zero"
+        else f"a {direction} point estimate"
+    )
     sentence = (
-        f"{label} has a {direction} point estimate ({interval}) that cannot be distinguished "
+        f"{label} has {point} ({interval}) that cannot be distinguished "
         f"from zero after correction for multiple testing (adjusted {format_p(p_adjusted)})"
     )
     if mde is not None and not np.isnan(mde):
@@ -219,14 +241,95 @@ def describe_exploratory(
 
 
 def describe_curve_share(
-    share_same_sign_significant: float, n_specifications: int, label: str
+    share_same_sign_significant: float,
+    n_specifications: int,
+    label: str,
+    share_same_sign: float | None = None,
+    n_distinct: int | None = None,
 ) -> str:
-    """One sentence on how a driver fares across the specification curve."""
+    """One sentence on how a driver fares across the specification curve: with
+    ``share_same_sign`` and ``n_distinct``, over the distinct specifications, the share with
+    the primary estimate's sign as well as the share that also is nominally significant."""
+    if share_same_sign is None or n_distinct is None:
+        return (
+            f"Across {n_specifications:,} specifications, {share_same_sign_significant:.0%} of "
+            f"estimates for {label} share the primary estimate's sign and are nominally "
+            "significant at the 5% level."
+        )
+    if np.isnan(share_same_sign):
+        return (
+            f"Across {n_distinct:,} distinct specifications (of {n_specifications:,} fitted), "
+            f"the primary estimate for {label} is essentially zero, so no sign is shared."
+        )
     return (
-        f"Across {n_specifications:,} specifications, {share_same_sign_significant:.0%} of "
-        f"estimates for {label} share the primary estimate's sign and are nominally "
-        "significant at the 5% level."
+        f"Across {n_distinct:,} distinct specifications (of {n_specifications:,} fitted), "
+        f"{share_same_sign:.0%} of estimates for {label} share the primary estimate's sign and "
+        f"{share_same_sign_significant:.0%} also are nominally significant at the 5% level."
     )
+
+
+def describe_leave_one_out(
+    label: str,
+    unit: str,
+    estimate_low: float,
+    estimate_high: float,
+    sign_changed_by: str,
+    significance_changed_by: str,
+    significant: bool,
+    alpha: float = 0.05,
+    corrected_changed_by: str = "",
+    corrected_significant: bool = False,
+) -> str:
+    """One sentence on a headline estimate left out one ``unit`` (system-year or system) at a
+    time: its range, and every unit whose removal changes the displayed sign, whether the
+    wild-bootstrap p is below ``alpha``, or whether the corrected p is below it."""
+    text = (
+        f"Leaving out one {unit} at a time, the estimate for {label} ranges from "
+        f"{format_number(estimate_low)} to {format_number(estimate_high)}"
+    )
+    changes = []
+    if sign_changed_by:
+        changes.append(f"leaving out {sign_changed_by} changes its displayed sign")
+    if significance_changed_by:
+        moved = (
+            f"lifts its wild-bootstrap p to {alpha:g} or above (no longer nominally significant)"
+            if significant
+            else f"brings its wild-bootstrap p below {alpha:g} (nominally significant)"
+        )
+        changes.append(f"leaving out {significance_changed_by} {moved}")
+    if corrected_changed_by:
+        turned = "no longer" if corrected_significant else "then"
+        changes.append(
+            f"leaving out {corrected_changed_by} makes it {turned} distinguishable from zero "
+            "after correction for multiple testing"
+        )
+    if not changes:
+        return text + "; no single one changes its sign or its significance."
+    return text + "; " + "; ".join(changes) + "."
+
+
+MONTHS: tuple[str, ...] = tuple(
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
+
+
+def date_in_words(iso_date: str) -> str:
+    """'2026-11-24' as '24 November 2026'."""
+    year, month, day = (int(part) for part in iso_date.split("-"))
+    return f"{day} {MONTHS[month - 1]} {year}"
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -539,6 +642,17 @@ def describe_permutations(labels: Sequence[str], pvalues: Sequence[float], strat
     )
 
 
+def describe_cluster_permutations(labels: Sequence[str], pvalues: Sequence[float]) -> str:
+    """One sentence listing permutation p-values from shuffling whole systems."""
+    listed = join_words(
+        [f"{label} ({format_p(p)})" for label, p in zip(labels, pvalues, strict=True)]
+    )
+    return (
+        "Shuffling whole systems (each system in the sample takes another system's values of "
+        f"the driver over the years) gives these permutation p-values: {listed}."
+    )
+
+
 def describe_curve_headline(largest_share: float, label: str) -> str:
     """A specification-curve title: the largest same-signed, significant share of any driver."""
     if np.isnan(largest_share) or largest_share == 0:
@@ -586,3 +700,215 @@ def describe_correlations(
         f"position once the {len(entries)} tests are corrected for (Holm; smallest adjusted "
         f"{format_p(float(np.nanmin(adjusted)))})."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Inference for few clusters: wild cluster bootstrap, permutation of whole clusters,
+# leave-one-out
+# ---------------------------------------------------------------------------------------------
+
+#: Wild-bootstrap weight distributions: Rademacher (+1/-1) and Webb's six-point distribution.
+WEIGHT_TYPES: tuple[str, ...] = ("rademacher", "webb", "auto")
+#: Below this many clusters ``auto`` uses Webb weights (Rademacher has only 2^G distinct draws).
+WEBB_BELOW_CLUSTERS: int = 12
+_WEBB_POINTS = np.array(
+    [-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)], dtype=float
+)
+
+
+def wild_weight_type(weight_type: str, n_clusters: int) -> str:
+    """The weight distribution actually used: ``auto`` is Webb below
+    :data:`WEBB_BELOW_CLUSTERS` clusters and Rademacher otherwise."""
+    if weight_type not in WEIGHT_TYPES:
+        raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, got {weight_type!r}")
+    if weight_type == "auto":
+        return "webb" if n_clusters < WEBB_BELOW_CLUSTERS else "rademacher"
+    return weight_type
+
+
+def bootstrap_weights(
+    weight_type: str, n_clusters: int, n_draws: int, generator: np.random.Generator
+) -> np.ndarray:
+    """A clusters x draws matrix of wild-bootstrap weights (mean 0, variance 1)."""
+    if weight_type == "rademacher":
+        return 2.0 * generator.integers(0, 2, size=(n_clusters, n_draws)) - 1.0
+    if weight_type == "webb":
+        return _WEBB_POINTS[generator.integers(0, 6, size=(n_clusters, n_draws))]
+    raise ValueError(f"unknown wild-bootstrap weight type {weight_type!r}")
+
+
+def cluster_t(
+    exog: np.ndarray, endog: np.ndarray, groups: np.ndarray, column: int
+) -> tuple[float, float]:
+    """OLS coefficient of ``column`` and its t statistic with CR1 cluster-robust errors (the
+    small-sample factor ``G/(G-1) (N-1)/(N-K)`` statsmodels applies); ``groups`` are codes
+    0..G-1."""
+    pinv = np.linalg.pinv(exog)
+    beta = pinv @ endog
+    resid = endog - exog @ beta
+    n_groups = int(groups.max()) + 1
+    scores = np.bincount(groups, weights=pinv[column] * resid, minlength=n_groups)
+    n_obs, rank = exog.shape[0], np.linalg.matrix_rank(exog)
+    factor = n_groups / (n_groups - 1) * (n_obs - 1) / (n_obs - rank)
+    se = float(np.sqrt(factor * np.sum(scores**2)))
+    return float(beta[column]), float(beta[column] / se) if se > 0 else float("nan")
+
+
+def wild_cluster_bootstrap(
+    exog: np.ndarray,
+    endog: np.ndarray,
+    groups: np.ndarray,
+    column: int,
+    *,
+    n_draws: int,
+    seed: int,
+    weight_type: str = "auto",
+) -> tuple[float, float, str]:
+    """Restricted (null-imposed) wild cluster bootstrap p-value of one coefficient.
+
+    The null (coefficient of ``column`` = 0) is imposed: the model without that column gives
+    fitted values and residuals; each draw multiplies every cluster's restricted residuals by
+    one weight (Rademacher or Webb, :func:`wild_weight_type`), refits the full model and
+    computes the CR1 t statistic. Returns the observed t, the two-sided symmetric p-value
+    ``share of draws with |t*| >= |t|`` and the weight type used (Cameron, Gelbach and Miller
+    2008; MacKinnon and Webb 2017).
+    """
+    groups = np.asarray(groups, dtype=int)
+    n_groups = int(groups.max()) + 1
+    used = wild_weight_type(weight_type, n_groups)
+    _, t_observed = cluster_t(exog, endog, groups, column)
+    if np.isnan(t_observed):
+        return t_observed, float("nan"), used
+    restricted = np.delete(exog, column, axis=1)
+    fitted = restricted @ (np.linalg.pinv(restricted) @ endog)
+    resid = endog - fitted
+    weights = bootstrap_weights(used, n_groups, n_draws, np.random.default_rng(seed))
+    # Every draw is y* = fitted + resid * weights[groups]; the coefficient and the cluster
+    # scores are linear in y*, so both reduce to small (clusters x clusters) products.
+    pinv = np.linalg.pinv(exog)
+    row = pinv[column]
+    indicator = np.zeros((n_groups, len(endog)))
+    indicator[groups, np.arange(len(endog))] = 1.0
+    annihilator = np.eye(len(endog)) - exog @ pinv
+    to_scores = (indicator * row) @ annihilator
+    beta = row @ fitted + (row * resid) @ indicator.T @ weights
+    scores = (to_scores @ fitted)[:, None] + (to_scores * resid) @ indicator.T @ weights
+    n_obs, rank = exog.shape[0], np.linalg.matrix_rank(exog)
+    factor = n_groups / (n_groups - 1) * (n_obs - 1) / (n_obs - rank)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_draws = beta / np.sqrt(factor * np.sum(scores**2, axis=0))
+    p_value = float(np.mean(np.abs(t_draws) >= abs(t_observed) - 1e-12))
+    return t_observed, p_value, used
+
+
+def _arrays(spec: Specification, rows: EstimationRows) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The design (with weights applied as sqrt-weights for WLS), outcome and column names."""
+    numeric = [*rows.drivers, *spec.controls]
+    exog, names = design.design_array(rows.n_obs, rows.values, numeric, rows.effects, rows.levels)
+    endog = np.asarray(rows.values[spec.outcome], dtype=float)
+    if spec.weights:
+        root = np.sqrt(np.asarray(rows.values[spec.weights], dtype=float))
+        exog, endog = exog * root[:, None], endog * root
+    return np.asarray(exog), endog, names
+
+
+def fit_specification_wild(
+    spec: Specification, *, n_draws: int, seed: int, weight_type: str = "auto"
+) -> pd.DataFrame:
+    """:func:`fit_specification` plus, per driver, the restricted wild cluster bootstrap p
+    (``wild_p``), its t statistic and the weights used (``wild_weights``); the specification
+    must be clustered. Each driver's draws start from ``seed`` (the same weights for all)."""
+    if not spec.cluster:
+        raise ValueError("fit_specification_wild: the specification has no cluster column")
+    table = fit_specification(spec)
+    rows = estimation_rows(spec)
+    if rows is None:
+        return table.assign(wild_t=[], wild_p=[], wild_weights=[])
+    exog, endog, names = _arrays(spec, rows)
+    groups = pd.factorize(rows.values[spec.cluster])[0]
+    results = [
+        wild_cluster_bootstrap(
+            exog,
+            endog,
+            groups,
+            names.index(driver),
+            n_draws=n_draws,
+            seed=seed,
+            weight_type=weight_type,
+        )
+        for driver in table["driver"]
+    ]
+    table["wild_t"] = [result[0] for result in results]
+    table["wild_p"] = [result[1] for result in results]
+    table["wild_weights"] = [result[2] for result in results]
+    return table
+
+
+def cluster_permutation_test(
+    spec: Specification,
+    driver: str,
+    donors: pd.DataFrame,
+    key: str,
+    *,
+    n_permutations: int,
+    seed: int,
+) -> tuple[float, np.ndarray, float]:
+    """Permutation test that shuffles whole clusters, not observations.
+
+    ``donors`` holds the driver's raw value for every cluster (index) and ``key`` value
+    (columns, e.g. financial years); the donors are the clusters complete on the key values
+    the estimation sample uses (a sample cluster missing a value in a year it has no
+    observation for still receives donors' paths). Each permutation gives every
+    cluster in the estimation sample the driver path of another cluster drawn without
+    replacement from ``donors`` (so a system keeps one path across its years), re-standardises
+    the driver and refits. Returns the observed coefficient, the null draws and the two-sided
+    p ``(1 + #{|null| >= |observed|}) / (n_permutations + 1)``.
+    """
+    rows = estimation_rows(spec)
+    if rows is None or driver not in rows.drivers:
+        return float("nan"), np.array([]), float("nan")
+    exog, endog, names = _arrays(spec, rows)
+    position = names.index(driver)
+    observed = float(np.linalg.lstsq(exog, endog, rcond=None)[0][position])
+    clusters = spec.data[spec.cluster].to_numpy()[rows.positions]
+    keys = spec.data[key].to_numpy()[rows.positions]
+    used = [column for column in donors.columns if column in set(keys)]
+    complete = donors[used].dropna()
+    sample, codes = np.unique(clusters, return_inverse=True)
+    if len(complete) < len(sample):
+        raise ValueError(
+            f"cluster_permutation_test: {len(complete)} clusters are complete on {used}, fewer "
+            f"than the {len(sample)} clusters in the sample"
+        )
+    pool = list(complete.index)
+    table = complete.to_numpy(dtype=float)
+    key_index = np.array([list(complete.columns).index(value) for value in keys])
+    generator = np.random.default_rng(seed)
+    shuffled = exog.copy()
+    null = np.empty(n_permutations)
+    for index in range(n_permutations):
+        chosen = generator.permutation(len(pool))[: len(sample)]
+        shuffled[:, position] = design.z_scores(table[chosen[codes], key_index])
+        null[index] = np.linalg.lstsq(shuffled, endog, rcond=None)[0][position]
+    p_value = (1 + int(np.sum(np.abs(null) >= abs(observed) - 1e-12))) / (n_permutations + 1)
+    return observed, null, float(p_value)
+
+
+def leave_one_out(
+    spec: Specification,
+    units: pd.Series,
+    fit: Callable[[Specification], pd.DataFrame],
+) -> pd.DataFrame:
+    """Refit ``spec`` once without each unit (``units`` labels the rows of ``spec.data``: an
+    observation's label, or its cluster); one row per left-out unit and driver, with
+    ``left_out`` first. Units are taken in sorted order."""
+    labels = units.to_numpy()
+    tables = []
+    for unit in sorted(pd.unique(labels)):
+        table = fit(spec.with_(data=spec.data[labels != unit]))
+        if not table.empty:
+            tables.append(table.assign(left_out=unit))
+    if not tables:
+        return pd.DataFrame(columns=["left_out", *CURVE_COLUMNS[1:]])
+    frame = pd.concat(tables, ignore_index=True)
+    return frame[["left_out", *[c for c in frame.columns if c != "left_out"]]]

@@ -12,7 +12,7 @@ cross-section (:func:`fit_cross_section`, HC3 errors) is kept only as a descript
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from helpers import design, inference, variables
 from helpers.curated import STAGE_OF_MEASURE
-from helpers.errors import ConfigError
+from helpers.errors import ConfigError, DataError
 from helpers.finance import STAGE_RANK, flag_best_available
 from helpers.precision import sort_by_value
 
@@ -271,7 +271,9 @@ def figure_data(
     One row per curated figure (not yet one per system-year: :func:`best_per_system_year`
     picks). Outcomes: ``position_pct`` (% of core allocation), ``position_pct_total`` (% of
     total allocation, when available), ``position_gbp_per_head`` (pounds per registered
-    person) and ``in_deficit``. Drivers are the panel's values for that system and year.
+    person) and ``in_deficit``. Drivers are the panel's values as measured before the figure
+    was set (:func:`helpers.variables.timed_panel`: in-year measures from the previous year),
+    with ``measured_in__<driver>`` and same-year copies ``<driver>__same_year``.
     """
     stage = figure_stage(positions)
     rows = positions[
@@ -282,12 +284,10 @@ def figure_data(
         if source in rows.columns:
             rows[target] = rows[source].astype(float)
     drivers = add_log_population(panel)
-    wanted = list(dict.fromkeys([*predictors, "population", "log_population"]))
+    wanted = list(dict.fromkeys([*predictors, "log_population"]))
+    timed = variables.timed_panel(drivers, wanted).assign(population=drivers["population"])
     merged = rows.merge(
-        drivers[["icb_code", "financial_year", *[c for c in wanted if c in drivers]]],
-        on=["icb_code", "financial_year"],
-        how="left",
-        validate="many_to_one",
+        timed, on=["icb_code", "financial_year"], how="left", validate="many_to_one"
     )
     merged["position_gbp_per_head"] = 1e6 * merged["value_gbp_m"] / merged["population"]
     merged["in_deficit"] = (merged["position_pct"] < 0).astype(int)
@@ -301,13 +301,17 @@ def select_figures(
     years: Sequence[str],
     stages: Sequence[str],
     source_kinds: Sequence[str],
+    basis: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Figures of the given years, stages and source kinds."""
+    """Figures of the given years, stages, source kinds and bases (before or after deficit
+    support, or unknown: the finance table's ``basis`` column; every basis when None)."""
     keep = (
         figures["financial_year"].isin(years)
         & figures["stage"].isin(stages)
         & figures["source_kind"].isin(source_kinds)
     )
+    if basis is not None:
+        keep &= figures["basis"].isin(basis)
     return figures[keep]
 
 
@@ -336,11 +340,13 @@ DRIVER_COLUMNS: list[str] = [
     "conf_low",
     "conf_high",
     "p_value",
+    "wild_p",
     "p_adjusted",
     "adjustment",
     "mde",
     "n_obs",
     "n_clusters",
+    "unit",
     "sentence",
 ]
 
@@ -354,17 +360,28 @@ def describe_drivers(
     unit: str,
     alpha: float = 0.05,
     power: float = 0.8,
+    p_column: str = "p_value",
 ) -> pd.DataFrame:
-    """Add corrected p-values (Holm or BH across the table's rows), the minimum detectable
-    effect, labels and the generated sentence to a table of driver estimates."""
+    """Add corrected p-values (Holm or BH across the table's rows, of ``p_column``: the
+    analytic ``p_value`` or the wild-bootstrap ``wild_p``), the minimum detectable effect,
+    labels and the generated sentence to a table of driver estimates."""
     if table.empty:
         return pd.DataFrame(columns=DRIVER_COLUMNS)
     result = table.copy()
+    if "wild_p" not in result:
+        result["wild_p"] = np.nan
     correct = inference.holm if adjustment == "holm" else inference.benjamini_hochberg
-    result["p_adjusted"] = correct(result["p_value"].to_numpy(float))
+    result["p_adjusted"] = correct(result[p_column].to_numpy(float))
     result["mde"] = [inference.mde_per_sd(se, alpha, power) for se in result["std_error"]]
     result["label"] = result["driver"].map(lambda name: VARIABLE_LABELS.get(name, name))
     result["family"], result["model"], result["adjustment"] = family, model, adjustment
+    result["unit"], result["sentence"] = unit, ""
+    return with_sentences(result[DRIVER_COLUMNS].reset_index(drop=True), alpha)
+
+
+def with_sentences(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """``table`` (driver rows) with each ``sentence`` generated from its own numbers."""
+    result = table.copy()
     result["sentence"] = [
         inference.describe_estimate(
             row.label,
@@ -372,13 +389,53 @@ def describe_drivers(
             row.conf_low,
             row.conf_high,
             row.p_adjusted,
-            unit,
+            row.unit,
             alpha=alpha,
             mde=row.mde,
         )
         for row in result.itertuples()
     ]
-    return result[DRIVER_COLUMNS].reset_index(drop=True)
+    return result
+
+
+#: The one exploratory family: every p-value notebook 03 reports outside the declared family.
+EXPLORATORY_FAMILY = "exploratory"
+
+
+def exploratory_family(tables: Sequence[pd.DataFrame], alpha: float) -> pd.DataFrame:
+    """Pool every reported estimate outside the declared family into one exploratory family:
+    Benjamini-Hochberg q over all of them (nominal analytic p), sentences regenerated. The
+    rows keep their ``model``; ``family`` becomes ``exploratory``."""
+    frames = [table for table in tables if not table.empty]
+    if not frames:
+        return pd.DataFrame(columns=DRIVER_COLUMNS)
+    pooled = pd.concat(frames, ignore_index=True)
+    pooled["family"] = EXPLORATORY_FAMILY
+    pooled["adjustment"] = "bh"
+    pooled["p_adjusted"] = inference.benjamini_hochberg(pooled["p_value"].to_numpy(float))
+    return with_sentences(pooled, alpha)
+
+
+def in_model(table: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The rows of a driver table from one model."""
+    return table[table["model"] == model].reset_index(drop=True)
+
+
+def require_estimates(table: pd.DataFrame, spec: inference.Specification) -> pd.DataFrame:
+    """``table`` (the primary model's driver rows) unchanged, or a DataError saying why the
+    primary model could not be fitted on the selected figures (too few complete system-years
+    for its terms, or no driver varies) and what to change in params.yaml."""
+    if not table.empty:
+        return table
+    columns = [spec.outcome, *spec.drivers, *spec.controls, *spec.fixed_effects]
+    complete = spec.data.dropna(subset=columns)
+    raise DataError(
+        f"params.yaml (03_model_deficit_drivers): the primary model cannot be fitted on the "
+        f"selected figures: {len(complete)} complete system-years from "
+        f"{complete['icb_code'].nunique()} systems, too few for the declared drivers "
+        f"{list(spec.drivers)} and the year, stage and source-kind effects (or no driver "
+        "varies); select more stages, years, source kinds or bases"
+    )
 
 
 def exploratory_candidates(
@@ -397,6 +454,10 @@ def exploratory_candidates(
     )
 
 
+TWO_PART_ANY = "two-part model, part 1 (any deficit)"
+TWO_PART_SIZE = "two-part model, part 2 (size of deficit, given one)"
+
+
 def two_part(
     data: pd.DataFrame,
     drivers: Sequence[str],
@@ -404,39 +465,79 @@ def two_part(
     *,
     alpha: float = 0.05,
     power: float = 0.8,
+    outcome: str = "position_pct",
 ) -> pd.DataFrame:
     """Two-part model of the pile-up at and below zero, each part with the primary design.
 
     Part 1 (linear probability, clustered): does the driver change the chance that a system
     reports any deficit? Part 2 (OLS among deficit system-years): among systems in deficit,
-    is the driver associated with a deeper deficit? Holm is applied within each part.
+    is the driver associated with a deeper deficit? Holm is applied within each part (the
+    notebook pools both into the exploratory family). When the primary ``outcome`` is already
+    ``in_deficit``, part 1 would repeat the primary model and is not fitted.
     """
-    any_deficit = inference.fit_specification(primary_specification(data, "in_deficit", drivers))
-    in_deficit = data[data["in_deficit"] == 1]
-    size = inference.fit_specification(primary_specification(in_deficit, "position_pct", drivers))
-    return pd.concat(
-        [
+    parts = []
+    if outcome != "in_deficit":
+        any_deficit = inference.fit_specification(
+            primary_specification(data, "in_deficit", drivers)
+        )
+        parts.append(
             describe_drivers(
                 any_deficit,
                 family="two-part",
-                model="two-part model, part 1 (any deficit)",
+                model=TWO_PART_ANY,
                 adjustment="holm",
                 unit=OUTCOME_UNITS["in_deficit"],
                 alpha=alpha,
                 power=power,
-            ),
-            describe_drivers(
-                size,
-                family="two-part",
-                model="two-part model, part 2 (size of deficit, given one)",
-                adjustment="holm",
-                unit=unit,
-                alpha=alpha,
-                power=power,
-            ),
-        ],
-        ignore_index=True,
+            )
+        )
+    in_deficit = data[data["in_deficit"] == 1]
+    size = inference.fit_specification(primary_specification(in_deficit, "position_pct", drivers))
+    parts.append(
+        describe_drivers(
+            size,
+            family="two-part",
+            model=TWO_PART_SIZE,
+            adjustment="holm",
+            unit=unit,
+            alpha=alpha,
+            power=power,
+        )
     )
+    return pd.concat(parts, ignore_index=True)
+
+
+def outcome_sentences(outcome: str) -> dict[str, str]:
+    """Sentences of the report that depend on the outcome type (generated, never fixed prose):
+    the outcome's description, why a two-part model, and what part 1 is in this run."""
+    if outcome == "in_deficit":
+        return {
+            "model_outcome_description": (
+                "The outcome is binary: 1 when the best-available position is a deficit, 0 "
+                "otherwise (a linear probability model)."
+            ),
+            "model_two_part_intro": (
+                "The primary outcome already asks whether a system is in deficit, so part 1 "
+                "of a two-part model would repeat the primary model and is not fitted. Part 2 "
+                "asks, among system-years in deficit, whether a driver goes with a deeper "
+                "deficit (pp of core allocation):"
+            ),
+            "model_two_part_any_intro": "",
+        }
+    return {
+        "model_outcome_description": (
+            "The outcome is the best-available position as a share of allocation; many plans "
+            "are set to break even, so it piles up at zero."
+        ),
+        "model_two_part_intro": (
+            "Part 2 of a two-part model asks, among system-years in deficit, whether a driver "
+            "goes with a deeper deficit:"
+        ),
+        "model_two_part_any_intro": (
+            "Part 1 of a two-part model asks whether a driver changes the chance that a "
+            "system reports any deficit:"
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,15 +589,44 @@ def inverse_probability_weights(selection: pd.DataFrame, results: ResultsWrapper
 # ---------------------------------------------------------------------------------------------
 
 
+#: Bases of a figure (position before or after deficit support; ``unknown`` when the source
+#: does not say): the finance table's ``basis`` column.
+BASES: tuple[str, ...] = ("before_support", "after_support", "unknown")
+#: Default timing and basis dimensions of the curve when params.yaml does not name them.
+DEFAULT_TIMINGS: dict[str, str] = {
+    "lagged (measured before the figure)": "lagged",
+    "same year (look-ahead)": "same_year",
+}
+DEFAULT_BASES: dict[str, list[str]] = {
+    "any basis": list(BASES),
+    "before support": ["before_support"],
+    "after support": ["after_support"],
+}
+
+
+def same_year_option(spec: inference.Specification) -> inference.Specification:
+    """Replace every lagged predictor column by its same-year copy (the look-ahead timing)."""
+    columns = [*spec.drivers, *spec.controls]
+    swapped = {
+        column: spec.data[f"{column}{variables.SAME_YEAR_SUFFIX}"]
+        for column in columns
+        if f"{column}{variables.SAME_YEAR_SUFFIX}" in spec.data
+    }
+    return spec.with_(data=spec.data.assign(**swapped)) if swapped else spec
+
+
 def curve_choices(
     settings: dict[str, dict[str, object]], outcome: str, available: Sequence[str]
 ) -> dict[str, dict[str, inference.Option]]:
     """Choice dimensions of the specification curve, from ``params.yaml``.
 
-    Dimensions (applied in this order): stage subset, source tier, year window, denominator
-    (only for the continuous outcome; only columns in ``available``), control set, and the
-    rule that turns figures into data (best available per system-year, or every figure with
-    the stage fixed effects doing the comparison).
+    Dimensions (applied in this order): predictor timing (lagged as declared in the variable
+    registry, or same-year), basis of the figure (before or after deficit support, or any),
+    stage subset, source tier, year window, denominator (only for the continuous outcome; only
+    columns in ``available``), control set, and the rule that turns figures into data (best
+    available per system-year, or every figure with the stage fixed effects doing the
+    comparison). ``timings`` and ``bases`` default to :data:`DEFAULT_TIMINGS` and
+    :data:`DEFAULT_BASES`.
     """
 
     def rows(column: str, values: Sequence[str]) -> inference.Option:
@@ -507,6 +637,11 @@ def curve_choices(
 
     def controls(columns: Sequence[str]) -> inference.Option:
         return lambda spec: spec.with_(controls=tuple(columns))
+
+    def timing(kind: object) -> inference.Option:
+        if kind not in ("lagged", "same_year"):
+            raise ConfigError(f"params.yaml: timings must be lagged or same_year, not {kind!r}")
+        return same_year_option if kind == "same_year" else (lambda spec: spec)
 
     # The same rows reach the rule once per denominator and control set: choose once per set.
     chosen: dict[tuple[object, ...], pd.DataFrame] = {}
@@ -525,7 +660,11 @@ def curve_choices(
         }
     else:
         denominators = {outcome: outcome_column(outcome)}
+    timings = settings.get("timings", DEFAULT_TIMINGS)
+    bases = settings.get("bases", DEFAULT_BASES)
     return {
+        "timing": {n: timing(v) for n, v in timings.items()},
+        "basis": {n: rows("basis", v) for n, v in bases.items()},
         "stage_subset": {n: rows("stage", v) for n, v in settings["stage_subsets"].items()},
         "source_tier": {n: rows("source_kind", v) for n, v in settings["source_tiers"].items()},
         "year_window": {n: rows("financial_year", v) for n, v in settings["year_windows"].items()},
@@ -533,6 +672,30 @@ def curve_choices(
         "control_set": {n: controls(v) for n, v in settings["control_sets"].items()},
         "rule": {"best available per system-year": best, "every figure": lambda spec: spec},
     }
+
+
+def keyed_fit(spec: inference.Specification) -> pd.DataFrame:
+    """:func:`helpers.inference.fit_specification` (errors clustered by system, as in the
+    primary model's analytic errors) plus ``sample_key``: a hash of every value the fit uses
+    (outcome, drivers, controls, fixed effects, clusters on the estimation rows). Two
+    specifications with the same key give the same results: they are one distinct
+    specification."""
+    table = inference.fit_specification(spec)
+    if table.empty:
+        return table.assign(sample_key=[])
+    rows = inference.estimation_rows(spec)
+    used = pd.DataFrame({column: rows.values[column] for column in sorted(rows.values)})
+    used = used.assign(_outcome=spec.outcome, _controls="|".join(spec.controls))
+    hashed = pd.util.hash_pandas_object(used, index=False).to_numpy()
+    key = f"{int(np.sort(hashed).sum(dtype=np.uint64)):016x}-{len(used)}"
+    return table.assign(sample_key=key)
+
+
+def mark_distinct(curve: pd.DataFrame) -> pd.DataFrame:
+    """``curve`` with ``distinct``: True on the first specification (lowest ``spec_id``) of
+    each ``sample_key``, False on later ones that repeat the same sample and variables."""
+    first = curve.groupby("sample_key")["spec_id"].transform("min")
+    return curve.assign(distinct=curve["spec_id"] == first)
 
 
 #: Unit of a standardised coefficient, by outcome.
@@ -572,25 +735,121 @@ def alternative_outcome_fits(
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
+def driver_paths(figures: pd.DataFrame, driver: str) -> pd.DataFrame:
+    """Each system's values of ``driver`` by financial year (systems x years), as the figures
+    frame carries them (one value per system-year, already timed), for the systems' blocks."""
+    values = figures[["icb_code", "financial_year", driver]].drop_duplicates(
+        ["icb_code", "financial_year"]
+    )
+    return values.pivot(index="icb_code", columns="financial_year", values=driver).sort_index()
+
+
 def permutation_table(
-    spec: inference.Specification, drivers: Sequence[str], *, n_permutations: int, seed: int
+    spec: inference.Specification,
+    drivers: Sequence[str],
+    paths: dict[str, pd.DataFrame],
+    *,
+    n_permutations: int,
+    seed: int,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Stratified (year x stage) permutation p-value of each driver, and the null draws."""
+    """Permutation p-value of each driver shuffling whole systems (each system in the sample
+    gets another system's path of the driver over the years), and the null draws. ``paths``
+    is the driver values of every system and year (systems x years, e.g. from
+    :func:`driver_paths` of every figure-year of the panel)."""
     rows, nulls = [], {}
     for offset, driver in enumerate(drivers):
-        observed, null, p_value = inference.stratified_permutation_test(
-            spec, driver, PERMUTATION_STRATA, n_permutations=n_permutations, seed=seed + offset
+        donors = paths[driver]
+        observed, null, p_value = inference.cluster_permutation_test(
+            spec,
+            driver,
+            donors,
+            "financial_year",
+            n_permutations=n_permutations,
+            seed=seed + offset,
         )
         rows.append({"driver": driver, "observed": observed, "permutation_p": p_value})
         nulls[driver] = null
     return pd.DataFrame(rows), nulls
 
 
+def panel_paths(panel: pd.DataFrame, drivers: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Every system's timed driver values by year (systems x years), one frame per driver:
+    the donors of :func:`permutation_table`."""
+    timed = variables.timed_panel(add_log_population(panel), list(drivers))
+    return {driver: driver_paths(timed, driver) for driver in drivers}
+
+
+def wild_fit(n_draws: int, seed: int, weight_type: str) -> Callable[..., pd.DataFrame]:
+    """The primary fit with wild cluster bootstrap p-values, as a one-argument function."""
+
+    def fit(spec: inference.Specification) -> pd.DataFrame:
+        return inference.fit_specification_wild(
+            spec, n_draws=n_draws, seed=seed, weight_type=weight_type
+        )
+
+    return fit
+
+
+def leave_one_out(
+    spec: inference.Specification, fit: Callable[[inference.Specification], pd.DataFrame]
+) -> pd.DataFrame:
+    """The primary model refitted without each system-year and without each system:
+    ``unit`` (system-year or system), ``left_out`` and the fit's columns."""
+    data = spec.data
+    observation = data["icb_code"].astype(str) + " " + data["financial_year"].astype(str)
+    tables = [
+        inference.leave_one_out(spec, observation, fit).assign(unit="system-year"),
+        inference.leave_one_out(spec, data["icb_code"].astype(str), fit).assign(unit="system"),
+    ]
+    frame = pd.concat(tables, ignore_index=True)
+    return frame[["unit", *[c for c in frame.columns if c != "unit"]]]
+
+
+def leave_one_out_summary(loo: pd.DataFrame, primary: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Per declared driver and unit (system-year, system): the full-sample estimate and wild p,
+    the range of the estimate and of the wild p when one unit is left out, and the units whose
+    removal changes the sign (as displayed) or the significance (wild p < alpha) or the
+    corrected significance (Holm across the declared drivers of that refit)."""
+    loo = loo.copy()
+    loo["holm"] = loo.groupby(["unit", "left_out"])["wild_p"].transform(
+        lambda p: inference.holm(p.to_numpy(float))
+    )
+    rows = []
+    for row in primary.itertuples():
+        for unit in ("system-year", "system"):
+            part = loo[(loo["unit"] == unit) & (loo["driver"] == row.driver)]
+            sign = inference.sign_word(row.estimate)
+            flips = part[[inference.sign_word(e) != sign for e in part["estimate"]]]
+            significant = row.wild_p < alpha
+            changes = part[(part["wild_p"] < alpha) != significant]
+            corrected = part[(part["holm"] < alpha) != (row.p_adjusted < alpha)]
+            rows.append(
+                {
+                    "driver": row.driver,
+                    "label": row.label,
+                    "unit": unit,
+                    "n_refits": len(part),
+                    "estimate": row.estimate,
+                    "wild_p": row.wild_p,
+                    "p_adjusted": row.p_adjusted,
+                    "estimate_low": float(part["estimate"].min()),
+                    "estimate_high": float(part["estimate"].max()),
+                    "wild_p_low": float(part["wild_p"].min()),
+                    "wild_p_high": float(part["wild_p"].max()),
+                    "sign_changed_by": ", ".join(flips["left_out"]),
+                    "significance_changed_by": ", ".join(changes["left_out"]),
+                    "corrected_significance_changed_by": ", ".join(corrected["left_out"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def driver_table(
     primary: pd.DataFrame, permutations: pd.DataFrame, weighted: pd.DataFrame
 ) -> pd.DataFrame:
-    """The declared drivers' primary estimates with their stratified permutation p and the
-    inverse-probability-weighted estimate, interval, Holm p and sentence beside them."""
+    """The declared drivers' primary estimates with their whole-system permutation p and the
+    inverse-probability-weighted estimate, interval, corrected p (the exploratory family's q
+    when ``weighted`` comes from it) and sentence beside them."""
     ipw = weighted.set_index("driver")[
         ["estimate", "conf_low", "conf_high", "p_adjusted", "sentence"]
     ].add_prefix("ipw_")
@@ -606,10 +865,11 @@ DRIVER_TABLE_LABELS: dict[str, str] = {
     "estimate": "Estimate",
     "conf_low": "95% CI low",
     "conf_high": "95% CI high",
-    "p_value": "p (nominal)",
+    "p_value": "p (analytic, clustered)",
+    "wild_p": "p (wild cluster bootstrap)",
     "p_adjusted": "p (corrected)",
     "adjustment": "Correction",
-    "permutation_p": "p (permutation, year x stage)",
+    "permutation_p": "p (permutation of systems)",
     "mde": "MDE (80% power)",
     "ipw_estimate": "Estimate, re-weighted",
     "ipw_p_adjusted": "p (corrected), re-weighted",
@@ -623,6 +883,8 @@ def people_driver_table(table: pd.DataFrame) -> pd.DataFrame:
     numbers, and the correction named (Holm or Benjamini-Hochberg q)."""
     shown = [column for column in DRIVER_TABLE_LABELS if column in table.columns]
     frame = table.set_index("label")[shown].copy()
+    if "wild_p" in frame and frame["wild_p"].isna().all():
+        frame = frame.drop(columns="wild_p")
     frame["adjustment"] = frame["adjustment"].map({"holm": "Holm", "bh": "BH q"})
     numeric = frame.select_dtypes("number").columns
     frame[numeric] = frame[numeric].astype(float).round(3)
@@ -640,19 +902,29 @@ def coefficient_comparison(
 
 
 def curve_summary(curve: pd.DataFrame, primary: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Per declared driver: specifications fitted, median estimate, and the share whose
-    estimate has the primary estimate's sign and nominal p < alpha."""
+    """Per declared driver, over the distinct specifications (``distinct``; all when the
+    column is absent): specifications fitted and distinct, median estimate, the share whose
+    estimate has the primary estimate's sign (as displayed) and the share that also is
+    nominally significant (p < alpha)."""
     rows = []
     for row in primary.itertuples():
-        estimates = curve.loc[curve["driver"] == row.driver, "estimate"]
+        fitted = curve[curve["driver"] == row.driver]
+        distinct = fitted[fitted["distinct"]] if "distinct" in fitted else fitted
+        sign = np.sign(inference.shown_value(row.estimate))
         rows.append(
             {
                 "driver": row.driver,
                 "primary_estimate": row.estimate,
-                "n_specifications": len(estimates),
-                "median_estimate": float(estimates.median()) if len(estimates) else np.nan,
+                "n_specifications": len(fitted),
+                "n_distinct": len(distinct),
+                "median_estimate": float(distinct["estimate"].median())
+                if len(distinct)
+                else np.nan,
+                "share_same_sign": float((np.sign(distinct["estimate"]) == sign).mean())
+                if len(distinct) and sign
+                else np.nan,
                 "share_same_sign_significant": inference.curve_share(
-                    curve, row.driver, row.estimate, alpha
+                    distinct, row.driver, row.estimate, alpha
                 ),
             }
         )
@@ -692,44 +964,119 @@ def sentences(table: pd.DataFrame, column: str = "sentence") -> str:
     return " ".join(table[column].dropna())
 
 
+#: Models of the exploratory family, by role in the report.
+CROSS_SECTION_MODEL = "descriptive cross-section"
+IPW_MODEL = "primary panel, inverse-probability weighted"
+CANDIDATE_MODEL = "primary panel with the candidate added"
+
+
+def cross_section_drivers(
+    cross_table: pd.DataFrame, drivers: Sequence[str], unit: str, alpha: float, power: float
+) -> pd.DataFrame:
+    """The declared drivers' rows of the descriptive cross-section as a driver table."""
+    rows = cross_table[cross_table["term"].isin(drivers)].rename(columns={"term": "driver"})
+    return describe_drivers(
+        rows.assign(n_clusters=rows["n_obs"]),
+        family="descriptive",
+        model=CROSS_SECTION_MODEL,
+        adjustment="holm",
+        unit=unit,
+        alpha=alpha,
+        power=power,
+    )
+
+
+def alternative_drivers(
+    alternatives: pd.DataFrame, unit: str, alpha: float, power: float
+) -> pd.DataFrame:
+    """The primary model on alternative figure selections as driver tables (one model each)."""
+    tables = [
+        describe_drivers(
+            part.drop(columns="definition"),
+            family="robustness",
+            model=f"primary panel on {name}",
+            adjustment="holm",
+            unit=unit,
+            alpha=alpha,
+            power=power,
+        )
+        for name, part in alternatives.groupby("definition", sort=False)
+    ]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=DRIVER_COLUMNS)
+
+
+def headline_numbers(drivers: pd.DataFrame, loo_summary: pd.DataFrame) -> dict[str, str]:
+    """Per declared driver: estimate, wild-bootstrap p, Holm p and the leave-one-out ranges
+    (system-year and system), formatted as displayed, under ``model_headline_<driver>_*``."""
+    numbers: dict[str, str] = {}
+    for row in drivers.itertuples():
+        prefix = f"model_headline_{row.driver}"
+        numbers[f"{prefix}_estimate"] = inference.format_number(row.estimate)
+        numbers[f"{prefix}_conf_low"] = inference.format_number(row.conf_low)
+        numbers[f"{prefix}_conf_high"] = inference.format_number(row.conf_high)
+        numbers[f"{prefix}_wild_p"] = f"{row.wild_p:.3f}"
+        numbers[f"{prefix}_holm_p"] = f"{row.p_adjusted:.3f}"
+        numbers[f"{prefix}_analytic_p"] = f"{row.p_value:.3f}"
+        numbers[f"{prefix}_permutation_p"] = f"{row.permutation_p:.3f}"
+        for unit, tag in (("system-year", "loo"), ("system", "loo_system")):
+            part = loo_summary[
+                (loo_summary["driver"] == row.driver) & (loo_summary["unit"] == unit)
+            ]
+            if part.empty:
+                continue
+            numbers[f"{prefix}_{tag}_low"] = inference.format_number(part["estimate_low"].iloc[0])
+            numbers[f"{prefix}_{tag}_high"] = inference.format_number(part["estimate_high"].iloc[0])
+            numbers[f"{prefix}_{tag}_wild_p_max"] = f"{part['wild_p_high'].iloc[0]:.3f}"
+    return numbers
+
+
+def timing_sentence(figures: pd.DataFrame, drivers: Sequence[str]) -> str:
+    """Which declared drivers are lagged (registry ``timing``) and how many selected system-
+    years lose a driver because the panel has no earlier year."""
+    lagged = [d for d in drivers if variables.lag_years(d)]
+    if not lagged:
+        return "Every declared driver is known before the figures it explains are set."
+    listed = inference.join_words([VARIABLE_LABELS.get(d, d) for d in lagged])
+    missing = figures[figures[lagged].isna().any(axis=1)]
+    same = [f"{d}{variables.SAME_YEAR_SUFFIX}" for d in lagged]
+    lost = missing[missing[same].notna().all(axis=1)]
+    years = inference.join_words(sorted(pd.unique(lost["financial_year"].astype(str))))
+    text = (
+        f"{listed} {'is' if len(lagged) == 1 else 'are'} measured during a financial year, so "
+        "each figure is explained by the previous year's value: a plan is set before its year "
+        "begins, and the annual panel cannot give the months before a forecast's or outturn's "
+        "date."
+    )
+    if len(lost):
+        text += (
+            f" {len(lost)} selected system-years ({years}) have no earlier year in the panel "
+            "and leave the model."
+        )
+    return text
+
+
 def report_numbers(
     *,
     drivers: pd.DataFrame,
-    exploratory: pd.DataFrame,
-    two_part: pd.DataFrame,
+    family: pd.DataFrame,
     curve_summary: pd.DataFrame,
     curve: pd.DataFrame,
     choices: dict[str, dict[str, inference.Option]],
-    declaration_table: pd.DataFrame,
+    declaration_sentences: Sequence[str],
     primary_fit: inference.FittedSpecification,
-    cross_table: pd.DataFrame,
     system_years: pd.DataFrame,
     outcome: str,
     alpha: float,
     n_permutations: int,
+    n_bootstrap: int,
     vif: pd.DataFrame,
+    loo_summary: pd.DataFrame,
+    influence: pd.DataFrame,
+    timing: str,
 ) -> dict[str, str | int]:
-    """Numbers and generated sentences for the report (``numbers_models.json``)."""
+    """Numbers and generated sentences for the report (``numbers_models.json``). ``family``
+    is the exploratory family (every other reported estimate, one BH family)."""
     labels = drivers["label"].tolist()
-    cross = describe_drivers(
-        cross_table[cross_table["term"].isin(drivers["driver"])]
-        .rename(columns={"term": "driver"})
-        .assign(n_clusters=cross_table["n_obs"].iloc[0]),
-        family="descriptive",
-        model="Cross-section",
-        adjustment="holm",
-        unit=OUTCOME_UNITS[outcome],
-        alpha=alpha,
-    )
-    cross["label"] = (
-        cross["label"] + ", in the descriptive cross-section that ignores year and stage,"
-    )
-    cross["sentence"] = [
-        inference.describe_estimate(
-            r.label, r.estimate, r.conf_low, r.conf_high, r.p_adjusted, r.unit_text, alpha=alpha
-        )
-        for r in cross.assign(unit_text=OUTCOME_UNITS[outcome]).itertuples()
-    ]
     others = [
         (
             f"{row.label} in the {row.model}",
@@ -737,14 +1084,34 @@ def report_numbers(
             row.p_adjusted,
             CORRECTION_NAMES[row.adjustment],
         )
-        for row in pd.concat([exploratory, two_part], ignore_index=True).itertuples()
+        for row in family.itertuples()
     ]
-    part_one = two_part[two_part["model"].str.contains("part 1")]
-    part_two = two_part[two_part["model"].str.contains("part 2")]
-    dates = dict(
-        zip(declaration_table["Declaration"], declaration_table["First committed"], strict=True)
+    candidates = in_model(family, CANDIDATE_MODEL)
+    cross = in_model(family, CROSS_SECTION_MODEL)
+    cross = with_sentences(
+        cross.assign(
+            label=cross["label"] + ", in the descriptive cross-section that ignores year and stage,"
+        ),
+        alpha,
     )
-    return {
+    weight_type = inference.wild_weight_type("auto", int(primary_fit.n_clusters))
+    top = influence.iloc[0]
+    loo_words = [
+        inference.describe_leave_one_out(
+            row.label,
+            row.unit,
+            row.estimate_low,
+            row.estimate_high,
+            row.sign_changed_by,
+            row.significance_changed_by,
+            bool(row.wild_p < alpha),
+            alpha,
+            row.corrected_significance_changed_by,
+            bool(row.p_adjusted < alpha),
+        )
+        for row in loo_summary.itertuples()
+    ]
+    numbers: dict[str, str | int] = {
         "model_outcome_unit": OUTCOME_UNITS[outcome],
         "model_n_system_years": int(primary_fit.results.nobs),
         "model_n_systems": int(primary_fit.n_clusters),
@@ -752,39 +1119,58 @@ def report_numbers(
         "model_n_system_years_with_outcome": len(system_years),
         "model_declared_drivers": inference.join_words(labels),
         "model_n_declared": len(labels),
-        "model_declared_model_date": dates["Primary model"],
-        "model_declared_drivers_date": dates["Declared drivers (Holm family)"],
+        "model_declaration_sentences": " ".join(declaration_sentences),
+        "model_primary_p_method": (
+            f"a restricted (null-imposed) wild cluster bootstrap with {weight_type.title()} "
+            f"weights and {n_bootstrap:,} draws"
+        ),
         "model_conclusion": inference.conclude(
-            labels, drivers["p_adjusted"], drivers["p_value"], alpha
+            labels, drivers["p_adjusted"], drivers["wild_p"], alpha
         ),
         "model_nominal_other": inference.describe_nominal(others, alpha),
+        "model_n_exploratory": len(family),
         "model_primary_sentences": sentences(drivers),
-        "model_ipw_sentences": sentences(drivers, "ipw_sentence"),
+        "model_ipw_sentences": sentences(in_model(family, IPW_MODEL)),
         "model_exploratory_sentence": inference.describe_exploratory(
-            exploratory["label"], exploratory["p_adjusted"], exploratory["p_value"], alpha
+            candidates["label"], candidates["p_adjusted"], candidates["p_value"], alpha
         ),
-        "model_two_part_any_sentences": sentences(part_one),
-        "model_two_part_size_sentences": sentences(part_two),
-        "model_permutation_sentence": inference.describe_permutations(
-            labels, drivers["permutation_p"], "year x stage strata"
+        "model_two_part_any_sentences": sentences(in_model(family, TWO_PART_ANY)),
+        "model_two_part_size_sentences": sentences(in_model(family, TWO_PART_SIZE)),
+        "model_permutation_sentence": inference.describe_cluster_permutations(
+            labels, drivers["permutation_p"]
         ),
+        "model_loo_sentences": " ".join(loo_words),
+        "model_top_influence": (
+            f"{top['label']} (Cook's distance {top['cooks_distance']:.2f}, leverage "
+            f"{top['leverage']:.2f})"
+        ),
+        "model_timing_sentence": timing,
         "model_cross_section_sentences": sentences(cross),
         "model_curve_sentences": " ".join(
             inference.describe_curve_share(
                 row.share_same_sign_significant,
                 row.n_specifications,
                 VARIABLE_LABELS.get(row.driver, row.driver),
+                share_same_sign=row.share_same_sign,
+                n_distinct=row.n_distinct,
             )
             for row in curve_summary.itertuples()
         ),
         "model_n_specifications": inference.n_specifications(choices),
         "model_n_specifications_fitted": int(curve["spec_id"].nunique()),
+        "model_n_specifications_distinct": int(curve["sample_key"].nunique())
+        if "sample_key" in curve
+        else int(curve["spec_id"].nunique()),
         "model_mde_min": inference.format_number(float(drivers["mde"].min())),
         "model_mde_max": inference.format_number(float(drivers["mde"].max())),
         "model_primary_r_squared": f"{primary_fit.results.rsquared:.2f}",
         "model_n_permutations": n_permutations,
+        "model_n_bootstrap": n_bootstrap,
         "model_max_vif": f"{vif['vif'].max():.2f}",
     }
+    numbers.update(outcome_sentences(outcome))
+    numbers.update(headline_numbers(drivers, loo_summary))
+    return numbers
 
 
 def check_predictor_lists(lists: dict[str, Sequence[str]], valid: Sequence[str]) -> None:

@@ -5,7 +5,15 @@ Each row gives a variable's ``name`` (the column name everywhere), its human ``l
 finance ``finance_positions`` or ``derived`` when a model builds it), its ``role``
 (``predictor``: valid in the model parameters; ``context``: a panel column that is not a driver;
 ``outcome``), the valid range (``min``, ``max``; blank = unbounded) and whether it is
-``time_invariant`` (one value per ICB shown in every year).
+``time_invariant`` (one value per ICB shown in every year), and its ``timing``: when it is
+measured relative to the financial year of a figure it might explain (:data:`TIMINGS`). A model
+uses a predictor only as measured before the figure was set (:func:`timed_panel`): ``advance``
+values (allocations and their inputs) are published before the year begins and are used for the
+same year; ``fixed`` values are structural characteristics measured once (deprivation,
+rurality) and are treated as predating every figure; ``in_year`` values are measured during
+the financial year and are taken from the previous year, because a plan is set before its year
+begins and the panel holds only annual values (a forecast or outturn could use months up to its
+``as_at_date``, which an annual panel cannot give).
 
 The panel's columns, the processed-table schemas, the model labels and the list of valid
 predictor names are all read from here. Adding a predictor = a builder function + one row.
@@ -32,9 +40,16 @@ COLUMNS: list[str] = [
     "min",
     "max",
     "time_invariant",
+    "timing",
 ]
 TABLES: frozenset[str] = frozenset({"icb_year", "finance_positions", "derived"})
 ROLES: frozenset[str] = frozenset({"predictor", "context", "outcome"})
+#: When a variable is measured relative to the financial year of a figure (see the module text).
+TIMINGS: frozenset[str] = frozenset({"advance", "fixed", "in_year", "outcome"})
+#: Years a predictor of each timing is lagged behind the figure it explains.
+LAG_YEARS: dict[str, int] = {"advance": 0, "fixed": 0, "in_year": 1}
+#: Suffix of the same-year (unlagged) copy of a lagged predictor, for sensitivity analyses.
+SAME_YEAR_SUFFIX: str = "__same_year"
 
 
 def read_registry(path: Path) -> pd.DataFrame:
@@ -56,6 +71,12 @@ def read_registry(path: Path) -> pd.DataFrame:
     flag(~frame["table"].isin(TABLES), f"table not in {sorted(TABLES)}")
     flag(~frame["role"].isin(ROLES), f"role not in {sorted(ROLES)}")
     flag(~frame["time_invariant"].isin(["true", "false"]), "time_invariant not true/false")
+    flag(~frame["timing"].isin(TIMINGS), f"timing not in {sorted(TIMINGS)}")
+    flag((frame["role"] == "outcome") != (frame["timing"] == "outcome"), "timing outcome iff role")
+    flag(
+        (frame["time_invariant"] == "true") & frame["timing"].isin(["in_year"]),
+        "a time-invariant variable cannot be measured in-year",
+    )
     bounds = {}
     for column in ("min", "max"):
         numbers = pd.to_numeric(frame[column].replace("", None), errors="coerce")
@@ -148,3 +169,54 @@ def check_names(param: str, names: list[str], valid: list[str]) -> None:
     unknown = [name for name in names if name not in valid]
     if unknown:
         raise ConfigError(f"params.yaml: {param} has unknown name(s) {unknown}; valid: {valid}")
+
+
+def timing(name: str) -> str:
+    """When a variable is measured relative to a figure's financial year (:data:`TIMINGS`)."""
+    return str(_row(name)["timing"])
+
+
+def lag_years(name: str) -> int:
+    """Years by which a predictor is lagged behind the figure it explains (0 or 1)."""
+    kind = timing(name)
+    if kind not in LAG_YEARS:
+        raise ConfigError(f"variable {name!r} has timing {kind!r}: it is not a predictor")
+    return LAG_YEARS[kind]
+
+
+def shift_year(financial_year: str, years: int) -> str:
+    """A financial year ``'2023/24'`` moved by ``years`` (``-1`` gives ``'2022/23'``)."""
+    start = int(financial_year[:4]) + years
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def timed_panel(
+    panel: pd.DataFrame,
+    names: Sequence[str],
+    *,
+    key: str = "icb_code",
+    year: str = "financial_year",
+    same_year_copies: bool = True,
+) -> pd.DataFrame:
+    """The panel's ``names`` as a model may use them for a figure of each row's year.
+
+    Each predictor lagged by :func:`lag_years` takes the value of the previous financial year
+    (missing when the panel has no such year); ``measured_in__<name>`` gives the year each
+    value was measured in (for ``fixed`` variables: the row's year, by convention). With
+    ``same_year_copies`` the unlagged values are kept as ``<name>__same_year`` for the
+    timing sensitivity analysis. Returns ``key``, ``year`` and those columns, one row per
+    panel row.
+    """
+    result = panel[[key, year]].copy()
+    for name in names:
+        lag = lag_years(name)
+        source = panel[[key, year, name]].copy()
+        source[year] = source[year].map(lambda value, lag=lag: shift_year(value, lag))
+        shifted = result[[key, year]].merge(source, on=[key, year], how="left", validate="1:1")
+        result[name] = shifted[name].to_numpy()
+        result[f"measured_in__{name}"] = result[year].map(
+            lambda value, lag=lag: shift_year(value, -lag)
+        )
+        if same_year_copies and lag:
+            result[f"{name}{SAME_YEAR_SUFFIX}"] = panel[name].to_numpy()
+    return result
