@@ -54,6 +54,7 @@ class Rule:
     pattern_text: str = ""
     fields: Mapping[str, Rule] | None = None
     keys: Choices | None = None
+    optional: bool = False
 
 
 def _is_kind(value: Any, kind: type) -> bool:
@@ -140,6 +141,7 @@ PREDICTORS = Rule(str, is_list=True, choices=valid_predictors)
 MEASURES = Rule(str, is_list=True, choices=finance_measures)
 SOURCE_KINDS = Rule(str, is_list=True, choices=source_kinds)
 STAGES = Rule(str, is_list=True, choices=full_year_stages)
+BASES = Rule(str, is_list=True, choices=_fixed("before_support", "after_support", "unknown"))
 
 COMMON_RULES: dict[str, Rule] = {
     "seed": Rule(int, low=0),
@@ -163,10 +165,15 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
         "n_permutations": Rule(int, low=1, high=1_000_000),
         "n_bootstrap": Rule(int, low=99, high=1_000_000),
         "wild_weights": Rule(str, choices=_fixed("auto", "rademacher", "webb")),
-        "basis": Rule(
-            str, is_list=True, choices=_fixed("before_support", "after_support", "unknown")
+        "basis": BASES,
+        "alternative_outcomes": Rule(
+            dict,
+            fields={
+                "stages": STAGES,
+                "source_kinds": SOURCE_KINDS,
+                "basis": Rule(str, is_list=True, choices=BASES.choices, optional=True),
+            },
         ),
-        "alternative_outcomes": Rule(dict, fields={"stages": STAGES, "source_kinds": SOURCE_KINDS}),
         "specification_curve": Rule(dict),
         "results_dir": Rule(str),
         "save_results": Rule(bool),
@@ -261,7 +268,7 @@ def check_section(
     problems: list[str] = []
     if complete:
         unknown = sorted(set(section) - set(rules))
-        missing = sorted(set(rules) - set(section))
+        missing = sorted(key for key in set(rules) - set(section) if not rules[key].optional)
         if unknown:
             problems.append(f"{where} has unknown key(s) {unknown}; valid keys: {sorted(rules)}")
         if missing:

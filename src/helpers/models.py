@@ -714,9 +714,11 @@ def alternative_outcome_fits(
     years: Sequence[str],
     outcome: str,
     drivers: Sequence[str],
+    basis: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The primary model of the chosen ``outcome`` refitted on other figure selections
-    (stages and source kinds), one row per definition and driver."""
+    (stages, source kinds and, where a definition names it, the basis of the figure: before
+    or after deficit support; else ``basis``), one row per definition and driver."""
     tables = []
     for name, definition in definitions.items():
         chosen = select_figures(
@@ -724,6 +726,7 @@ def alternative_outcome_fits(
             years=years,
             stages=definition["stages"],
             source_kinds=definition["source_kinds"],
+            basis=definition.get("basis", basis),
         )
         table = inference.fit_specification(
             primary_specification(best_per_system_year(chosen), outcome, drivers)
