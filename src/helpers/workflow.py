@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import os
 import re
@@ -48,6 +49,8 @@ LOG_DIR: Path = BUILD_DIR / "logs"
 #: Executed notebooks: build outputs, embedded by the report and checked by nbval.
 EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
 INJECTED_TAG = "injected-parameters"
+IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.M)
+IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
 ALL_RAW = "all"
 #: Kernel logs: only CRITICAL messages (no TCP warning, no interrupt noise at shutdown).
 KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
@@ -91,16 +94,6 @@ def notebook_cells(path: Path) -> list[dict[str, Any]]:
             }
         )
     return cells
-
-
-def _python_trees(text: str) -> Iterable[ast.AST]:
-    """The syntax tree of a cell (IPython magics and shell lines blanked); nothing for a cell
-    that is not valid Python (running the notebook reports that cell's error)."""
-    source = "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) else line for line in text.split("\n")
-    )
-    with contextlib.suppress(SyntaxError, ValueError):
-        yield ast.parse(source)
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -214,6 +207,7 @@ def prepare(params_file: Path | None = None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- code and data
 
 
+@functools.cache
 def module_files(helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
     """Module name -> source file for every module of the package at ``helpers_dir``."""
     files: dict[str, Path] = {}
@@ -226,36 +220,37 @@ def module_files(helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
 
 
 def imported_modules(text: str, known: set[str], package: str = "helpers") -> set[str]:
-    """The modules of ``package`` (and the packages above them) that Python ``text`` imports."""
+    """The modules of ``package`` (and the packages above them) that Python ``text`` imports,
+    found by their import statements (a scan, not a parse: a cell with a syntax error still
+    declares its imports, and the error is reported when the notebook runs)."""
     found: set[str] = set()
-    for tree in _python_trees(text):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            else:
-                continue
-            for name in names:
-                parts = name.split(".")
-                if parts[0] == package:
-                    found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return found & known
+    for module, names in IMPORT_FROM.findall(text):
+        found.add(module)
+        found.update(f"{module}.{name}" for name in re.findall(r"\w+", names))
+    for listed in IMPORT.findall(text):
+        found.update(name.strip().split(" ")[0] for name in listed.split(","))
+    modules = {name for name in found if name.split(".")[0] == package}
+    return {".".join(n.split(".")[:i]) for n in modules for i in range(1, n.count(".") + 2)} & known
+
+
+@functools.cache
+def _module_imports(path: Path, known: frozenset[str], package: str) -> frozenset[str]:
+    """The package modules one file imports (parsed once per build)."""
+    return frozenset(imported_modules(path.read_text(encoding="utf-8"), set(known), package))
 
 
 def helper_modules(notebook: Path, helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
     """The helper modules a notebook uses: those its cells import, followed through theirs."""
     files = module_files(helpers_dir)
-    known = set(files)
+    known = frozenset(files)
     cells = [cell["source"] for cell in notebook_cells(notebook) if cell["cell_type"] == "code"]
-    pending = set().union(*(imported_modules(cell, known, helpers_dir.name) for cell in cells))
+    pending = set().union(*(imported_modules(c, set(known), helpers_dir.name) for c in cells))
     used: dict[str, Path] = {}
     while pending:
         name = pending.pop()
         if name not in used:
             used[name] = files[name]
-            text = files[name].read_text(encoding="utf-8")
-            pending |= imported_modules(text, known, helpers_dir.name) - set(used)
+            pending |= _module_imports(files[name], known, helpers_dir.name) - set(used)
     return dict(sorted(used.items()))
 
 
@@ -277,14 +272,20 @@ def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) ->
     return sorted(read)
 
 
-def raw_files(datasets: Iterable[str], sources_file: Path = SOURCES_FILE) -> list[str]:
-    """The raw files (``data/raw/...``) of dataset ids or file keys (``all``: every one)."""
+@functools.cache
+def _sources(sources_file: Path) -> tuple[Any, ...]:
+    """The catalogue's sources (read once per build)."""
     from helpers.sources import load_sources
 
+    return tuple(load_sources(sources_file))
+
+
+def raw_files(datasets: Iterable[str], sources_file: Path = SOURCES_FILE) -> list[str]:
+    """The raw files (``data/raw/...``) of dataset ids or file keys (``all``: every one)."""
     wanted = set(datasets)
     return sorted(
         relative(RAW_DIR / source.file)
-        for source in load_sources(sources_file)
+        for source in _sources(sources_file)
         if ALL_RAW in wanted or source.dataset_id in wanted or source.file in wanted
     )
 
