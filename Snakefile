@@ -31,7 +31,7 @@ def outputs(name, *written):
 
 
 include: "workflow/rules/stages.smk"
-# include: "workflow/rules/curves.smk"
+include: "workflow/rules/curves.smk"
 include: "workflow/rules/report.smk"
 
 

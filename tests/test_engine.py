@@ -282,3 +282,36 @@ def test_an_interrupted_make_leaves_no_process_behind(tmp_path: Path, sig: int) 
     finally:
         for pid in marked_processes(marker):
             os.kill(pid, signal.SIGKILL)
+
+
+# --- the specification curves in chunks -----------------------------------------------------------
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("kind", ["trust", "icb"])
+def test_curve_chunks_merge_to_the_same_table_byte_for_byte(tmp_path: Path, kind: str) -> None:
+    """Snakemake fits the curve in 1 and in 3 chunks (--cores 2); merged, the chunks are the
+    same bytes as each other and as the build's own merged table (2 chunks)."""
+    from helpers import curves
+
+    built = ROOT / ".build" / "curves" / f"{kind}.parquet"
+    if not built.is_file():
+        pytest.fail(f"{built} missing: run make report first")
+    merged = {}
+    for count in (1, 3):
+        parts = [f".build/curves/{kind}-{index}-of-{count}.parquet" for index in range(count)]
+        snakemake = str(Path(sys.executable).with_name("snakemake"))
+        try:
+            subprocess.run(
+                [snakemake, "--cores", "2", "--quiet", "all", "--notemp", *parts],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            merged[count] = tmp_path / f"{count}.parquet"
+            curves.merge([ROOT / part for part in parts], merged[count])
+        finally:
+            for part in parts:
+                (ROOT / part).unlink(missing_ok=True)
+    assert merged[1].read_bytes() == merged[3].read_bytes() == built.read_bytes()

@@ -27,7 +27,9 @@ from typing import Any
 from helpers.paths import BUILD_DIR, INTERIM_DIR, PARAMS_FILE, REPORT_DIR, ROOT
 
 BENCH_FILE: Path = ROOT / "bench" / "benchmark.json"
-#: The build machinery whose size issue 21 budgets (at most 800 lines).
+#: The build machinery whose size issue 21 budgets (at most 800 lines): the workflow, its
+#: helpers, the profile runner (warm kernels and pages), the interim cache and this benchmark,
+#: the pieces issue 21 counted as machinery before (the renderer excluded).
 MACHINERY: tuple[str, ...] = (
     "Snakefile",
     "workflow/rules/*.smk",
@@ -37,6 +39,7 @@ MACHINERY: tuple[str, ...] = (
     "src/helpers/profile_pages.py",
     "src/helpers/profile_kernels.py",
     "src/helpers/interim.py",
+    "src/helpers/bench.py",
 )
 TARGETS: dict[str, tuple[str, str, float]] = {
     "cold_make_report_seconds": ("cold_make_report", "seconds", 60.0),

@@ -420,10 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="kernels in parallel")
     parser.add_argument("--pages-dir", type=Path, default=PAGES_DIR, help="where pages go")
     arguments = parser.parse_args(argv)
-    from helpers.workflow import die_with_parent, single_threaded_numerics
+    from helpers.workflow import die_with_parent, single_threaded
 
     die_with_parent()
-    single_threaded_numerics()  # as for the stages: deterministic, no oversubscribing
+    single_threaded()  # as for the stages: deterministic, no oversubscribing
     try:
         build_profiles(arguments.icb, workers=arguments.workers, pages_dir=arguments.pages_dir)
     except (ConfigError, PipelineError) as error:

@@ -208,6 +208,15 @@ def curve_choices(
     }
 
 
+def curve_base(
+    panel: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str]
+) -> inference.Specification:
+    """The specification every curve choice starts from: acute trusts, the first outcome."""
+    return inference.Specification(
+        data=acute(panel), outcome=outcomes[0], drivers=tuple(predictors)
+    )
+
+
 def specification_curve(
     panel: pd.DataFrame,
     outcomes: Sequence[str],
@@ -215,11 +224,12 @@ def specification_curve(
     controls: Sequence[str],
 ) -> pd.DataFrame:
     """Every driver's standardised coefficient under each specification of :func:`curve_choices`
-    (the models helper's engine: OLS, HC1 errors, complete cases per specification)."""
-    base = inference.Specification(
-        data=acute(panel), outcome=outcomes[0], drivers=tuple(predictors)
-    )
-    curve = inference.specification_curve(base, curve_choices(outcomes, predictors, controls))
+    (the models helper's engine: OLS, HC1 errors, complete cases per specification); in the
+    workflow, the merged table of its curve chunks (:func:`helpers.curves.fitted`)."""
+    from helpers import curves
+
+    choices = curve_choices(outcomes, predictors, controls)
+    curve = curves.fitted("trust", curve_base(panel, outcomes, predictors), choices)
     return curve.rename(columns={"driver": "term"})
 
 

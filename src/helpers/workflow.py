@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from helpers.curves import CURVES_DIR, CURVES_VARIABLE
 from helpers.errors import PipelineError
 from helpers.paths import (
     BUILD_DIR,
@@ -241,17 +242,31 @@ def _module_imports(path: Path, known: frozenset[str], package: str) -> frozense
 
 def helper_modules(notebook: Path, helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
     """The helper modules a notebook uses: those its cells import, followed through theirs."""
+    known = frozenset(module_files(helpers_dir))
+    cells = [cell["source"] for cell in notebook_cells(notebook) if cell["cell_type"] == "code"]
+    return module_closure(
+        set().union(*(imported_modules(c, set(known), helpers_dir.name) for c in cells)),
+        helpers_dir,
+    )
+
+
+def module_closure(names: set[str], helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
+    """The modules ``names`` and every helper module they import, transitively."""
     files = module_files(helpers_dir)
     known = frozenset(files)
-    cells = [cell["source"] for cell in notebook_cells(notebook) if cell["cell_type"] == "code"]
-    pending = set().union(*(imported_modules(c, set(known), helpers_dir.name) for c in cells))
-    used: dict[str, Path] = {}
+    pending, used = set(names), {}
     while pending:
         name = pending.pop()
         if name not in used:
             used[name] = files[name]
             pending |= _module_imports(files[name], known, helpers_dir.name) - set(used)
     return dict(sorted(used.items()))
+
+
+def code_inputs(*modules: str) -> list[str]:
+    """Paths of the modules and the helper modules they import (a rule's code inputs)."""
+    used = module_closure({".".join(m.split(".")[:i]) for m in modules for i in (1, 2)})
+    return [relative(path) for path in used.values()]
 
 
 def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) -> list[Path]:
@@ -382,7 +397,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
             os.kill(os.getpid(), sig)
 
 
-def single_threaded_numerics() -> None:
+def single_threaded() -> None:
     """One BLAS thread in every kernel this process starts (a value the user set is kept):
     threaded sums may differ in their last digits from run to run, and jobs already run side
     by side."""
@@ -550,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         target, parameters, log_file = [Path(path) for path in paths] or files
         die_with_parent()
         terminate_gracefully()
-        single_threaded_numerics()
+        single_threaded()
         os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED)
+        os.environ[CURVES_VARIABLE] = str(CURVES_DIR)  # the notebooks read the merged curves
         return run_notebook(rule, Path(stage) if paths else notebook, target, parameters, log_file)
     print(main.__doc__, file=sys.stderr)
     return 2

@@ -50,6 +50,7 @@ rule describe_deficits:
 rule model_deficit_drivers:
     input:
         **stage("03_model_deficit_drivers", reads=PANEL),
+        curve=".build/curves/icb.parquet",
     output: outputs("03_model_deficit_drivers", *WRITES["03_model_deficit_drivers"])
     log: wf.log("03_model_deficit_drivers")
     params: stage="03_model_deficit_drivers", python=PYTHON
@@ -92,6 +93,7 @@ rule model_trust_finance:
             "07_model_trust_finance",
             reads=["trust_panel.parquet", "trust_rollup.parquet", *PANEL],
         ),
+        curve=".build/curves/trust.parquet",
     output: outputs("07_model_trust_finance", *WRITES["07_model_trust_finance"])
     log: wf.log("07_model_trust_finance")
     params: stage="07_model_trust_finance", python=PYTHON
