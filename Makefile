@@ -42,8 +42,8 @@ report: env ## Run what is stale (snakemake): notebooks, the 42 profiles, then r
 profile: env ## Profile pages: all 42 (report/systems/), or one or more, e.g. make profile ICB="QOC QE1" (report/profile/)
 	$(SNAKEMAKE) $(if $(ICB),$(foreach code,$(ICB),report/profile/$(code).html),report/systems)
 
-dry-run: env ## What `make report` would rerun, and why (snakemake -n -r)
-	$(BIN)/snakemake -n -r --quiet rules
+dry-run: env ## What `make report` would rerun, and why (snakemake -n)
+	$(BIN)/snakemake -n --quiet host
 
 test: env tools ## Unit tests, nbval on the executed notebooks unless up to date, browser and PDF checks (one process per core)
 	$(BIN)/python -m pytest tests report/notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive" -n auto --dist loadfile

@@ -1,5 +1,5 @@
 # The pipeline of ics-deficits: one rule per notebook stage, then the 42 system profiles and the
-# report. `make report` runs `snakemake --cores all`; `snakemake -n -r` (or `--summary`) tells
+# report. `make report` runs `snakemake --cores all`; `snakemake -n` (or `--summary`) tells
 # what would rerun and why. Each stage rule declares what its notebook reads and writes:
 #   raw=     raw datasets (ids in data/sources.yaml) it reads beyond those of the readers it
 #            imports (added automatically), or ["all"]

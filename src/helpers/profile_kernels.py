@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from helpers.errors import PipelineError
 
-# helpers.pipeline holds the stage kernels' log option, and on import it also keeps jsonschema
+# helpers.workflow holds the stage kernels' log option, and on import it also keeps jsonschema
 # (imported by nbformat and papermill) from building its IRI grammar: ~2 CPU-seconds saved in
 # this process too, since the profile runner imports this module before nbformat.
 from helpers.workflow import KERNEL_ARGUMENTS

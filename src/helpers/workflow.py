@@ -41,6 +41,11 @@ from helpers.paths import (
     SOURCES_FILE,
 )
 
+# jsonschema (which nbformat imports) builds an IRI grammar on import when the optional
+# rfc3987-syntax package is installed: 1.7 CPU-seconds in every job. Notebook validation never
+# checks IRIs, so the workflow's processes go without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
 HELPERS_DIR: Path = ROOT / "src" / "helpers"
 #: Where the workflow's stages write their processed files; ``publish`` copies them into
 #: ``data/processed/`` once every stage has succeeded.
