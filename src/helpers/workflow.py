@@ -479,9 +479,7 @@ def sanitize_notebook(notebook: Any, parameters: dict[str, Any]) -> None:
                 data["text/plain"] = _without_machine_details(data["text/plain"])
 
 
-def failure_message(
-    rule: str, notebook: Path, error: BaseException, injected: bool = False
-) -> str:
+def failure_message(rule: str, notebook: Path, error: BaseException, injected: bool = False) -> str:
     """One line naming the rule, the notebook, the cell (numbered from 1 as in the source
     notebook, with its first line) and the exception. ``injected``: papermill added a
     parameters cell after the one tagged ``parameters`` (its indices count it)."""
