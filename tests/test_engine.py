@@ -90,7 +90,7 @@ def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
     try:
         registry.write_bytes(content + b"\n")
         done = subprocess.run(
-            [str(Path(sys.executable).with_name("snakemake")), "-n", "--cores", "1", "notebooks"],
+            [*workflow.SNAKEMAKE, "-n", "--cores", "1", "notebooks"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -302,10 +302,9 @@ def test_curve_chunks_merge_to_the_same_table_byte_for_byte(tmp_path: Path, kind
     merged = {}
     for count in (1, 3):
         parts = [f".build/curves/{kind}-{index}-of-{count}.parquet" for index in range(count)]
-        snakemake = str(Path(sys.executable).with_name("snakemake"))
         try:
             subprocess.run(
-                [snakemake, "--cores", "2", "--quiet", "all", "--notemp", *parts],
+                [*workflow.SNAKEMAKE, "--cores", "2", "--quiet", "all", "--notemp", *parts],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,

@@ -54,6 +54,8 @@ PARAMS_DIR: Path = BUILD_DIR / "params"
 LOG_DIR: Path = BUILD_DIR / "logs"
 #: Executed notebooks: build outputs, embedded by the report and checked by nbval.
 EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
+#: Snakemake, run by this interpreter (on every platform).
+SNAKEMAKE: tuple[str, ...] = (sys.executable, "-m", "snakemake")
 INJECTED_TAG = "injected-parameters"
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.M)
 IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
@@ -376,9 +378,8 @@ def up_to_date(targets: list[str]) -> bool:
     """Whether Snakemake has nothing to do for ``targets`` (files; a dry run)."""
     import subprocess
 
-    snakemake = Path(sys.executable).with_name("snakemake")
     done = subprocess.run(
-        [str(snakemake), "-n", "--cores", "1", *targets],
+        [*SNAKEMAKE, "-n", "--cores", "1", *targets],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -421,8 +422,7 @@ def run_snakemake(arguments: list[str]) -> int:
     die_with_parent()
     terminate_gracefully()
     group = hasattr(os, "killpg")
-    snakemake = Path(sys.executable).with_name("snakemake")
-    process = subprocess.Popen([str(snakemake), *arguments], start_new_session=group)
+    process = subprocess.Popen([*SNAKEMAKE, *arguments], start_new_session=group)
     try:
         return process.wait()
     except KeyboardInterrupt:
