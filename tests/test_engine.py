@@ -127,6 +127,34 @@ def test_an_exception_names_the_cell_and_is_printed_once(tmp_path: Path) -> None
     assert err.count("math domain error") == 1 and "Traceback" not in err
 
 
+def test_a_failed_job_leaves_data_processed_as_it_was_and_no_partial_file(
+    tmp_path: Path,
+) -> None:
+    """A job writes its processed files to .build/processed (publish copies them into
+    data/processed only after every stage succeeded); a failing notebook leaves
+    data/processed, its executed copy and every folder without a partial file."""
+    name = f"engine_probe_{uuid.uuid4().hex}.csv"
+    before = {p.name: p.read_bytes() for p in PROCESSED_DIR.iterdir() if p.is_file()}
+    notebook = notebook_file(
+        tmp_path / "toy.ipynb",
+        "x = 1",
+        "import pandas as pd\nfrom helpers.io import write_processed",
+        f"write_processed(pd.DataFrame({{'x': [x]}}), {name!r})",
+        "raise RuntimeError('stopped half way')",
+    )
+    try:
+        status, err = run(tmp_path, notebook, {"x": 2})
+        assert status == 1 and "failed in cell 4" in err and "stopped half way" in err
+        assert (workflow.BUILD_PROCESSED / name).is_file()  # where the job wrote it
+    finally:
+        (workflow.BUILD_PROCESSED / name).unlink(missing_ok=True)
+    after = {p.name: p.read_bytes() for p in PROCESSED_DIR.iterdir() if p.is_file()}
+    assert after == before
+    assert not (tmp_path / "out.ipynb").exists()
+    for folder in (PROCESSED_DIR, workflow.BUILD_PROCESSED, workflow.EXECUTED_DIR, tmp_path):
+        assert not list(folder.glob("*.part")) and not list(folder.glob(".*.part")), folder
+
+
 def test_a_failure_before_any_cell_says_so(tmp_path: Path) -> None:
     notebook = notebook_file(tmp_path / "toy.ipynb", "x = 1")
     status, err = run(tmp_path, notebook)  # no parameters file
