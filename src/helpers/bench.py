@@ -36,6 +36,7 @@ MACHINERY: tuple[str, ...] = (
     "workflow/profiles/*/config.yaml",
     "src/helpers/workflow.py",
     "src/helpers/curves.py",
+    "src/helpers/processes.py",
     "src/helpers/profile_pages.py",
     "src/helpers/profile_kernels.py",
     "src/helpers/interim.py",

@@ -100,13 +100,13 @@ def fitted(kind: str, base: Any, choices: dict[str, Any]) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.curves chunk KIND K N OUT`` or ``... merge OUT PART...``."""
     from helpers.io import atomic_write
-    from helpers.paths import RESULTS_VARIABLE
-    from helpers.workflow import BUILD_PROCESSED, PARAMS_DIR, die_with_parent, single_threaded
+    from helpers.paths import BUILD_PARAMS_DIR, BUILD_PROCESSED_DIR, RESULTS_VARIABLE
+    from helpers.processes import die_with_parent, single_threaded
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     die_with_parent()
     single_threaded()  # before numpy loads: the same sums in every chunk, on every run
-    os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED)  # the workflow's tables
+    os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED_DIR)  # the workflow's tables
     if arguments[:1] == ["chunk"] and len(arguments) == 5:
         kind, index, count, output = (
             arguments[1],
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             int(arguments[3]),
             arguments[4],
         )
-        params = json.loads((PARAMS_DIR / f"{STAGES[kind]}.yaml").read_text(encoding="utf-8"))
+        params = json.loads((BUILD_PARAMS_DIR / f"{STAGES[kind]}.yaml").read_text(encoding="utf-8"))
         chunk = fit_chunk(kind, params, index, count)
         atomic_write(Path(output), lambda tmp: chunk.to_parquet(tmp, index=False), redirect=False)
         return 0

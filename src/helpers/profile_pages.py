@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="kernels in parallel")
     parser.add_argument("--pages-dir", type=Path, default=PAGES_DIR, help="where pages go")
     arguments = parser.parse_args(argv)
-    from helpers.workflow import die_with_parent, single_threaded
+    from helpers.processes import die_with_parent, single_threaded
 
     die_with_parent()
     single_threaded()  # as for the stages: deterministic, no oversubscribing

@@ -33,6 +33,8 @@ from helpers.curves import CURVES_DIR, CURVES_VARIABLE
 from helpers.errors import PipelineError
 from helpers.paths import (
     BUILD_DIR,
+    BUILD_PARAMS_DIR,
+    BUILD_PROCESSED_DIR,
     NOTEBOOKS_DIR,
     RAW_DIR,
     REPORT_DIR,
@@ -40,6 +42,7 @@ from helpers.paths import (
     ROOT,
     SOURCES_FILE,
 )
+from helpers.processes import die_with_parent, single_threaded, terminate_gracefully
 
 # jsonschema (which nbformat imports) builds an IRI grammar on import when the optional
 # rfc3987-syntax package is installed: 1.7 CPU-seconds in every job. Notebook validation never
@@ -49,8 +52,8 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 HELPERS_DIR: Path = ROOT / "src" / "helpers"
 #: Where the workflow's stages write their processed files; ``publish`` copies them into
 #: ``data/processed/`` once every stage has succeeded.
-BUILD_PROCESSED: Path = BUILD_DIR / "processed"
-PARAMS_DIR: Path = BUILD_DIR / "params"
+BUILD_PROCESSED: Path = BUILD_PROCESSED_DIR
+PARAMS_DIR: Path = BUILD_PARAMS_DIR
 LOG_DIR: Path = BUILD_DIR / "logs"
 #: Executed notebooks: build outputs, embedded by the report and checked by nbval.
 EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
@@ -62,13 +65,6 @@ IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
 ALL_RAW = "all"
 #: Kernel logs: only CRITICAL messages (no TCP warning, no interrupt noise at shutdown).
 KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
-NUMERIC_THREAD_VARIABLES: tuple[str, ...] = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 #: Text in outputs that depends on the machine, not the analysis.
 MACHINE_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r" at 0x[0-9a-f]+>"), ">"),
@@ -388,29 +384,6 @@ def up_to_date(targets: list[str]) -> bool:
     return done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Ask the kernel to send this process ``sig`` when its parent exits (Linux
-    ``PR_SET_PDEATHSIG``, kept across ``exec``); a no-op elsewhere. So a killed ``make`` takes
-    Snakemake with it, and a killed Snakemake its jobs (whose kernels exit with them)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before the request took effect
-            os.kill(os.getpid(), sig)
-
-
-def single_threaded() -> None:
-    """One BLAS thread in every kernel this process starts (a value the user set is kept):
-    threaded sums may differ in their last digits from run to run, and jobs already run side
-    by side."""
-    for variable in NUMERIC_THREAD_VARIABLES:
-        os.environ.setdefault(variable, "1")
-
-
 def run_snakemake(arguments: list[str]) -> int:
     """Run Snakemake in a process group of its own and take the whole group down (its jobs,
     whose kernels stop with them) when this process is interrupted, terminated, or its parent
@@ -439,16 +412,6 @@ def run_snakemake(arguments: list[str]) -> int:
                 break
         print("build interrupted: every job stopped", file=sys.stderr)
         return 130
-
-
-def terminate_gracefully() -> None:
-    """Turn SIGTERM into an exception, so papermill's cleanup shuts the kernel down."""
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(f"stopped by signal {signum}")
-
-    with contextlib.suppress(ValueError, AttributeError):  # not the main thread / no SIGTERM
-        signal.signal(signal.SIGTERM, stop)
 
 
 def _without_machine_details(text: Any) -> Any:

@@ -1,4 +1,6 @@
 # The 42 system profiles and the report.
+from helpers.profiles import INPUT_TABLES as PROFILE_TABLES
+
 PUBLISHED = rules.publish.output
 RENDERED = (
     [f"report/{render.QUARTO_OUTPUT}/index.html"] if render.find_quarto()
@@ -10,7 +12,7 @@ rule profiles:
     """Notebook 08 once per system (warm kernels, helpers.profile_pages): report/systems/."""
     input:
         **stage("08_profile_system"),
-        tables=PUBLISHED,
+        tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
     output: directory("report/systems")
     log: wf.log("profiles")
     params: python=PYTHON
@@ -21,7 +23,7 @@ rule profile:
     """One system's page, e.g. `make profile ICB=QOC`: report/profile/QOC.html."""
     input:
         **stage("08_profile_system"),
-        tables=PUBLISHED,
+        tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
     output: "report/profile/{icb}.html"
     log: wf.log("profile_{icb}")
     params: python=PYTHON
