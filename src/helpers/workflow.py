@@ -183,7 +183,11 @@ def write_if_changed(path: Path, text: str) -> Path:
 def params_file(stage: str, params: dict[str, Any]) -> str:
     """Write the stage's parameters to ``.build/params/<stage>.yaml`` (JSON, which YAML
     reads) when they changed; return its path for the rule's input."""
-    values = parameters_for(NOTEBOOKS_DIR / f"{stage}.ipynb", params)
+    try:
+        values = parameters_for(NOTEBOOKS_DIR / f"{stage}.ipynb", params)
+    except PipelineError as error:  # a parameter the notebook does not declare, ...
+        print(f"BUILD STOPPED before any rule ran: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     path = write_if_changed(PARAMS_DIR / f"{stage}.yaml", json.dumps(values, indent=1) + "\n")
     return relative(path)
 
