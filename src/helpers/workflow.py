@@ -379,7 +379,7 @@ def up_to_date(targets: list[str]) -> bool:
     import subprocess
 
     done = subprocess.run(
-        [*SNAKEMAKE, "-n", "--cores", "1", *targets],
+        [*SNAKEMAKE, "-n", "--cores", "1", *(relative(Path(t)) for t in targets)],
         cwd=ROOT,
         capture_output=True,
         text=True,
