@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | { sha
 SANITIZE := tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help env prerequisites tools data notebooks report profile test test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all figure-hashes check-params
+.PHONY: help env prerequisites tools data notebooks report profile test dry-run test-unit test-notebooks test-browser test-exhaustive lint format bench lock clean all figure-hashes check-params
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{gsub(/\$$\$$/, "$$", $$2); printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,17 +32,24 @@ $(TOOLS): tests/tools/package.json tests/tools/package-lock.json | prerequisites
 data: env ## Acquire and verify every raw input (data/raw, then $$ICSFIN_DATA_MIRROR, then URL)
 	$(BIN)/python -m helpers.acquire
 
-notebooks: env ## Run the stale notebooks with papermill, independent ones in parallel (FORCE=1: all)
-	$(BIN)/python -m helpers.pipeline --no-render $(if $(FORCE),--force)
+# Snakemake runs the build (Snakefile); it dies with make (helpers.workflow.die_with_parent).
+# FORCE=1 reruns every rule; JOBS=N sets the cores (default: all).
+SNAKEMAKE := $(BIN)/python -m helpers.workflow snakemake --cores $(or $(JOBS),all) --quiet host rules $(if $(FORCE),--forceall)
 
-report: env ## Run the stale notebooks, then render the report
-	$(BIN)/python -m helpers.pipeline $(if $(FORCE),--force)
+notebooks: env ## Run the stale notebooks (snakemake notebooks) and publish their tables into data/processed
+	$(SNAKEMAKE) notebooks
 
-profile: env ## Build one system's profile page, e.g. make profile ICB=QOC (all 42: make profile)
-	$(BIN)/python -m helpers.profile_pages $(if $(ICB),--icb $(ICB)) $(if $(FORCE),--force)
+report: env ## Run what is stale (snakemake): notebooks, the 42 profiles, then render the report
+	$(SNAKEMAKE)
 
-test: env prerequisites tools ## Unit tests, nbval on every notebook the pipeline has not just reproduced, browser and PDF checks (one process per core)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive" -n auto --dist loadfile
+profile: env ## Profile pages: all 42 (report/systems/), or one or more, e.g. make profile ICB="QOC QE1" (report/profile/)
+	$(SNAKEMAKE) $(if $(ICB),$(foreach code,$(ICB),report/profile/$(code).html),report/systems)
+
+dry-run: env ## What `make report` would rerun, and why (snakemake -n)
+	$(BIN)/snakemake -n --quiet host
+
+test: env prerequisites tools ## Unit tests, nbval on the executed notebooks unless up to date, browser and PDF checks (one process per core)
+	$(BIN)/python -m pytest tests report/notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider -m "not exhaustive" -n auto --dist loadfile
 
 test-unit: env tools ## Run only the unit tests
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m "not exhaustive"
@@ -50,13 +57,13 @@ test-unit: env tools ## Run only the unit tests
 test-browser: env prerequisites ## Only the browser (headless Chromium) and PDF checks of the built report
 	$(BIN)/python -m pytest tests/test_browser.py tests/test_pdf.py -p no:cacheprovider
 
-test-notebooks: env ## Re-execute every committed notebook under nbval, reproduced or not
-	ICSFIN_NBVAL_ALWAYS=1 $(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
+test-notebooks: env ## Re-execute every executed notebook (report/notebooks/) under nbval, up to date or not
+	ICSFIN_NBVAL_ALWAYS=1 $(BIN)/python -m pytest report/notebooks --nbval --nbval-sanitize-with $(SANITIZE) -p no:cacheprovider
 
 test-exhaustive: env ## Compare the fast and the old raw-file parsers on every raw file (minutes)
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m exhaustive
 
-figure-hashes: env ## Record each labelled figure's PNG hash after a deliberate figure change (review the diff)
+figure-hashes: env ## Record what each labelled figure shows (data fingerprint) after a deliberate figure change (review the diff)
 	$(BIN)/python -m helpers.figure_hashes
 
 check-params: env ## Check params.yaml values (types, allowed values, years) without running anything
@@ -70,13 +77,13 @@ format: env ## ruff: fix lint where safe and format the code
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: env ## Time the cold pipeline, a no-op rebuild, the 42 profiles and the tests; write bench/benchmark.json
+bench: env ## Time a cold make report, a no-op, the edit loop and make test; write bench/benchmark.json
 	$(BIN)/python -m helpers.bench
 
 lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)
 	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip compile --python-version 3.11 --no-header --annotation-style line requirements.in -o requirements.lock
 
 clean: ## Remove build state, interim tables and rendered report (never touches data/raw)
-	rm -rf .build data/interim report/notebooks report/_manuscript report/_output report/.quarto report/_variables.yml
+	rm -rf .build .snakemake data/interim report/notebooks report/profile report/_manuscript report/_output report/.quarto report/_variables.yml
 
 all: report ## Everything: build the report

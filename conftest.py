@@ -1,24 +1,15 @@
-"""Test-session set-up shared by ``tests/`` and ``notebooks/`` (nbval).
+"""Test-session set-up shared by ``tests/`` and nbval on the executed notebooks.
 
-Notebook kernels the tests start (papermill runs, nbval) are forks of one server that has
-already imported the heavy libraries, as in the pipeline (:mod:`helpers.kernel_forks`); the
-server starts in the background with the session. ``ICSFIN_FORK_KERNELS=0`` turns it off.
+Processed files a test or a re-executed notebook writes go to ``.build/test-results/`` (never
+to ``data/processed/``), and reads fall back to ``data/processed/`` (helpers.io). Scratch
+notebooks (``notebooks/scratch/``) are never collected.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
 
-import pytest
+from helpers.paths import BUILD_DIR, RESULTS_VARIABLE
 
-_KERNEL_SERVER = contextlib.ExitStack()
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    from helpers.kernel_forks import fork_server
-
-    _KERNEL_SERVER.enter_context(fork_server())
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _KERNEL_SERVER.close()
+collect_ignore_glob = ["notebooks/scratch/*", "notebooks/*.ipynb"]
+os.environ.setdefault(RESULTS_VARIABLE, str(BUILD_DIR / "test-results"))

@@ -187,19 +187,20 @@ def test_cli_prints_the_message_without_a_traceback(
     assert "Traceback" not in err
 
 
-def test_pipeline_stops_before_any_stage_on_a_bad_value(
+def test_build_stops_before_any_rule_on_a_bad_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from helpers import pipeline
+    """The Snakefile's first step (helpers.workflow.prepare) runs the same check as
+    make check-params and stops before acquiring or running anything."""
+    from helpers import acquire, workflow
 
     document = canonical()
     document["notebooks"][MODEL]["stages"] = ["forcast"]
-    layout = pipeline.PipelineLayout(params_file=write(tmp_path, document), build_dir=tmp_path)
-    monkeypatch.setattr(pipeline, "PipelineLayout", lambda: layout)
     ran: list[str] = []
-    monkeypatch.setattr(pipeline, "execute_notebook", lambda *args: ran.append("ran"))
-    monkeypatch.delenv("ICSFIN_DATA_MIRROR", raising=False)
-    assert pipeline.main(["--no-render"]) == 1
+    monkeypatch.setattr(acquire, "acquire_all", lambda *args: ran.append("ran"))
+    with pytest.raises(SystemExit) as stopped:
+        workflow.prepare(write(tmp_path, document))
+    assert stopped.value.code == 1
     err = capsys.readouterr().err
-    assert "PIPELINE FAILED" in err and "'forcast' is not a valid value" in err
+    assert "BUILD STOPPED" in err and "'forcast' is not a valid value" in err
     assert "Traceback" not in err and ran == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from helpers import figure_hashes
-from helpers.paths import NOTEBOOKS_DIR
+from helpers.figure_hashes import EXECUTED_DIR
 
 REGENERATE = "make figure-hashes (python -m helpers.figure_hashes)"
 
@@ -34,7 +34,7 @@ def test_every_recorded_figure_has_a_png() -> None:
 
 
 def test_two_swapped_figures_are_caught(tmp_path: Path) -> None:
-    notebook_path = NOTEBOOKS_DIR / "02_describe_deficits.ipynb"
+    notebook_path = EXECUTED_DIR / "02_describe_deficits.ipynb"
     copy = tmp_path / notebook_path.name
     shutil.copy(notebook_path, copy)
     notebook = nbformat.read(copy, as_version=4)
@@ -46,7 +46,7 @@ def test_two_swapped_figures_are_caught(tmp_path: Path) -> None:
     first, second = labelled[0], labelled[1]
     first.outputs, second.outputs = second.outputs, first.outputs
     nbformat.write(notebook, copy)
-    recorded = figure_hashes.all_figure_hashes(NOTEBOOKS_DIR)
+    recorded = figure_hashes.all_figure_hashes(EXECUTED_DIR)
     problems = figure_hashes.differences(recorded, figure_hashes.all_figure_hashes(tmp_path))
     label_1 = figure_hashes.FIGURE_LABEL.search(first.source).group(1)  # type: ignore[union-attr]
     label_2 = figure_hashes.FIGURE_LABEL.search(second.source).group(1)  # type: ignore[union-attr]

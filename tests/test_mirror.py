@@ -6,17 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import pipeline
+from helpers import acquire, workflow
 
 
-def test_pipeline_stops_at_once_on_a_mirror_that_does_not_exist(
+def test_build_stops_at_once_on_a_mirror_that_does_not_exist(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ran: list[str] = []
-    monkeypatch.setattr(pipeline, "run_pipeline", lambda **_: ran.append("ran"))
+    monkeypatch.setattr(acquire, "acquire_all", lambda *_: ran.append("ran"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ICSFIN_DATA_MIRROR", "../shraed/data")
-    assert pipeline.main(["--no-render"]) == 1
+    with pytest.raises(SystemExit) as stopped:
+        workflow.prepare()
+    assert stopped.value.code == 1
     err = capsys.readouterr().err
     assert f"mirror folder {(tmp_path / '../shraed/data').resolve()} does not exist" in err
     assert "ICSFIN_DATA_MIRROR='../shraed/data'" in err and ran == []

@@ -1,4 +1,5 @@
-"""House rules for the committed notebooks: defaults match params.yaml, logic lives in helpers."""
+"""House rules for the notebooks: sources are clean and their defaults match params.yaml, logic
+lives in helpers, and the executed copies (build outputs) carry the canonical run."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
-from helpers.pipeline import discover_notebooks
+from helpers.workflow import EXECUTED_DIR, INJECTED_TAG
 
-NOTEBOOKS = discover_notebooks(NOTEBOOKS_DIR)
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_there_are_notebooks_to_check() -> None:
@@ -48,12 +49,24 @@ def test_notebook_reads_as_analysis(notebook: Path) -> None:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
-def test_committed_notebook_carries_the_canonical_run(notebook: Path) -> None:
-    executed = nbformat.read(notebook, as_version=4)
+def test_source_notebook_is_clean(notebook: Path) -> None:
+    """No outputs and no injected-parameters cell: editing the parameters cell in JupyterLab
+    is what runs there (python -m helpers.workflow clean strips a notebook)."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    assert not [c for c in cells if INJECTED_TAG in c.metadata.get("tags", [])], notebook.name
+    code = [cell for cell in cells if cell.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), notebook.name
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_executed_notebook_carries_the_canonical_run(notebook: Path) -> None:
+    copy = EXECUTED_DIR / notebook.name
+    assert copy.is_file(), f"{copy} missing: build it with make report"
+    executed = nbformat.read(copy, as_version=4)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     counts = [cell.execution_count for cell in code if cell.execution_count is not None]
     assert counts == list(range(1, len(counts) + 1)), f"{notebook.name}: run out of order"
-    assert any(cell.outputs for cell in code), f"{notebook.name}: committed without outputs"
-    assert "parameters" in executed.metadata.get("papermill", {}), "not run by the pipeline"
+    assert any(cell.outputs for cell in code), f"{notebook.name}: executed without outputs"
+    assert "parameters" in executed.metadata.get("papermill", {}), "not run by the workflow"
     errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
-    assert not errors, f"{notebook.name}: committed with an error output"
+    assert not errors, f"{notebook.name}: executed with an error output"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import subprocess
 import sys
 
@@ -14,8 +12,8 @@ import pytest
 from helpers import profile_kernels, profile_pages, profiles
 from helpers.config import load_params
 from helpers.errors import ConfigError
-from helpers.pipeline import KERNEL_ARGUMENTS, notebook_cells
 from helpers.pressure import financial_years
+from helpers.workflow import EXECUTED_DIR, KERNEL_ARGUMENTS, notebook_cells
 
 
 def test_prepared_notebook_has_the_reset_cell_first_and_no_stored_outputs() -> None:
@@ -89,13 +87,6 @@ def test_kernel_options_quiet_the_log_and_skip_history() -> None:
     )
 
 
-def test_job_key_changes_with_parameters_and_inputs() -> None:
-    key = profile_pages.job_key("inputs", {"icb_code": "QOC"})
-    assert key == profile_pages.job_key("inputs", {"icb_code": "QOC"})
-    assert key != profile_pages.job_key("inputs", {"icb_code": "QE1"})
-    assert key != profile_pages.job_key("changed", {"icb_code": "QOC"})
-
-
 def test_unknown_requested_code_is_an_error_naming_valid_codes() -> None:
     with pytest.raises(ConfigError, match=r"'XQOC'.*Close matches: .*QOC.*Valid codes: "):
         profile_pages.select_codes(["XQOC"], [])
@@ -156,7 +147,10 @@ def test_index_links_every_system(inputs, pages) -> None:
 
 
 def test_reused_kernel_run_equals_the_canonical_fresh_kernel_run() -> None:
-    canonical = nbformat.read(profile_pages.PROFILE_NOTEBOOK, as_version=4)
+    canonical_copy = EXECUTED_DIR / profile_pages.PROFILE_NOTEBOOK.name
+    if not canonical_copy.is_file():
+        pytest.fail(f"{canonical_copy} missing: run `make report` first")
+    canonical = nbformat.read(canonical_copy, as_version=4)
     code = canonical.metadata["papermill"]["parameters"]["icb_code"]
     executed = profile_pages.EXECUTED_DIR / f"{code}.ipynb"
     if not executed.is_file():
@@ -165,81 +159,6 @@ def test_reused_kernel_run_equals_the_canonical_fresh_kernel_run() -> None:
     assert [cell.get("outputs") for cell in reused.cells] == [
         cell.get("outputs") for cell in canonical.cells
     ]
-
-
-# --- the up-to-date check without tables ----------------------------------------------------------
-
-
-def recorded_build(pages_dir, codes: list[str]) -> tuple[dict, dict]:
-    """Pages for ``codes`` and an index in ``pages_dir``, and the state a full build records."""
-    params = load_params(strict=False)
-    tables = list(profiles.INPUT_TABLES)
-    shared = profile_pages.inputs_fingerprint(table_names=tables)
-    systems = {}
-    for code in codes:
-        page = pages_dir / f"{code}.html"
-        page.write_text(f"<p>{code}</p>")
-        systems[code] = {
-            "key": profile_pages.job_key(shared, profile_pages.profile_parameters(params, code)),
-            "page_sha256": hashlib.sha256(page.read_bytes()).hexdigest(),
-        }
-    (pages_dir / "index.html").write_text("<p>index</p>")
-    state = {
-        "version": profile_pages.STATE_VERSION,
-        "systems": systems,
-        "inputs": {
-            "tables": tables,
-            "fingerprint": shared,
-            "codes": codes,
-            "index_key": profile_pages.index_key(shared, params),
-            "index_sha256": hashlib.sha256(b"<p>index</p>").hexdigest(),
-        },
-    }
-    return state, params
-
-
-def test_unchanged_profiles_are_recognised_from_hashes_and_any_change_falls_back(
-    tmp_path, monkeypatch
-) -> None:
-    monkeypatch.setattr(profile_pages, "PAGES_DIR", tmp_path)
-    state, params = recorded_build(tmp_path, ["QE1", "QOC"])
-    results = profile_pages.unchanged_profiles(state, params)
-    assert [(r.icb_code, r.status) for r in results] == [("QE1", "skipped"), ("QOC", "skipped")]
-    assert results[1].page_sha256 == state["systems"]["QOC"]["page_sha256"]
-
-    def changed(edit) -> None:
-        fresh, _ = recorded_build(tmp_path, ["QE1", "QOC"])
-        edit(fresh)
-        assert profile_pages.unchanged_profiles(fresh, params) is None
-
-    changed(lambda s: s["inputs"]["tables"].pop())  # the inputs fingerprint moves
-    changed(lambda s: s["systems"]["QOC"].update(key="old"))  # one system's key
-    changed(lambda s: s["inputs"].update(index_key="old"))  # the index's years or inputs
-    changed(lambda s: (tmp_path / "QE1.html").write_text("edited"))  # a page edited
-    changed(lambda s: (tmp_path / "index.html").unlink())  # the index removed
-    changed(lambda s: s.pop("inputs"))  # no full build recorded yet
-    other_years = {**params, "common": {**params["common"], "first_year": "2019/20"}}
-    assert profile_pages.index_key("x", other_years) != profile_pages.index_key("x", params)
-
-
-def test_no_op_check_imports_neither_pandas_nor_nbformat(tmp_path) -> None:
-    state, _ = recorded_build(tmp_path, ["QOC"])
-    state_file = tmp_path / "state.json"
-    state_file.write_text(json.dumps(state))
-    code = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "import helpers.pipeline, helpers.render\n"
-        "from helpers import profile_pages\n"
-        "from helpers.config import load_params\n"
-        f"profile_pages.PAGES_DIR = Path({str(tmp_path)!r})\n"
-        f"state = json.loads(Path({str(state_file)!r}).read_text())\n"
-        "results = profile_pages.unchanged_profiles(state, load_params(strict=False))\n"
-        "print([r.icb_code for r in results], 'pandas' in sys.modules, "
-        "'nbformat' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["['QOC']", "False", "False"]
 
 
 def test_profile_images_carry_the_notebooks_alt_text() -> None:

@@ -17,7 +17,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import render, report
-from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_DIR
+from helpers.paths import PROCESSED_DIR, REPORT_DIR
 from helpers.render import RenderError
 from helpers.report import ReportLayout
 
@@ -258,7 +258,7 @@ def test_real_report_renders_every_section(tmp_path: Path) -> None:
         shutil.copy(REPORT_DIR / name, report_dir / name)
     shutil.copy(REPORT_DIR.parent / "CHANGELOG.md", tmp_path / "CHANGELOG.md")  # included
     layout = ReportLayout(
-        notebooks_dir=NOTEBOOKS_DIR, processed_dir=PROCESSED_DIR, report_dir=report_dir
+        notebooks_dir=REPORT_DIR / "notebooks", processed_dir=PROCESSED_DIR, report_dir=report_dir
     )
     render.render_report(lambda message: None, layout, use_quarto=False)
     html = (report_dir / "_output" / "index.html").read_text()

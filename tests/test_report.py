@@ -230,8 +230,9 @@ def test_every_embed_target_has_its_labelled_cell(article: tuple[dict[str, Any],
     for address in embeds:
         target, label = address.split()[0].split("#")
         assert target.startswith("notebooks/"), f"{target}: embed the copy in report/notebooks/"
-        notebook = NOTEBOOKS_DIR / Path(target).name
-        assert notebook.is_file(), f"{address}: {notebook} does not exist"
+        assert (NOTEBOOKS_DIR / Path(target).name).is_file(), f"{address}: no such notebook"
+        notebook = REPORT_DIR / target  # the executed copy, a build output
+        assert notebook.is_file(), f"{address}: {notebook} does not exist (run make report)"
         cell = render.find_labelled_cell(notebook, label)
         assert cell.get("outputs"), f"{address}: the cell has no stored output (run make report)"
 

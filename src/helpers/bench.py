@@ -1,26 +1,16 @@
-"""Benchmark: cold and no-op builds, the naive baseline and the test suite, to JSON.
+"""Benchmark of the build (``make bench``): issue 21's figures, written to ``bench/benchmark.json``.
 
-Each figure is measured in one run of ``make bench`` (``python -m helpers.bench``):
+- ``cold_make_report``: ``make report`` from nothing built (no ``.build/``, ``.snakemake/``,
+  executed notebooks, profiles, rendered report or ``data/interim/``; environment installed and
+  raw data present): every stage, the 42 profiles and the render;
+- ``noop_make_report``: ``make report`` again, nothing changed;
+- ``edit_loop``: one notebook-03 parameter changed in ``params.yaml`` (``power``), then
+  ``make report`` (the file is restored and the build rerun afterwards, untimed);
+- ``test_suite``: ``make test``;
+- ``machinery_lines``: lines of the build machinery (:data:`MACHINERY`; the renderer excluded).
 
-- ``cold_pipeline``: the stages and the report from nothing built (``python -m
-  helpers.pipeline --no-profiles``): no ``.build/`` state and an empty ``data/interim/``
-  (environment installed, raw data present); issue 13's target, the profiles being budgeted
-  separately;
-- ``noop_rebuild``: ``make report`` once the stages, report and profiles are built, nothing
-  changed;
-- ``cold_make_report``: everything from nothing built, the 42 profiles included (what a
-  reader's first ``make report`` costs);
-- ``naive_baseline``: every notebook executed in order with papermill, one at a time, with the
-  interim layer off (no caching of any kind), as the pipeline did before stages were declared;
-- ``test_suite``: ``make test`` (the README's test command; one pytest worker per core);
-- ``profiles``: the 42 system profile pages on their own (``python -m helpers.profile_pages``),
-  cold (no profile state or pages; processed data present) and then a no-op run, against the
-  budget of issue 11 (the profiles may add at most 30 s to a cold ``make report``).
-
-For each: wall time, CPU time (user + system of every process in the command's tree) and peak
-resident memory of the largest process. The machine may be shared: the 1-minute load average
-before and after each command is recorded too, so wall times can be read against it; CPU
-time does not depend on the load.
+Each command's wall time, CPU time of its process tree and peak memory of its largest process
+are recorded with the 1-minute load average around it (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -31,159 +21,138 @@ import platform
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from helpers.paths import BUILD_DIR, INTERIM_DIR, NOTEBOOKS_DIR, ROOT
+from helpers.paths import BUILD_DIR, INTERIM_DIR, PARAMS_FILE, REPORT_DIR, ROOT
 
 BENCH_FILE: Path = ROOT / "bench" / "benchmark.json"
-
-# Runs a command and prints its wall time, the CPU time of its whole process tree and the
-# peak resident memory of any process in it (RUSAGE_CHILDREN covers every waited-for
-# descendant), in MiB.
+#: The build machinery whose size issue 21 budgets (at most 800 lines): the workflow, its
+#: helpers, the profile runner (warm kernels and pages), the interim cache and this benchmark,
+#: the pieces issue 21 counted as machinery before (the renderer excluded).
+MACHINERY: tuple[str, ...] = (
+    "Snakefile",
+    "workflow/rules/*.smk",
+    "workflow/profiles/*/config.yaml",
+    "src/helpers/workflow.py",
+    "src/helpers/curves.py",
+    "src/helpers/processes.py",
+    "src/helpers/profile_pages.py",
+    "src/helpers/profile_kernels.py",
+    "src/helpers/interim.py",
+    "src/helpers/bench.py",
+)
+TARGETS: dict[str, tuple[str, str, float]] = {
+    "cold_make_report_seconds": ("cold_make_report", "seconds", 60.0),
+    "noop_make_report_seconds": ("noop_make_report", "seconds", 2.5),
+    "edit_loop_seconds": ("edit_loop", "seconds", 25.0),
+    "test_suite_seconds": ("test_suite", "seconds", 150.0),
+    "peak_memory_mib": ("peak", "peak_rss_mib", 1536.0),
+    "machinery_lines": ("machinery_lines", "total", 800.0),
+}
+#: Runs a command; prints wall and CPU seconds of its tree, peak memory (POSIX only) and load.
 _MEASURE = """
-import json, os, resource, subprocess, sys, time
-load_before = os.getloadavg()[0]
+import json, os, subprocess, sys, time
+try:
+    import resource
+except ImportError:  # not POSIX: no peak memory or CPU time
+    resource = None
+load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 seconds = time.perf_counter() - start
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None
 print(json.dumps({
     "seconds": round(seconds, 1),
-    "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-    "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-    "load_before": round(load_before, 2),
-    "load_after": round(os.getloadavg()[0], 2),
+    "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1) if usage else None,
+    "peak_rss_mib": round(usage.ru_maxrss / 1024, 1) if usage else None,
+    "load_before": round(load, 2) if load is not None else None,
+    "load_after": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     "exit": code,
 }))
 """
 
-_NAIVE = """
-import sys, papermill
-from pathlib import Path
-for notebook in sys.argv[2:]:
-    papermill.execute_notebook(notebook, str(Path(sys.argv[1]) / Path(notebook).name),
-                               kernel_name="python3", cwd=str(Path(notebook).parent),
-                               progress_bar=False)
-"""
 
-
-def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+def measure(command: list[str]) -> dict[str, Any]:
     """Wall time, CPU time, peak memory and load around ``command`` run from the repository."""
-    completed = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
     )
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    if result["exit"] != 0:
-        raise RuntimeError(f"benchmark command failed: {' '.join(command)}")
-    return result
+    return json.loads(done.stdout)
 
 
-def naive_baseline(python: str, scratch: Path) -> dict[str, Any]:
-    """Every notebook in order, one at a time, no interim layer and no skipping."""
-    from helpers.pipeline import discover_notebooks
-
-    scratch.mkdir(parents=True, exist_ok=True)
-    notebooks = [str(path) for path in discover_notebooks(NOTEBOOKS_DIR)]
-    return measure(
-        [python, "-c", _NAIVE, str(scratch), *notebooks],
-        env={"ICSFIN_INTERIM": "off"},
-    )
-
-
-#: Issue 11: the 42 profiles may add at most this many seconds to a cold ``make report``.
-PROFILES_BUDGET_SECONDS = 30.0
-
-#: The issues' targets: figure -> (where it is in the benchmark, the most it may be).
-TARGETS: dict[str, tuple[tuple[str, ...], float]] = {
-    "cold_pipeline_seconds": (("cold_pipeline", "seconds"), 30.0),
-    "noop_rebuild_seconds": (("noop_rebuild", "seconds"), 2.0),
-    "test_suite_seconds": (("test_suite", "seconds"), 150.0),
-    "pipeline_peak_rss_mib": (("cold_make_report", "peak_rss_mib"), 1024.0),
-    "profiles_added_seconds": (("profiles_added_seconds",), PROFILES_BUDGET_SECONDS),
-}
+def machinery_lines(root: Path = ROOT) -> dict[str, int]:
+    """Line count of each build-machinery file (:data:`MACHINERY`) and their total."""
+    counts = {
+        str(path.relative_to(root)): len(path.read_text(encoding="utf-8").splitlines())
+        for pattern in MACHINERY
+        for path in sorted(root.glob(pattern))
+    }
+    return {**counts, "total": sum(counts.values())}
 
 
 def targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each target of :data:`TARGETS` with the measured value and whether it is met."""
+    """Each target of issue 21 with the measured figure and whether it is met."""
     checked = {}
-    for name, (path, limit) in TARGETS.items():
-        value: Any = figures
-        for key in path:
-            value = value[key]
-        checked[name] = {"measured": value, "at_most": limit, "met": bool(value <= limit)}
+    for name, (entry, key, limit) in TARGETS.items():
+        measured = figures.get(entry, {}).get(key)
+        met = measured is not None and measured <= limit
+        checked[name] = {"measured": measured, "at_most": limit, "met": met}
     return checked
 
 
-def profiles_benchmark(python: str = sys.executable) -> dict[str, Any]:
-    """Time the 42 profiles from cold (their state and pages removed) and a no-op re-run."""
-    from helpers.profile_pages import EXECUTED_DIR, PAGES_DIR
+def clean_build() -> None:
+    """Remove everything a build makes (never data/raw or data/processed)."""
+    for path in [BUILD_DIR, ROOT / ".snakemake", INTERIM_DIR, REPORT_DIR / "notebooks"]:
+        shutil.rmtree(path, ignore_errors=True)
+    for path in [REPORT_DIR / "systems", REPORT_DIR / "_output", REPORT_DIR / "_manuscript"]:
+        shutil.rmtree(path, ignore_errors=True)
 
-    shutil.rmtree(EXECUTED_DIR, ignore_errors=True)
-    shutil.rmtree(PAGES_DIR, ignore_errors=True)
-    command = [python, "-m", "helpers.profile_pages"]
-    cold = measure(command)
-    noop = measure(command)
-    return {
-        "cold_42_profiles": cold,
-        "noop_42_profiles": noop,
-        "budget_seconds": PROFILES_BUDGET_SECONDS,
-        "cold_within_budget": cold["seconds"] <= PROFILES_BUDGET_SECONDS,
-    }
+
+def edit_loop(make: list[str]) -> dict[str, Any]:
+    """Change notebook 03's ``power`` in params.yaml, time ``make report``, then restore the
+    file and rebuild (untimed)."""
+    original = PARAMS_FILE.read_text(encoding="utf-8")
+    edited = original.replace("    power: 0.8 ", "    power: 0.81", 1)
+    if edited == original:
+        raise RuntimeError(f"{PARAMS_FILE}: no 'power: 0.8' line to change")
+    try:
+        PARAMS_FILE.write_text(edited, encoding="utf-8")
+        return measure([*make, "report"])
+    finally:
+        PARAMS_FILE.write_text(original, encoding="utf-8")
+        subprocess.run([*make, "report"], cwd=ROOT, check=True, capture_output=True)
 
 
 def record(figures: dict[str, Any], bench_file: Path = BENCH_FILE) -> None:
-    """Write ``figures`` over the same keys of the benchmark file, keeping the others."""
+    """Write ``figures`` into the benchmark file, keeping the entries not measured now."""
     document = json.loads(bench_file.read_text(encoding="utf-8")) if bench_file.is_file() else {}
     document.update(figures)
     bench_file.parent.mkdir(parents=True, exist_ok=True)
-    bench_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    bench_file.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def main() -> int:
-    """Measure the figures and write them to ``bench/benchmark.json``."""
-    python = sys.executable
-    scratch = BUILD_DIR / "bench"
-    figures: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}",
-        "note": "wall seconds depend on other load on the machine (load_before/after: 1-minute "
-        "load average); cpu_seconds do not",
-    }
-    shutil.rmtree(BUILD_DIR, ignore_errors=True)
-    shutil.rmtree(INTERIM_DIR, ignore_errors=True)
-    # issue 13's target: the stages and the render, the profiles being budgeted on their own
-    figures["cold_pipeline"] = measure([python, "-m", "helpers.pipeline", "--no-profiles"])
-    figures["profiles"] = profiles_benchmark(python)
-    figures["noop_rebuild"] = measure([python, "-m", "helpers.pipeline"])
-    # what a reader's first `make report` costs: everything from nothing, profiles included
-    shutil.rmtree(BUILD_DIR, ignore_errors=True)
-    shutil.rmtree(INTERIM_DIR, ignore_errors=True)
-    figures["cold_make_report"] = measure([python, "-m", "helpers.pipeline"])
-    figures["naive_baseline"] = naive_baseline(python, scratch)
-    shutil.rmtree(scratch, ignore_errors=True)
-    figures["test_suite"] = measure(["make", "--no-print-directory", "test"])
-    cold, naive = figures["cold_pipeline"], figures["naive_baseline"]
-    figures["naive_over_cold"] = {
-        "wall": round(naive["seconds"] / cold["seconds"], 2),
-        "cpu": round(naive["cpu_seconds"] / cold["cpu_seconds"], 2),
-    }
-    # issue 11's budget: what the profiles add to a cold `make report` (both measured here)
-    added = figures["cold_make_report"]["seconds"] - cold["seconds"]
-    figures["profiles_added_seconds"] = round(added, 1)
+    """Run every measurement and write ``bench/benchmark.json``."""
+    make = ["make", "--no-print-directory"]
+    clean_build()
+    figures: dict[str, Any] = {"cold_make_report": measure([*make, "report"])}
+    figures["noop_make_report"] = measure([*make, "report"])
+    figures["edit_loop"] = edit_loop(make)
+    figures["test_suite"] = measure([*make, "test"])
+    peaks = [f["peak_rss_mib"] for f in figures.values() if f.get("peak_rss_mib") is not None]
+    figures["peak"] = {"peak_rss_mib": max(peaks) if peaks else None}
+    figures["machinery_lines"] = machinery_lines()
     figures["targets"] = targets(figures)
-    BENCH_FILE.parent.mkdir(parents=True, exist_ok=True)
-    BENCH_FILE.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(figures, indent=2))
+    figures["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count()}
+    record(figures)
+    print(json.dumps(figures["targets"], indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

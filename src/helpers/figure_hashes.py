@@ -22,7 +22,10 @@ from pathlib import Path
 import nbformat
 
 from helpers.figure_data import METADATA_KEY
-from helpers.paths import NOTEBOOKS_DIR, ROOT
+from helpers.paths import REPORT_DIR, ROOT
+
+#: The executed notebooks (build outputs of the workflow) whose figures are checked.
+EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
 
 MANIFEST_FILE: Path = ROOT / "tests" / "expected" / "figure_data.json"
 Fingerprint = dict[str, object]
@@ -47,14 +50,14 @@ def figure_hashes(notebook: Path) -> dict[str, list[Fingerprint]]:
 
 
 def all_figure_hashes(
-    notebooks_dir: Path = NOTEBOOKS_DIR,
+    notebooks_dir: Path = EXECUTED_DIR,
 ) -> dict[str, dict[str, list[Fingerprint]]]:
     """Figure hashes of every notebook that has labelled figures, by notebook name."""
     found = {path.name: figure_hashes(path) for path in sorted(notebooks_dir.glob("[0-9]*.ipynb"))}
     return {name: figures for name, figures in found.items() if figures}
 
 
-def write_manifest(path: Path = MANIFEST_FILE, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+def write_manifest(path: Path = MANIFEST_FILE, notebooks_dir: Path = EXECUTED_DIR) -> Path:
     """Record the current notebooks' figure hashes (stable, sorted JSON)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(all_figure_hashes(notebooks_dir), indent=2, sort_keys=True) + "\n"

@@ -517,9 +517,14 @@ def specification_curve(
     choices: Mapping[str, Mapping[str, Option]],
     *,
     fit: Callable[[Specification], pd.DataFrame] = fit_specification,
+    part: tuple[int, int] = (0, 1),
 ) -> pd.DataFrame:
     """Fit every combination of the options in ``choices`` and return one row per
     specification and driver.
+
+    ``part=(k, n)`` fits only the k-th of n consecutive blocks of the combinations (as the
+    workflow's curve chunks do, :mod:`helpers.curves`); the blocks, concatenated in order, are
+    the whole curve.
 
     ``choices`` maps a dimension name (e.g. "stage subset") to named options; each option is a
     function that transforms the :class:`Specification`. Options are applied in the order of
@@ -537,7 +542,9 @@ def specification_curve(
     # partly transformed specification is made once and kept while its prefix is in use.
     prefixes: list[tuple[str, Specification]] = []
     combinations = itertools.product(*(list(choices[d].items()) for d in dimensions))
-    for spec_id, combination in enumerate(combinations):
+    total, (index, count) = n_specifications(choices), part
+    block = (total * index // count, total * (index + 1) // count)
+    for spec_id, combination in itertools.islice(enumerate(combinations), *block):
         names = [name for name, _ in combination]
         kept = 0
         while kept < len(prefixes) and prefixes[kept][0] == names[kept]:

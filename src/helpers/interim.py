@@ -13,17 +13,15 @@ by:
 Entries are written atomically (temporary file, then rename), and only when the table comes back
 from Parquet identical to what the reader returned (values, dtypes, index, ``attrs``); a table
 Parquet cannot hold exactly (e.g. shapely geometries) is simply not cached. Stale entries of the
-same reader and arguments are removed when a new one is written. Two processes (pipeline stages
-running at the same time) that need the same missing entry do not both parse: the second waits
-on a lock file beside the entry (:func:`entry_lock`) and then reads what the first stored.
-``data/interim/`` is
-git-ignored and safe to delete (``make clean``). Set ``ICSFIN_INTERIM=off`` to bypass the layer;
+same reader and arguments are removed when a new one is written. Two jobs running at the same
+time that need the same missing entry may both parse it (each writes the same table
+atomically; no locks). ``data/interim/`` is git-ignored and safe to delete (``make clean``).
+Set ``ICSFIN_INTERIM=off`` to bypass the layer;
 ``ICSFIN_INTERIM_DIR`` moves it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -38,7 +36,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ParamSpec
 
-from helpers import locks
 from helpers.paths import INTERIM_DIR
 
 if TYPE_CHECKING:  # pandas where tables are stored or read: the build runner's checks need none
@@ -219,31 +216,6 @@ def _read_entry(path: Path) -> pd.DataFrame | None:
         return None
 
 
-def lock_path(path: Path) -> Path:
-    """The lock file of an entry: one per reader and call (not per content key), hidden, so
-    :func:`entries` never lists it and a run leaves at most one per call."""
-    return path.with_name(f".{path.name.rsplit('__', 1)[0]}.lock")
-
-
-@contextlib.contextmanager
-def entry_lock(path: Path) -> Iterator[None]:
-    """Hold the exclusive lock of the entry at ``path`` (waiting while another process or
-    thread holds it). ``helpers.locks.exclusive``: released when the holder exits, however it
-    ends.
-    Where no lock file can be made (a read-only folder) the block runs unlocked: entries are
-    written atomically anyway, so the worst case is parsing twice."""
-    lock = lock_path(path)
-    try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        handle = lock.open("a")
-    except OSError as error:
-        LOGGER.info("%s: no lock (%s); parsing unlocked", lock.name, error)
-        yield
-        return
-    with handle, locks.exclusive(handle):
-        yield
-
-
 def cached(reader: Callable[P, pd.DataFrame]) -> Callable[P, pd.DataFrame]:
     """Decorate a reader (raw paths in, DataFrame out) so each raw file is parsed only once."""
     signature = inspect.signature(reader)
@@ -261,12 +233,8 @@ def cached(reader: Callable[P, pd.DataFrame]) -> Callable[P, pd.DataFrame]:
         stored = _read_entry(path)
         if stored is not None:
             return stored
-        with entry_lock(path):  # another process parsing the same call: wait for its table
-            stored = _read_entry(path)
-            if stored is not None:
-                return stored
-            frame = reader(*args, **kwargs)
-            _store(frame, path)
+        frame = reader(*args, **kwargs)
+        _store(frame, path)
         return frame
 
     wrapper.uncached = reader  # type: ignore[attr-defined]

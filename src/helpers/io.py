@@ -1,8 +1,11 @@
-"""Atomic, deterministic writing and reading of processed tables in ``data/processed``.
+"""Atomic, deterministic writing and reading of processed tables.
 
-While the pipeline runs a stage it sets ``ICSFIN_STAGING_DIR``: writes meant for
-``data/processed`` then go to that staging folder instead (the pipeline moves them into place
-when the stage succeeds), and reads look there first, so a stage sees what it wrote itself.
+Writes meant for ``data/processed`` go to the results folder: ``$ICSFIN_RESULTS_DIR``, which the
+workflow sets for its jobs (``.build/processed``; Snakemake's ``publish`` rule copies the files
+into ``data/processed`` once every stage has succeeded), else ``notebooks/scratch/results``. So a
+notebook run in JupyterLab, with nbconvert or with papermill never changes ``data/processed``.
+Reads look in the results folder first, so a notebook sees what it wrote itself. The results
+folder must lie inside the repository.
 """
 
 from __future__ import annotations
@@ -13,19 +16,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from helpers.paths import PROCESSED_DIR, STAGING_VARIABLE
+from helpers.paths import PROCESSED_DIR, RESULTS_VARIABLE, ROOT, SCRATCH_RESULTS_DIR
 from helpers.precision import round_frame
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: the build runner needs none
     import pandas as pd
 
 
+def results_dir() -> Path:
+    """The results folder (``$ICSFIN_RESULTS_DIR`` or ``notebooks/scratch/results``); a
+    folder outside the repository is refused with ValueError."""
+    folder = Path(os.environ.get(RESULTS_VARIABLE) or SCRATCH_RESULTS_DIR).resolve()
+    if not folder.is_relative_to(ROOT):
+        raise ValueError(f"{RESULTS_VARIABLE}={folder} lies outside the repository {ROOT}")
+    return folder
+
+
 def staged(path: Path) -> Path:
-    """Where a write to ``path`` goes: the staging folder for files of ``data/processed`` while a
-    pipeline stage runs (``ICSFIN_STAGING_DIR`` set), else ``path`` itself."""
-    staging = os.environ.get(STAGING_VARIABLE)
-    if staging and path.resolve().parent == PROCESSED_DIR.resolve():
-        return Path(staging) / path.name
+    """Where a write to ``path`` goes: the results folder for files of ``data/processed``
+    (see the module docstring), else ``path`` itself."""
+    if path.resolve().parent == PROCESSED_DIR.resolve():
+        return results_dir() / path.name
     return path
 
 
@@ -36,13 +47,14 @@ def give_user_permissions(path: Path) -> None:
     path.chmod(0o666 & ~umask)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], None], *, redirect: bool = True) -> Path:
     """Call ``write`` on a temporary file beside ``path`` and rename it into place.
 
     Nothing half written is left behind: on error the temporary file is removed and any
-    earlier version of ``path`` is kept. Returns where the file went (see :func:`staged`).
+    earlier version of ``path`` is kept. Returns where the file went (see :func:`staged`;
+    ``redirect=False``: always ``path``, as when the workflow publishes into data/processed).
     """
-    path = staged(path)
+    path = staged(path) if redirect else path
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(handle)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -613,6 +614,26 @@ def same_year_option(spec: inference.Specification) -> inference.Specification:
         if f"{column}{variables.SAME_YEAR_SUFFIX}" in spec.data
     }
     return spec.with_(data=spec.data.assign(**swapped)) if swapped else spec
+
+
+def curve_setup(
+    positions: pd.DataFrame, panel: pd.DataFrame, lookup: pd.DataFrame, params: dict[str, Any]
+) -> tuple[inference.Specification, dict[str, dict[str, inference.Option]]]:
+    """The specification the curve starts from and its choices, from the processed tables and
+    notebook 03's parameters: the one place both notebook 03 and the workflow's curve chunks
+    (:mod:`helpers.curves`) build them, so the two cannot drift apart."""
+    predictors = [*params["main_predictors"], *params["candidate_predictors"]]
+    figures = figure_data(positions, panel, lookup, predictors)
+    selected = select_figures(
+        figures,
+        years=params["years"],
+        stages=params["stages"],
+        source_kinds=params["source_kinds"],
+        basis=params["basis"],
+    )
+    base = primary_specification(selected, params["outcome"], params["main_predictors"])
+    choices = curve_choices(params["specification_curve"], params["outcome"], list(figures))
+    return base, choices
 
 
 def curve_choices(

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from helpers.errors import PipelineError
 
-# helpers.pipeline holds the stage kernels' log option, and on import it also keeps jsonschema
+# helpers.workflow holds the stage kernels' log option, and on import it also keeps jsonschema
 # (imported by nbformat and papermill) from building its IRI grammar: ~2 CPU-seconds saved in
 # this process too, since the profile runner imports this module before nbformat.
-from helpers.pipeline import KERNEL_ARGUMENTS
+from helpers.workflow import KERNEL_ARGUMENTS
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous import AsyncKernelClient
@@ -52,7 +52,7 @@ WARM_UP_TIMEOUT_SECONDS = 300
 
 def warm_up_source(cells: list[dict[str, Any]]) -> str:
     """The top-level import statements of the notebook's code cells, in order, once each
-    (cells as :func:`helpers.pipeline.notebook_cells` returns them; IPython magics and cells
+    (cells as :func:`helpers.workflow.notebook_cells` returns them; IPython magics and cells
     that are not valid Python are skipped)."""
     statements: list[str] = []
     for cell in cells:

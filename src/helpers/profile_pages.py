@@ -9,19 +9,11 @@ between systems, so every run is the same as a run in a fresh kernel. Each kerne
 a thread of this process, which takes the next system when its kernel is free, writes the
 executed notebook and renders the page with one reused nbconvert exporter.
 
-Skipping. A system is re-run only when its key changes: the notebook's cells, its parameters
-(``params.yaml``), the code in ``src/helpers``, or the processed tables the notebook reads
-(:data:`helpers.profiles.INPUT_TABLES`); or when its page is missing or was edited. Keys and page
-hashes are kept in ``.build/profiles/state.json``. Executed notebooks are kept in
+Snakemake decides when the profiles are stale (rules ``profiles`` and ``profile`` in
+``workflow/rules/report.smk``: the notebook, its parameters, the helpers it imports and the
+processed tables); this module only builds them. Executed notebooks are kept in
 ``.build/profiles/`` and pages in ``report/systems/``; both are git-ignored and byte-identical
-on a re-run. The committed ``notebooks/08_profile_system.ipynb`` is the pipeline's canonical run
-for the system named in ``params.yaml`` (checked by nbval).
-
-Up-to-date check. When a full build has recorded which tables its inputs fingerprint covered,
-the list of systems and the index, a later build with nothing changed is recognised from file
-hashes alone (:func:`unchanged_profiles`): it loads no table, so this module imports pandas and
-:mod:`helpers.profiles` only in the functions that read tables (a no-op ``make report`` then
-never imports pandas).
+on a re-run.
 """
 
 from __future__ import annotations
@@ -29,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
-import json
 import os
 import queue
 import shutil
@@ -41,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers import kernel_forks
 from helpers.config import load_params, notebook_parameters
 from helpers.errors import ConfigError, PipelineError
-from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT
+from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_FILE, REPORT_DIR
 from helpers.profile_kernels import (
     ProfileKernel,
     prepared_notebook,
@@ -58,7 +48,6 @@ if TYPE_CHECKING:
 PROFILE_NOTEBOOK: Path = NOTEBOOKS_DIR / "08_profile_system.ipynb"
 PAGES_DIR: Path = REPORT_DIR / "systems"
 EXECUTED_DIR: Path = BUILD_DIR / "profiles"
-STATE_VERSION = 1
 INJECTED_TAG = "injected-parameters"
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.45;
@@ -109,67 +98,11 @@ def _sha256(data: bytes) -> str:
 def profile_parameters(params: dict[str, Any], icb_code: str) -> dict[str, Any]:
     """The notebook's parameters from params.yaml (those its parameters cell declares, as the
     pipeline passes them) with ``icb_code`` set to one system."""
-    from helpers.pipeline import declared_parameters
+    from helpers.workflow import declared_parameters
 
     declared = declared_parameters(PROFILE_NOTEBOOK)
     own = notebook_parameters(PROFILE_NOTEBOOK.stem, params)
     return {**{k: v for k, v in sorted(own.items()) if k in declared}, "icb_code": icb_code}
-
-
-def input_tables() -> tuple[str, ...]:
-    """The processed tables every profile reads (:data:`helpers.profiles.INPUT_TABLES`)."""
-    from helpers import profiles
-
-    return profiles.INPUT_TABLES
-
-
-def inputs_fingerprint(
-    notebook: Path = PROFILE_NOTEBOOK,
-    processed_dir: Path = PROCESSED_DIR,
-    table_names: Sequence[str] | None = None,
-) -> str:
-    """Hash of what every profile depends on apart from its parameters: the notebook's cell
-    sources, the helpers' code and the processed tables the notebook reads (``table_names``,
-    by default :func:`input_tables`)."""
-    from helpers.pipeline import notebook_source_fingerprint
-
-    names = input_tables() if table_names is None else table_names
-    tables = [processed_dir / name for name in names]
-    helpers = sorted((ROOT / "src" / "helpers").rglob("*.py"))
-    parts = {
-        "notebook": notebook_source_fingerprint(notebook),
-        "helpers": {
-            str(path.relative_to(ROOT)): _sha256(path.read_bytes())
-            for path in helpers
-            if "__pycache__" not in path.parts
-        },
-        "tables": {
-            path.name: _sha256(path.read_bytes()) if path.is_file() else None for path in tables
-        },
-    }
-    return _sha256(json.dumps(parts, sort_keys=True).encode())
-
-
-def job_key(shared: str, parameters: dict[str, Any]) -> str:
-    """The skip key of one system."""
-    return _sha256(
-        json.dumps({"shared": shared, "parameters": parameters}, sort_keys=True).encode()
-    )
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    if path.is_file():
-        state = json.loads(path.read_text(encoding="utf-8"))
-        if state.get("version") == STATE_VERSION:
-            return state
-    return {"version": STATE_VERSION, "systems": {}}
-
-
-def _save_state(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
-    temporary.replace(path)
 
 
 # --- executing and rendering (one thread and one kernel per core) -----------------------------
@@ -177,7 +110,7 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 
 def sanitize_executed(notebook: NotebookNode, parameters: dict[str, Any]) -> None:
     """Remove the reset cell and volatile metadata, in place (as the pipeline does)."""
-    from helpers.pipeline import sanitize_notebook
+    from helpers.workflow import sanitize_notebook
 
     without_reset_cell(notebook)
     sanitize_notebook(notebook, parameters)
@@ -303,7 +236,7 @@ def run_jobs(jobs: Sequence[ProfileJob], workers: int) -> list[tuple[str, float,
     when it is free; return (code, seconds, page sha256) per job, in job order."""
     import nbformat
 
-    from helpers.pipeline import notebook_cells
+    from helpers.workflow import notebook_cells
 
     source = nbformat.read(PROFILE_NOTEBOOK, as_version=4)
     shared = _Shared(
@@ -422,117 +355,41 @@ def select_codes(requested: Sequence[str] | None, valid: Sequence[str]) -> list[
     return [profiles.check_icb_code(code, lookup) for code in requested]
 
 
-def index_key(shared: str, params: dict[str, Any]) -> str:
-    """The skip key of the index page: the profiles' inputs and the financial years shown."""
-    years = [params["common"]["first_year"], params["common"]["last_year"]]
-    return _sha256(json.dumps({"shared": shared, "years": years}, sort_keys=True).encode())
-
-
-def _page_intact(page: Path, recorded: dict[str, Any]) -> bool:
-    """Whether a page exists with the hash recorded when it was written."""
-    return page.is_file() and _sha256(page.read_bytes()) == recorded.get("page_sha256")
-
-
-def unchanged_profiles(state: dict[str, Any], params: dict[str, Any]) -> list[ProfileResult] | None:
-    """Every system as skipped, when the last full build recorded its inputs and nothing has
-    changed since: the fingerprint over the tables it recorded, every system's key and page,
-    and the index page. Else None (the full check loads the tables).
-
-    Sound without loading a table: the fingerprint covers the helpers' code, so an unchanged
-    fingerprint means :data:`helpers.profiles.INPUT_TABLES` is still the recorded list, and it
-    covers the ICB lookup table, so the list of systems is still the recorded one."""
-    recorded = state.get("inputs")
-    if not isinstance(recorded, dict) or not {"tables", "fingerprint", "codes"} <= set(recorded):
-        return None
-    shared = inputs_fingerprint(table_names=recorded["tables"])
-    if shared != recorded["fingerprint"]:
-        return None
-    index = {"page_sha256": recorded.get("index_sha256")}
-    if recorded.get("index_key") != index_key(shared, params) or not _page_intact(
-        PAGES_DIR / "index.html", index
-    ):
-        return None
-    results = []
-    for code in recorded["codes"]:
-        system = state["systems"].get(code, {})
-        if system.get("key") != job_key(shared, profile_parameters(params, code)):
-            return None
-        if not _page_intact(PAGES_DIR / f"{code}.html", system):
-            return None
-        results.append(ProfileResult(code, "skipped", 0.0, system["page_sha256"]))
-    return results
-
-
 def build_profiles(
     codes: Sequence[str] | None = None,
     *,
-    force: bool = False,
     workers: int | None = None,
+    pages_dir: Path = PAGES_DIR,
     report: Callable[[str], None] = print,
 ) -> list[ProfileResult]:
-    """Run the stale profiles in parallel and write the index; return one result per system."""
+    """Run the profiles of ``codes`` (default: all 42, then the index page) in parallel."""
     started = time.perf_counter()
     params = load_params(PARAMS_FILE)
-    state_file = EXECUTED_DIR / "state.json"
-    state = _load_state(state_file)
-    unchanged = None if force or codes else unchanged_profiles(state, params)
-    if unchanged is not None:
-        report(
-            f"[profiles] 0 of {len(unchanged)} system profiles to run (inputs unchanged), "
-            f"index unchanged, {time.perf_counter() - started:.1f} s"
-        )
-        return unchanged
     from helpers import profiles
     from helpers.pressure import financial_years
 
     lookup = profiles.load_inputs().lookup
     selected = select_codes(codes, list(lookup["icb_code"]))
-    shared = inputs_fingerprint()
-    results: list[ProfileResult] = []
-    stale: list[ProfileJob] = []
-    for code in selected:
-        parameters = profile_parameters(params, code)
-        job = ProfileJob(
-            code, parameters, EXECUTED_DIR / f"{code}.ipynb", PAGES_DIR / f"{code}.html"
+    jobs = [
+        ProfileJob(
+            code,
+            profile_parameters(params, code),
+            EXECUTED_DIR / f"{code}.ipynb",
+            pages_dir / f"{code}.html",
         )
-        recorded = state["systems"].get(code, {})
-        if (
-            not force
-            and _page_intact(job.page, recorded)
-            and recorded.get("key") == job_key(shared, parameters)
-        ):
-            results.append(ProfileResult(code, "skipped", 0.0, recorded["page_sha256"]))
-        else:
-            stale.append(job)
-    workers = min(workers or os.cpu_count() or 1, len(stale)) if stale else 0
-    report(
-        f"[profiles] {len(stale)} of {len(selected)} system profiles to run"
-        + (f" in {workers} kernel(s)" if stale else " (inputs unchanged)")
-    )
-    if stale:
-        with kernel_forks.fork_server():  # the pipeline's, when it runs one
-            finished = list(run_jobs(stale, workers))
-        for code, seconds, digest in finished:
-            job = next(job for job in stale if job.icb_code == code)
-            state["systems"][code] = {"key": job_key(shared, job.parameters), "page_sha256": digest}
-            results.append(ProfileResult(code, "ran", seconds, digest))
-    years = financial_years(params["common"]["first_year"], params["common"]["last_year"])
-    index_page_file = write_index(years)
-    if not codes:  # a full build: record what lets the next one skip without loading tables
-        state["inputs"] = {
-            "tables": list(input_tables()),
-            "fingerprint": shared,
-            "codes": selected,
-            "index_key": index_key(shared, params),
-            "index_sha256": _sha256(index_page_file.read_bytes()),
-        }
-    _save_state(state_file, state)
-    report(
-        f"[profiles] {sum(r.status == 'ran' for r in results)} ran, "
-        f"{sum(r.status == 'skipped' for r in results)} skipped, index written, "
-        f"{time.perf_counter() - started:.1f} s"
-    )
-    return sorted(results, key=lambda result: result.icb_code)
+        for code in selected
+    ]
+    workers = max(min(workers or os.cpu_count() or 1, len(jobs)), 1)
+    report(f"[profiles] {len(jobs)} system profiles to run in {workers} kernel(s)")
+    results = [
+        ProfileResult(code, "ran", seconds, digest)
+        for code, seconds, digest in run_jobs(jobs, workers)
+    ]
+    if not codes:
+        years = financial_years(params["common"]["first_year"], params["common"]["last_year"])
+        write_index(years, pages_dir)
+    report(f"[profiles] {len(results)} ran, {time.perf_counter() - started:.1f} s")
+    return results
 
 
 def publish(output_dir: Path, pages_dir: Path = PAGES_DIR) -> Path | None:
@@ -556,37 +413,21 @@ def publish_beside_report() -> list[Path]:
     return [target] if target else []
 
 
-def benchmark() -> dict[str, Any]:
-    """Time the 42 profiles from cold and a no-op re-run (:func:`helpers.bench.
-    profiles_benchmark`) and record them under ``profiles`` in ``bench/benchmark.json``,
-    keeping the file's other figures."""
-    from helpers.bench import profiles_benchmark, record
-
-    figures = profiles_benchmark()
-    record({"profiles": figures})
-    return figures
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.profile_pages [--icb QOC ...] [--force] [--workers N] [--bench]``."""
+    """``python -m helpers.profile_pages [--icb QOC ...] [--workers N] [--pages-dir DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--icb", nargs="*", help="ICB codes to build (default: all)")
-    parser.add_argument("--force", action="store_true", help="rerun even unchanged systems")
     parser.add_argument("--workers", type=int, default=None, help="kernels in parallel")
-    parser.add_argument(
-        "--bench", action="store_true", help="time cold and no-op runs into bench/benchmark.json"
-    )
+    parser.add_argument("--pages-dir", type=Path, default=PAGES_DIR, help="where pages go")
     arguments = parser.parse_args(argv)
-    if arguments.bench:
-        print(json.dumps(benchmark(), indent=2))
-        return 0
-    from helpers.pipeline import single_threaded_numerics
+    from helpers.processes import die_with_parent, single_threaded
 
-    single_threaded_numerics()  # as for the pipeline's stages: deterministic, no oversubscribing
+    die_with_parent()
+    single_threaded()  # as for the stages: deterministic, no oversubscribing
     try:
-        build_profiles(arguments.icb, force=arguments.force, workers=arguments.workers)
+        build_profiles(arguments.icb, workers=arguments.workers, pages_dir=arguments.pages_dir)
     except (ConfigError, PipelineError) as error:
-        print(f"\nPROFILES FAILED: {error}", file=sys.stderr)
+        print(f"rule profiles: notebook {PROFILE_NOTEBOOK.name}: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -27,7 +27,7 @@ import yaml
 from helpers import release
 from helpers.errors import DataError
 from helpers.io import atomic_write
-from helpers.paths import NOTEBOOKS_DIR, PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
+from helpers.paths import PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
 from helpers.precision import SIGNIFICANT_DIGITS, round_numbers
 from helpers.yaml_files import parse_yaml
 
@@ -57,7 +57,7 @@ class ReportLayout:
     """Where the report machinery reads and writes; defaults are the repository's folders."""
 
     root: Path = ROOT
-    notebooks_dir: Path = NOTEBOOKS_DIR
+    notebooks_dir: Path = REPORT_DIR / "notebooks"  # the workflow's executed notebooks
     processed_dir: Path = PROCESSED_DIR
     report_dir: Path = REPORT_DIR
     params_file: Path = PARAMS_FILE
@@ -414,6 +414,8 @@ def copy_notebooks(layout: ReportLayout | None = None) -> list[Path]:
     layout = layout or ReportLayout()
     target = layout.report_notebooks_dir
     target.mkdir(parents=True, exist_ok=True)
+    if target.resolve() == layout.notebooks_dir.resolve():  # executed there by the workflow
+        return sorted(path for path in target.glob("*.ipynb") if NOTEBOOK_NAME.match(path.name))
     sources = sorted(
         path for path in layout.notebooks_dir.glob("*.ipynb") if NOTEBOOK_NAME.match(path.name)
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import product
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -445,6 +446,27 @@ def curve_choices(
     }
 
 
+def curve_base(
+    panel: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str]
+) -> inference.Specification:
+    """The specification every curve choice starts from: acute trusts, the first outcome."""
+    return inference.Specification(
+        data=acute(panel), outcome=outcomes[0], drivers=tuple(predictors)
+    )
+
+
+def curve_setup(panel_all: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """The trusts and outcomes of notebook 07's curve, from its parameters: the RAAC trusts
+    left out when ``drop_raac``, and the control-total outcomes followed by the accounting
+    ones. Notebook 07 and the workflow's curve chunks (:mod:`helpers.curves`) both call it."""
+    from helpers import trust_raac
+
+    panel = panel_all
+    if params["drop_raac"]:
+        panel = trust_raac.without_raac(panel_all, trust_raac.load_raac_trusts())
+    return panel, [*params["outcomes"], *params["accounting_outcomes"]]
+
+
 def specification_curve(
     panel: pd.DataFrame,
     outcomes: Sequence[str],
@@ -452,11 +474,12 @@ def specification_curve(
     controls: Sequence[str],
 ) -> pd.DataFrame:
     """Every driver's standardised coefficient under each specification of :func:`curve_choices`
-    (the models helper's engine: OLS, HC1 errors, complete cases per specification)."""
-    base = inference.Specification(
-        data=acute(panel), outcome=outcomes[0], drivers=tuple(predictors)
-    )
-    curve = inference.specification_curve(base, curve_choices(outcomes, predictors, controls))
+    (the models helper's engine: OLS, HC1 errors, complete cases per specification); in the
+    workflow, the merged table of its curve chunks (:func:`helpers.curves.fitted`)."""
+    from helpers import curves
+
+    choices = curve_choices(outcomes, predictors, controls)
+    curve = curves.fitted("trust", curve_base(panel, outcomes, predictors), choices)
     return curve.rename(columns={"driver": "term"})
 
 

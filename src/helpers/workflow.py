@@ -1,0 +1,547 @@
+"""What the Snakemake workflow (``Snakefile``) needs from Python: a stage's inputs, its
+parameters file, and running one notebook with papermill.
+
+- :func:`stage_inputs` lists what a notebook stage reads: the notebook, its parameters file
+  (``.build/params/<stage>.yaml``, rewritten only when its content changes, so Snakemake reruns
+  the stage exactly when its ``params.yaml`` values change), the helper modules it imports
+  (followed through their imports), the registries those modules read (``variables.csv``,
+  ``trust_variables.csv``), the raw files of the readers it imports plus those declared, and
+  the processed tables it reads.
+- ``python -m helpers.workflow notebook RULE STAGE`` runs ``notebooks/<STAGE>.ipynb`` with
+  papermill into ``report/notebooks/<STAGE>.ipynb`` (a build output), its processed files going
+  to ``.build/processed/`` (``ICSFIN_RESULTS_DIR``). A failure prints one message naming the
+  rule, the notebook, the cell and the exception; the kernel's detail goes to the job's log.
+- ``python -m helpers.workflow snakemake ARGS`` starts Snakemake so that it dies with the
+  process that started it (``make``): see :func:`die_with_parent`.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import json
+import os
+import re
+import signal
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from helpers.curves import CURVES_DIR, CURVES_VARIABLE
+from helpers.errors import PipelineError
+from helpers.paths import (
+    BUILD_DIR,
+    BUILD_PARAMS_DIR,
+    BUILD_PROCESSED_DIR,
+    NOTEBOOKS_DIR,
+    RAW_DIR,
+    REPORT_DIR,
+    RESULTS_VARIABLE,
+    ROOT,
+    SOURCES_FILE,
+)
+from helpers.processes import die_with_parent, single_threaded, terminate_gracefully
+
+# jsonschema (which nbformat imports) builds an IRI grammar on import when the optional
+# rfc3987-syntax package is installed: 1.7 CPU-seconds in every job. Notebook validation never
+# checks IRIs, so the workflow's processes go without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+HELPERS_DIR: Path = ROOT / "src" / "helpers"
+#: Where the workflow's stages write their processed files; ``publish`` copies them into
+#: ``data/processed/`` once every stage has succeeded.
+BUILD_PROCESSED: Path = BUILD_PROCESSED_DIR
+PARAMS_DIR: Path = BUILD_PARAMS_DIR
+LOG_DIR: Path = BUILD_DIR / "logs"
+#: Executed notebooks: build outputs, embedded by the report and checked by nbval.
+EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
+#: Snakemake, run by this interpreter (on every platform).
+SNAKEMAKE: tuple[str, ...] = (sys.executable, "-m", "snakemake")
+INJECTED_TAG = "injected-parameters"
+IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.M)
+IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
+ALL_RAW = "all"
+#: Kernel logs: only CRITICAL messages (no TCP warning, no interrupt noise at shutdown).
+KERNEL_ARGUMENTS: list[str] = ["--IPKernelApp.log_level=CRITICAL"]
+#: Text in outputs that depends on the machine, not the analysis.
+MACHINE_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r" at 0x[0-9a-f]+>"), ">"),
+    (re.compile(r"/\S*?/site-packages/"), "<site-packages>/"),
+)
+
+
+def relative(path: Path) -> str:
+    """``path`` relative to the repository root, as Snakemake names files (else absolute)."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_cells(path: Path) -> list[dict[str, Any]]:
+    """The cells of a notebook as ``{"cell_type", "source", "tags"}`` (plain JSON reading)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PipelineError(f"{path}: not a readable notebook ({error})") from error
+    cells = []
+    for cell in document.get("cells", []):
+        source = cell.get("source", "")
+        cells.append(
+            {
+                "cell_type": cell.get("cell_type"),
+                "source": "".join(source) if isinstance(source, list) else source,
+                "tags": cell.get("metadata", {}).get("tags", []),
+            }
+        )
+    return cells
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned at the top level of the notebook's cell tagged ``parameters``."""
+    tagged = [cell for cell in notebook_cells(notebook) if "parameters" in cell["tags"]]
+    if not tagged:
+        return set()
+    try:
+        tree = ast.parse(tagged[0]["source"])
+    except SyntaxError as error:
+        raise PipelineError(
+            f"{notebook}: the parameters cell is not valid Python: {error}"
+        ) from error
+    names: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names
+
+
+def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters papermill injects: the common and own values the notebook declares.
+
+    A key of the notebook's own section that its parameters cell does not declare is an error
+    (a typo would otherwise be ignored), and so is a ``results_dir`` outside the repository.
+    """
+    from helpers.config import notebook_parameters
+
+    declared = declared_parameters(notebook)
+    own = params["notebooks"].get(notebook.stem) or {}
+    undeclared = sorted(set(own) - declared)
+    if undeclared:
+        raise PipelineError(
+            f"params.yaml: notebooks.{notebook.stem} sets {undeclared}, which the notebook's "
+            f"parameters cell does not declare (declared: {sorted(declared)})"
+        )
+    merged = notebook_parameters(notebook.stem, params)
+    chosen = {key: value for key, value in sorted(merged.items()) if key in declared}
+    if "results_dir" in chosen:
+        inside_repository(ROOT / str(chosen["results_dir"]), f"notebooks.{notebook.stem}")
+    return chosen
+
+
+def clean_source(path: Path) -> bool:
+    """Strip a source notebook, in place: no outputs, execution counts, injected-parameters
+    cell or papermill metadata (executed copies are build outputs). Returns whether it changed."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    before = nbformat.writes(notebook)
+    notebook.cells = [c for c in notebook.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
+    notebook.metadata.pop("papermill", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    after = nbformat.writes(notebook) + "\n"
+    if after != before + "\n":
+        path.write_text(after, encoding="utf-8")
+    return after != before + "\n"
+
+
+def inside_repository(path: Path, what: str) -> Path:
+    """``path`` resolved; PipelineError if it lies outside the repository."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(ROOT):
+        raise PipelineError(f"{what}: results_dir {path} lies outside the repository {ROOT}")
+    return resolved
+
+
+def write_if_changed(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` unless it already holds it (its mtime then stays)."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return path
+    from helpers.io import atomic_write
+
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def params_file(stage: str, params: dict[str, Any]) -> str:
+    """Write the stage's parameters to ``.build/params/<stage>.yaml`` (JSON, which YAML
+    reads) when they changed; return its path for the rule's input."""
+    try:
+        values = parameters_for(NOTEBOOKS_DIR / f"{stage}.ipynb", params)
+    except PipelineError as error:  # a parameter the notebook does not declare, ...
+        print(f"BUILD STOPPED before any rule ran: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    path = write_if_changed(PARAMS_DIR / f"{stage}.yaml", json.dumps(values, indent=1) + "\n")
+    return relative(path)
+
+
+def prepare(params_file: Path | None = None) -> dict[str, Any]:
+    """What every build does first (the Snakefile calls it): check ``params.yaml`` with
+    ``helpers.config.load_params`` (the check ``make check-params`` runs), resolve the data
+    mirror, and acquire every raw file, verifying its SHA-256 (every run: a damaged file stops
+    even a build with nothing to do). Returns the parameters; a problem prints one message
+    and exits with status 1."""
+    from helpers import acquire
+    from helpers.config import load_params
+    from helpers.errors import AcquisitionError, ConfigError
+
+    try:
+        params = load_params() if params_file is None else load_params(params_file)
+        acquire.export_resolved_mirror()
+        acquire.acquire_all()
+    except (AcquisitionError, ConfigError, PipelineError) as error:
+        print(f"BUILD STOPPED before any rule ran: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return params
+
+
+# --------------------------------------------------------------------------- code and data
+
+
+@functools.cache
+def module_files(helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
+    """Module name -> source file for every module of the package at ``helpers_dir``."""
+    files: dict[str, Path] = {}
+    for path in sorted(helpers_dir.rglob("*.py")):
+        parts = [helpers_dir.name, *path.relative_to(helpers_dir).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        files[".".join(parts)] = path
+    return files
+
+
+def imported_modules(text: str, known: set[str], package: str = "helpers") -> set[str]:
+    """The modules of ``package`` (and the packages above them) that Python ``text`` imports,
+    found by their import statements (a scan, not a parse: a cell with a syntax error still
+    declares its imports, and the error is reported when the notebook runs)."""
+    found: set[str] = set()
+    for module, names in IMPORT_FROM.findall(text):
+        found.add(module)
+        found.update(f"{module}.{name}" for name in re.findall(r"\w+", names))
+    for listed in IMPORT.findall(text):
+        found.update(name.strip().split(" ")[0] for name in listed.split(","))
+    modules = {name for name in found if name.split(".")[0] == package}
+    return {".".join(n.split(".")[:i]) for n in modules for i in range(1, n.count(".") + 2)} & known
+
+
+@functools.cache
+def _module_imports(path: Path, known: frozenset[str], package: str) -> frozenset[str]:
+    """The package modules one file imports (parsed once per build)."""
+    return frozenset(imported_modules(path.read_text(encoding="utf-8"), set(known), package))
+
+
+def helper_modules(notebook: Path, helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
+    """The helper modules a notebook uses: those its cells import, followed through theirs."""
+    known = frozenset(module_files(helpers_dir))
+    cells = [cell["source"] for cell in notebook_cells(notebook) if cell["cell_type"] == "code"]
+    return module_closure(
+        set().union(*(imported_modules(c, set(known), helpers_dir.name) for c in cells)),
+        helpers_dir,
+    )
+
+
+def module_closure(names: set[str], helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
+    """The modules ``names`` and every helper module they import, transitively."""
+    files = module_files(helpers_dir)
+    known = frozenset(files)
+    pending, used = set(names), {}
+    while pending:
+        name = pending.pop()
+        if name not in used:
+            used[name] = files[name]
+            pending |= _module_imports(files[name], known, helpers_dir.name) - set(used)
+    return dict(sorted(used.items()))
+
+
+def code_inputs(*modules: str) -> list[str]:
+    """Paths of the modules and the helper modules they import (a rule's code inputs)."""
+    used = module_closure({".".join(m.split(".")[:i]) for m in modules for i in (1, 2)})
+    return [relative(path) for path in used.values()]
+
+
+def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) -> list[Path]:
+    """The CSV registries beside the helpers (``variables.csv``, ...) that ``modules`` read:
+    a module reads one when its source names the file or the ``helpers.paths`` constant
+    holding it."""
+    registries = sorted(helpers_dir.glob("*.csv"))
+    paths_source = (helpers_dir / "paths.py").read_text(encoding="utf-8")
+    constants = dict(re.findall(r'^([A-Z_]+): Path = .*"([\w.]+\.csv)"', paths_source, re.M))
+    read: set[Path] = set()
+    for path in modules.values():
+        if path.name == "paths.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        names = {registry.name for registry in registries if registry.name in text}
+        names |= {file for constant, file in constants.items() if constant in text}
+        read |= {registry for registry in registries if registry.name in names}
+    return sorted(read)
+
+
+@functools.cache
+def _sources(sources_file: Path) -> tuple[Any, ...]:
+    """The catalogue's sources (read once per build)."""
+    from helpers.sources import load_sources
+
+    return tuple(load_sources(sources_file))
+
+
+def raw_files(datasets: Iterable[str], sources_file: Path = SOURCES_FILE) -> list[str]:
+    """The raw files (``data/raw/...``) of dataset ids or file keys (``all``: every one)."""
+    wanted = set(datasets)
+    return sorted(
+        relative(RAW_DIR / source.file)
+        for source in _sources(sources_file)
+        if ALL_RAW in wanted or source.dataset_id in wanted or source.file in wanted
+    )
+
+
+def stage_inputs(
+    stage: str,
+    params: dict[str, Any],
+    raw: Iterable[str] = (),
+    files: Iterable[str] = (),
+    reads: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The named inputs of a notebook stage's rule (see the module docstring)."""
+    notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
+    modules = helper_modules(notebook)
+    prefix = "helpers.readers."
+    readers = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
+    return {
+        "notebook": relative(notebook),
+        "params": params_file(stage, params),
+        "code": [relative(path) for path in modules.values()],
+        "registries": [relative(path) for path in registry_files(modules)],
+        "raw": raw_files([*raw, *(r for r in readers if not r.startswith("_"))]),
+        "files": list(files),
+        "reads": processed(*reads),
+    }
+
+
+def processed(*names: str) -> list[str]:
+    """Paths of the workflow's processed files (``.build/processed/<name>``)."""
+    return [relative(BUILD_PROCESSED / name) for name in names]
+
+
+def executed(stage: str) -> str:
+    """Path of a stage's executed notebook (``report/notebooks/<stage>.ipynb``)."""
+    return relative(EXECUTED_DIR / f"{stage}.ipynb")
+
+
+def log(stage: str) -> str:
+    """Path of a job's log (the kernel's detail and a failure's traceback)."""
+    return relative(LOG_DIR / f"{stage}.log")
+
+
+def report_sources(report_dir: Path = REPORT_DIR) -> list[str]:
+    """The files of the report folder a render reads: its top-level files (article, Quarto
+    configuration, bibliography, credits) and ``assets/``; not what the render writes."""
+    top = [p for p in report_dir.iterdir() if p.is_file() and not p.name.startswith(("_", "."))]
+    assets = [p for p in (report_dir / "assets").rglob("*") if p.is_file()]
+    return [relative(path) for path in sorted(top) + sorted(assets)]
+
+
+def publish(sources: Iterable[str], targets: Iterable[str]) -> None:
+    """Copy each processed file of the workflow (``.build/processed``) to its place in
+    ``data/processed`` (atomically, so a reader never sees half a file)."""
+    import shutil
+
+    from helpers.io import atomic_write
+
+    for source, target in zip(sources, targets, strict=True):
+        atomic_write(
+            Path(target), lambda tmp, source=source: shutil.copyfile(source, tmp), redirect=False
+        )
+
+
+# --------------------------------------------------------------------------- running
+
+
+def up_to_date(targets: list[str]) -> bool:
+    """Whether Snakemake has nothing to do for ``targets`` (files; a dry run)."""
+    import subprocess
+
+    done = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", *(relative(Path(t)) for t in targets)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+
+
+def run_snakemake(arguments: list[str]) -> int:
+    """Run Snakemake in a process group of its own and take the whole group down (its jobs,
+    whose kernels stop with them) when this process is interrupted, terminated, or its parent
+    (``make``) dies: SIGINT to the group, then SIGKILL to what is left after a few seconds.
+    Snakemake itself lets running jobs finish on SIGTERM and does not stop them on SIGINT."""
+    import subprocess
+    import time
+
+    die_with_parent()
+    terminate_gracefully()
+    group = hasattr(os, "killpg")
+    process = subprocess.Popen([*SNAKEMAKE, *arguments], start_new_session=group)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        for sig, seconds in ((signal.SIGINT, 6.0), (getattr(signal, "SIGKILL", None), 2.0)):
+            with contextlib.suppress(OSError):
+                if group and sig is not None:
+                    os.killpg(process.pid, sig)
+                else:
+                    process.terminate()
+            deadline = time.monotonic() + seconds
+            while process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if process.poll() is not None:
+                break
+        print("build interrupted: every job stopped", file=sys.stderr)
+        return 130
+
+
+def _without_machine_details(text: Any) -> Any:
+    """``text`` (a string or a list of lines) with :data:`MACHINE_DETAILS` replaced."""
+    if isinstance(text, list):
+        return [_without_machine_details(line) for line in text]
+    if not isinstance(text, str):
+        return text
+    for pattern, replacement in MACHINE_DETAILS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def sanitize_notebook(notebook: Any, parameters: dict[str, Any]) -> None:
+    """Strip the volatile metadata papermill and the kernel add, in place."""
+    notebook.metadata["papermill"] = {"parameters": parameters}
+    for cell in notebook.cells:
+        metadata = cell.get("metadata", {})
+        metadata.pop("papermill", None)
+        metadata.pop("execution", None)
+        if INJECTED_TAG in metadata.get("tags", []):
+            cell["id"] = INJECTED_TAG
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = _without_machine_details(output["text"])
+            data = output.get("data", {})
+            if "text/plain" in data:
+                data["text/plain"] = _without_machine_details(data["text/plain"])
+
+
+def failure_message(rule: str, notebook: Path, error: BaseException, injected: bool = False) -> str:
+    """One line naming the rule, the notebook, the cell (numbered from 1 as in the source
+    notebook, with its first line) and the exception. ``injected``: papermill added a
+    parameters cell after the one tagged ``parameters`` (its indices count it)."""
+    ename = getattr(error, "ename", None) or type(error).__name__
+    evalue = getattr(error, "evalue", None) or str(error)
+    where = f"rule {rule}: notebook {relative(notebook)}"
+    index = getattr(error, "cell_index", None)
+    if index is None:
+        return f"{where} failed before its first cell ran: {ename}: {evalue}"
+    cells = notebook_cells(notebook)
+    tagged = [i for i, cell in enumerate(cells) if "parameters" in cell["tags"]]
+    if injected and index > (tagged[0] if tagged else -1):
+        index -= 1
+    lines = cells[index]["source"].strip().splitlines() if index < len(cells) else []
+    first = next((line for line in lines if not line.startswith("#|")), "")
+    return f"{where} failed in cell {index + 1} ({first!r}): {ename}: {evalue}"
+
+
+def run_notebook(
+    rule: str, notebook: Path, target: Path, parameters_file: Path, log_file: Path
+) -> int:
+    """Execute ``notebook`` with papermill (parameters from ``parameters_file``, a JSON mapping)
+    into ``target``; return the exit status, printing one message naming the rule, notebook
+    and cell on failure (the traceback goes to ``log_file``)."""
+    import logging
+    import time
+
+    started = time.perf_counter()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w", encoding="utf-8") as log_handle:
+        logging.basicConfig(stream=log_handle, level=logging.ERROR, force=True)
+        parameters: dict[str, Any] = {}
+        try:
+            import nbformat
+            import papermill
+
+            from helpers.io import atomic_write
+
+            parameters = json.loads(parameters_file.read_text(encoding="utf-8"))
+            result = papermill.execute_notebook(
+                str(notebook),
+                None,
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                extra_arguments=KERNEL_ARGUMENTS,
+                coalesce_streams=True,  # one stdout and one stderr output per cell
+                stdout_file=log_handle,
+                stderr_file=log_handle,
+            )
+            sanitize_notebook(result, parameters)
+            atomic_write(target, lambda tmp: nbformat.write(result, tmp))
+        except BaseException as error:  # every failure, even an interrupt, gets one line
+            message = failure_message(rule, notebook, error, injected=bool(parameters))
+            traceback = getattr(error, "traceback", None)
+            print(message, *(traceback or []), sep="\n", file=log_handle)
+            print(f"{message}\n  (details: {relative(log_file)})", file=sys.stderr)
+            return 130 if isinstance(error, KeyboardInterrupt) else 1
+    seconds = time.perf_counter() - started
+    print(f"rule {rule}: {relative(notebook)} ran in {seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.workflow notebook RULE STAGE`` (or ``notebook RULE NOTEBOOK TARGET
+    PARAMS LOG``), ``... snakemake [ARGS]`` or ``... clean [NOTEBOOK ...]`` (strip source
+    notebooks; default: all in notebooks/)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = arguments.pop(0) if arguments else ""
+    if command == "clean":
+        paths = [Path(a) for a in arguments] or sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+        changed = [path for path in paths if clean_source(path)]
+        print(f"{len(changed)} of {len(paths)} notebooks stripped of outputs")
+        return 0
+    if command == "snakemake":
+        return run_snakemake(arguments)
+    if command == "notebook" and len(arguments) in (2, 5):
+        rule, stage, *paths = arguments
+        notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
+        files = [
+            EXECUTED_DIR / notebook.name,
+            PARAMS_DIR / f"{stage}.yaml",
+            LOG_DIR / f"{stage}.log",
+        ]
+        target, parameters, log_file = [Path(path) for path in paths] or files
+        die_with_parent()
+        terminate_gracefully()
+        single_threaded()
+        os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED)
+        os.environ[CURVES_VARIABLE] = str(CURVES_DIR)  # the notebooks read the merged curves
+        return run_notebook(rule, Path(stage) if paths else notebook, target, parameters, log_file)
+    print(main.__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

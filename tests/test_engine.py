@@ -1,0 +1,346 @@
+"""The Snakemake workflow: declared inputs, errors that name the rule, notebook and cell, a
+damaged raw file caught by its SHA-256, safe exploration, and no process left behind when the
+build is interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import acquire, io, workflow
+from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
+
+MODEL = "03_model_deficit_drivers"
+
+
+def notebook_file(path: Path, *sources: str) -> Path:
+    """A notebook of code cells, the first tagged ``parameters``."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    cells[0].metadata["tags"] = ["parameters"]
+    notebook.cells = cells
+    nbformat.write(notebook, path)
+    return path
+
+
+def run(tmp_path: Path, notebook: Path, parameters: dict | None = None) -> tuple[int, str]:
+    """Run ``notebook`` as a rule's job does; return the exit status and stderr."""
+    params = tmp_path / "params.yaml"
+    if parameters is not None:
+        params.write_text(json.dumps(parameters))
+    command = [sys.executable, "-m", "helpers.workflow", "notebook", "toy_rule", str(notebook)]
+    command += [str(tmp_path / "out.ipynb"), str(params), str(tmp_path / "job.log")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    return done.returncode, done.stderr
+
+
+# --- declared inputs ------------------------------------------------------------------------------
+
+
+def test_registries_and_params_are_inputs_of_the_stages_that_use_them() -> None:
+    from helpers.config import load_params
+
+    params = load_params()
+    model = workflow.stage_inputs(MODEL, params, reads=["icb_year.parquet"])
+    assert "src/helpers/variables.csv" in model["registries"]
+    assert "src/helpers/models.py" in model["code"] and "src/helpers/paths.py" in model["code"]
+    assert model["params"] == f".build/params/{MODEL}.yaml"
+    assert model["reads"] == [".build/processed/icb_year.parquet"]
+    inventory = workflow.stage_inputs("00_inventory_sources", params, raw=["all"])
+    assert "src/helpers/variables.csv" not in inventory["registries"]
+    assert "data/raw/curated/claims.csv" in inventory["raw"]
+    written = json.loads((ROOT / model["params"]).read_text())
+    assert written["power"] == params["notebooks"][MODEL]["power"]
+    assert written["seed"] == params["common"]["seed"]
+
+
+def test_params_file_is_rewritten_only_when_its_values_change(tmp_path: Path) -> None:
+    path = tmp_path / "stage.yaml"
+    workflow.write_if_changed(path, "{}\n")
+    os.utime(path, ns=(1, 1))
+    workflow.write_if_changed(path, "{}\n")
+    assert path.stat().st_mtime_ns == 1  # unchanged: Snakemake sees no newer input
+    workflow.write_if_changed(path, '{"power": 0.81}\n')
+    assert path.stat().st_mtime_ns > 1 and "0.81" in path.read_text()
+
+
+def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
+    """A dry run after changing variables.csv (one blank line added): the stages importing
+    helpers.variables rerun, the inventory (which does not) does not. (Snakemake also compares
+    small inputs' checksums, so a mere touch reruns nothing.)"""
+    registry = ROOT / "src" / "helpers" / "variables.csv"
+    if not workflow.up_to_date(["notebooks"]):
+        pytest.fail("the build is not up to date: run make report first")
+    before, content = registry.stat(), registry.read_bytes()
+    try:
+        registry.write_bytes(content + b"\n")
+        done = subprocess.run(
+            [*workflow.SNAKEMAKE, "-n", "--cores", "1", "notebooks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        registry.write_bytes(content)
+        os.utime(registry, ns=(before.st_atime_ns, before.st_mtime_ns))
+    planned = done.stdout + done.stderr
+    assert "rule model_deficit_drivers:" in planned and "rule build_icb_panel:" in planned
+    assert "src/helpers/variables.csv" in planned
+    assert "rule inventory_sources:" not in planned
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+def test_a_syntax_error_names_the_rule_the_notebook_and_the_cell(tmp_path: Path) -> None:
+    notebook = notebook_file(tmp_path / "toy.ipynb", "x = 1", "y = (x +", "z = 3")
+    status, err = run(tmp_path, notebook, {"x": 2})
+    assert status == 1
+    first = err.strip().splitlines()[0]
+    assert first.startswith(f"rule toy_rule: notebook {notebook} failed in cell 2 ('y = (x +')")
+    assert "SyntaxError" in first and err.count("SyntaxError") == 1
+    assert "Traceback" not in err and not (tmp_path / "out.ipynb").exists()
+    assert "SyntaxError" in (tmp_path / "job.log").read_text()
+
+
+def test_an_exception_names_the_cell_and_is_printed_once(tmp_path: Path) -> None:
+    notebook = notebook_file(tmp_path / "toy.ipynb", "x = 1", "import math", "math.sqrt(-x)")
+    status, err = run(tmp_path, notebook, {})
+    assert status == 1
+    assert "failed in cell 3 ('math.sqrt(-x)'): ValueError: math domain error" in err, err
+    assert err.count("math domain error") == 1 and "Traceback" not in err
+
+
+def test_a_failed_job_leaves_data_processed_as_it_was_and_no_partial_file(
+    tmp_path: Path,
+) -> None:
+    """A job writes its processed files to .build/processed (publish copies them into
+    data/processed only after every stage succeeded); a failing notebook leaves
+    data/processed, its executed copy and every folder without a partial file."""
+    name = f"engine_probe_{uuid.uuid4().hex}.csv"
+    before = {p.name: p.read_bytes() for p in PROCESSED_DIR.iterdir() if p.is_file()}
+    notebook = notebook_file(
+        tmp_path / "toy.ipynb",
+        "x = 1",
+        "import pandas as pd\nfrom helpers.io import write_processed",
+        f"write_processed(pd.DataFrame({{'x': [x]}}), {name!r})",
+        "raise RuntimeError('stopped half way')",
+    )
+    try:
+        status, err = run(tmp_path, notebook, {"x": 2})
+        assert status == 1 and "failed in cell 4" in err and "stopped half way" in err
+        assert (workflow.BUILD_PROCESSED / name).is_file()  # where the job wrote it
+    finally:
+        (workflow.BUILD_PROCESSED / name).unlink(missing_ok=True)
+    after = {p.name: p.read_bytes() for p in PROCESSED_DIR.iterdir() if p.is_file()}
+    assert after == before
+    assert not (tmp_path / "out.ipynb").exists()
+    for folder in (PROCESSED_DIR, workflow.BUILD_PROCESSED, workflow.EXECUTED_DIR, tmp_path):
+        assert not list(folder.glob("*.part")) and not list(folder.glob(".*.part")), folder
+
+
+def test_a_failure_before_any_cell_says_so(tmp_path: Path) -> None:
+    notebook = notebook_file(tmp_path / "toy.ipynb", "x = 1")
+    status, err = run(tmp_path, notebook)  # no parameters file
+    assert status == 1
+    assert "rule toy_rule: notebook" in err and "failed before its first cell ran" in err
+    assert "FileNotFoundError" in err and "before any cell" not in err
+
+
+@pytest.mark.realdata
+def test_a_same_size_byte_flip_with_its_mtime_restored_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    source = next(s for s in acquire.load_sources() if s.dataset_id == "ccg_icb_lookup")
+    acquire.acquire_all()  # the verified raw files, as the build has them
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    damaged = raw / source.file
+    stat = damaged.stat()
+    data = bytearray(damaged.read_bytes())
+    data[100] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    os.utime(damaged, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    monkeypatch.setattr(acquire, "RAW_DIR", raw)
+    original = acquire.acquire_all
+    monkeypatch.setattr(acquire, "acquire_all", lambda: original(raw_dir=raw))
+    with pytest.raises(SystemExit):
+        workflow.prepare()
+    err = capsys.readouterr().err
+    assert "BUILD STOPPED" in err and source.file in err and "sha256" in err.lower()
+
+
+# --- exploration ----------------------------------------------------------------------------------
+
+
+def test_outside_the_workflow_processed_files_go_to_scratch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(RESULTS_VARIABLE, raising=False)
+    target = io.staged(PROCESSED_DIR / "model_drivers.csv")
+    assert target == ROOT / "notebooks" / "scratch" / "results" / "model_drivers.csv"
+    monkeypatch.setenv(RESULTS_VARIABLE, "/tmp/elsewhere")
+    with pytest.raises(ValueError, match="lies outside the repository"):
+        io.staged(PROCESSED_DIR / "model_drivers.csv")
+
+
+def test_results_dir_outside_the_repository_is_refused() -> None:
+    from helpers.config import load_params
+    from helpers.errors import PipelineError
+
+    params = load_params()
+    params["notebooks"][MODEL]["results_dir"] = "../../tmp"
+    with pytest.raises(PipelineError, match="outside the repository"):
+        workflow.parameters_for(NOTEBOOKS_DIR / f"{MODEL}.ipynb", params)
+
+
+def test_scratch_notebooks_are_never_collected(tmp_path: Path) -> None:
+    scratch = ROOT / "notebooks" / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    probe = notebook_file(scratch / f"probe-{uuid.uuid4().hex}.ipynb", "x = 1")
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "--nbval",
+                "-p",
+                "no:cacheprovider",
+                "notebooks",
+                "tests/test_bench.py",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        probe.unlink()
+    assert "test_bench.py" in done.stdout and probe.name not in done.stdout
+    assert "notebooks/0" not in done.stdout  # sources are not collected either
+
+
+# --- interruption ---------------------------------------------------------------------------------
+
+SLOW_SNAKEFILE = """
+rule all:
+    output: "out.ipynb"
+    shell: "exec {python} -m helpers.workflow notebook slow {notebook} {output} params.json job.log"
+"""
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Processes whose environment carries ``marker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def cmdline(pid: int) -> bytes:
+    """A process's command line ('' once it has gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_an_interrupted_make_leaves_no_process_behind(tmp_path: Path, sig: int) -> None:
+    """make -> helpers.workflow snakemake -> snakemake -> job -> kernel (a cell sleeping):
+    SIGTERM or SIGKILL of make alone, or SIGINT to make's process group (Ctrl-C in a
+    terminal; GNU make waits for its children on SIGINT), takes every one of them down
+    within 10 s."""
+    notebook = notebook_file(tmp_path / "slow.ipynb", "x = 1", "import time; time.sleep(120)")
+    (tmp_path / "params.json").write_text("{}")
+    (tmp_path / "Snakefile").write_text(
+        SLOW_SNAKEFILE.replace("{python}", sys.executable).replace("{notebook}", str(notebook))
+    )
+    (tmp_path / "Makefile").write_text(
+        f"build:\n\t{sys.executable} -m helpers.workflow snakemake --cores 1 -q all\n"
+    )
+    marker = f"ICSFIN_TEST_MARKER={uuid.uuid4().hex}"
+    name, value = marker.split("=")
+    make = subprocess.Popen(
+        ["make", "-s", "-C", str(tmp_path), "build"],
+        env={**os.environ, name: value},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(b"ipykernel" in cmdline(pid) for pid in marked_processes(marker)):
+            assert time.monotonic() < deadline, "the kernel never started"
+            time.sleep(0.5)
+        time.sleep(2.0)  # the kernel reaches the sleeping cell
+        assert len(marked_processes(marker)) >= 4  # make, snakemake, the job, the kernel
+        if sig == signal.SIGINT:
+            os.killpg(make.pid, sig)
+        else:
+            make.send_signal(sig)
+        deadline = time.monotonic() + 10
+        while marked_processes(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = marked_processes(marker)
+        assert not left, f"processes left 10 s after {signal.Signals(sig).name}: {left}"
+    finally:
+        for pid in marked_processes(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
+# --- the specification curves in chunks -----------------------------------------------------------
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("kind", ["trust", "icb"])
+def test_curve_chunks_merge_to_the_same_table_byte_for_byte(tmp_path: Path, kind: str) -> None:
+    """Snakemake fits the curve in 1 and in 3 chunks (--cores 2); merged, the chunks are the
+    same bytes as each other and as the build's own merged table (2 chunks)."""
+    from helpers import curves
+
+    built = ROOT / ".build" / "curves" / f"{kind}.parquet"
+    if not built.is_file():
+        pytest.fail(f"{built} missing: run make report first")
+    merged = {}
+    for count in (1, 3):
+        parts = [f".build/curves/{kind}-{index}-of-{count}.parquet" for index in range(count)]
+        try:
+            subprocess.run(
+                [*workflow.SNAKEMAKE, "--cores", "2", "--quiet", "all", "--notemp", *parts],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            merged[count] = tmp_path / f"{count}.parquet"
+            curves.merge([ROOT / part for part in parts], merged[count])
+        finally:
+            for part in parts:
+                (ROOT / part).unlink(missing_ok=True)
+    assert merged[1].read_bytes() == merged[3].read_bytes() == built.read_bytes()
