@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from helpers.paths import PROCESSED_DIR, STAGING_VARIABLE
 from helpers.precision import round_frame
+from helpers.safe_text import neutralise_formulas, restore_formulas
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: the build runner needs none
     import pandas as pd
@@ -62,7 +63,7 @@ def table_csv(frame: pd.DataFrame) -> str:
     Floats at the declared precision (:mod:`helpers.precision`), no index, ``\\n`` line ends:
     the same frame gives the same bytes on any machine.
     """
-    return round_frame(frame).to_csv(index=False, lineterminator="\n")
+    return neutralise_formulas(round_frame(frame)).to_csv(index=False, lineterminator="\n")
 
 
 def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:
@@ -81,7 +82,7 @@ def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_
 
 
 def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
-    """Read a processed table written by :func:`write_processed`."""
+    """Read a processed table written by :func:`write_processed` (CSV text as it was given)."""
     path = directory / name
     if staged(path) != path and staged(path).is_file():
         path = staged(path)
@@ -91,4 +92,4 @@ def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
 
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path)
+    return restore_formulas(pd.read_csv(path))
