@@ -88,8 +88,21 @@ def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
         path = staged(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run the pipeline (make report) first")
+    return _read_file(path)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    """A processed file's table; a damaged or empty file is a DataError naming it."""
     import pandas as pd
 
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return restore_formulas(pd.read_csv(path))
+    from helpers.errors import DataError
+
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return restore_formulas(pd.read_csv(path))
+    except (ValueError, OSError) as error:  # pandas' and pyarrow's parse errors derive from these
+        raise DataError(
+            f"{path}: cannot be read as a processed table ({type(error).__name__}: {error}); "
+            "rebuild it with make report"
+        ) from error

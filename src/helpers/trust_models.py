@@ -22,7 +22,9 @@ from statsmodels.base.wrapper import ResultsWrapper
 
 from helpers import design, inference, models, trust
 from helpers.errors import DataError
+from helpers.io import read_processed
 from helpers.paths import PROCESSED_DIR
+from helpers.readers._common import require_columns
 
 BINARY: tuple[str, ...] = ("teaching",)
 SPECIALIST = "Acute - Specialist"
@@ -527,8 +529,9 @@ def declared_system_drivers(directory: Path = PROCESSED_DIR) -> list[str]:
     path = directory / "model_drivers.csv"
     if not path.is_file():
         raise DataError(f"{path}: not found; notebook 03 writes it (run make report)")
-    table = pd.read_csv(path, usecols=["family", "driver"], dtype=str)
-    drivers = list(dict.fromkeys(table.loc[table["family"] == "declared", "driver"]))
+    table = read_processed(path.name, directory)
+    require_columns(table, ("family", "driver"), path)
+    drivers = list(dict.fromkeys(table.loc[table["family"] == "declared", "driver"].astype(str)))
     if not drivers:
         raise DataError(f"{path}: no row with family 'declared' (notebook 03's declared drivers)")
     return drivers
