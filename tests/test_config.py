@@ -398,10 +398,22 @@ def bad_documents() -> dict[str, dict[str, Any]]:
     unknown_section["notebooks"]["09_extra"] = {}
     duplicate = canonical()
     duplicate["notebooks"][MODEL]["candidate_predictors"].append("imd_score")
-    return {"unknown key": unknown_key, "unknown section": unknown_section, "duplicate": duplicate}
+    seed = canonical()
+    seed["common"]["seed"] = 10**20  # numpy refuses it: once stage 02 failed on it, after 03 ran
+    curve = canonical()
+    curve["notebooks"][MODEL]["specification_curve"]["stage_subsets"]["plans only"] = ["forcast"]
+    return {
+        "unknown key": unknown_key,
+        "unknown section": unknown_section,
+        "duplicate": duplicate,
+        "seed": seed,
+        "curve stage": curve,
+    }
 
 
-@pytest.mark.parametrize("case", ["unknown key", "unknown section", "duplicate"])
+@pytest.mark.parametrize(
+    "case", ["unknown key", "unknown section", "duplicate", "seed", "curve stage"]
+)
 def test_check_params_refuses_exactly_what_the_build_refuses(
     case: str,
     tmp_path: Path,
