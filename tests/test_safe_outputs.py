@@ -194,7 +194,15 @@ def test_text_already_quoted_round_trips() -> None:
     assert safe_text.restore_formulas(safe)["text"].tolist() == frame["text"].tolist()
 
 
-def test_a_link_that_is_not_http_is_shown_as_text() -> None:
-    frame = pd.DataFrame({"name": ["x"], "url": ["javascript:alert(1)"]})
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x"])
+def test_a_link_that_is_not_a_web_address_is_shown_as_text(url: str) -> None:
+    frame = pd.DataFrame({"name": ["x"], "url": [url]})
     page = tables.people_table(frame, {"name": "Name", "url": "Link"}, links=["url"]).to_html()
-    assert 'href="javascript' not in page and "<td>javascript:alert(1)</td>" in page
+    assert "href=" not in page.split("csv-download")[0] and f"<td>{url}</td>" in page
+
+
+@pytest.mark.parametrize("url", ["https://www.england.nhs.uk/a", "systems/QOX.html"])
+def test_web_and_relative_addresses_stay_links(url: str) -> None:
+    frame = pd.DataFrame({"name": ["x"], "url": [url]})
+    page = tables.people_table(frame, {"name": "Name", "url": "Link"}, links=["url"]).to_html()
+    assert f'href="{url}"' in page
