@@ -233,6 +233,8 @@ def test_misspelt_stage_inside_the_specification_curve_is_refused_with_a_suggest
         ("denominators", "% of core allocation", "position_pc", "did you mean 'position_pct'?"),
         ("control_sets", "+ size", ["log_populaton"], "did you mean 'log_population'?"),
         ("stage_subsets", "all stages", [], "stage_subsets.all stages is an empty list"),
+        ("bases", "before support", ["before_suport"], "did you mean 'before_support'?"),
+        ("timings", "same year (look-ahead)", "same-year", "did you mean 'same_year'?"),
     ],
 )
 def test_every_specification_curve_choice_is_checked(
@@ -241,6 +243,16 @@ def test_every_specification_curve_choice_is_checked(
     document = canonical()
     document["notebooks"][MODEL]["specification_curve"][dimension][name] = value
     assert expected in problems_for(document)
+
+
+def test_an_alternative_outcome_may_name_a_basis_and_only_a_valid_one() -> None:
+    document = canonical()
+    alternatives = document["notebooks"][MODEL]["alternative_outcomes"]
+    assert any("basis" in entry for entry in alternatives.values())
+    assert any("basis" not in entry for entry in alternatives.values())
+    assert config.check_params(document) == []
+    next(iter(alternatives.values()))["basis"] = ["before"]
+    assert "basis[0] = 'before' is not a valid value" in problems_for(document)
 
 
 def test_unknown_specification_curve_dimension_is_refused() -> None:
