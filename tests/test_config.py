@@ -204,3 +204,257 @@ def test_build_stops_before_any_rule_on_a_bad_value(
     err = capsys.readouterr().err
     assert "BUILD STOPPED" in err and "'forcast' is not a valid value" in err
     assert "Traceback" not in err and ran == []
+
+
+# --- issue 22.3: one schema for every section, the same check in make check-params and the build
+
+TRUST = "07_model_trust_finance"
+
+
+def problems_for(document: dict[str, Any]) -> str:
+    return "\n".join(config.check_params(document))
+
+
+def test_misspelt_stage_inside_the_specification_curve_is_refused_with_a_suggestion() -> None:
+    document = canonical()
+    curve = document["notebooks"][MODEL]["specification_curve"]
+    curve["stage_subsets"]["no draft plans"] = ["outturn", "forcast", "final_plan"]
+    assert (
+        f"notebooks.{MODEL}.specification_curve.stage_subsets.no draft plans[1] = 'forcast' "
+        "is not a valid value; valid values: ['outturn', 'forecast', 'final_plan', 'draft_plan']; "
+        "did you mean 'forecast'?"
+    ) in problems_for(document)
+
+
+@pytest.mark.parametrize(
+    ("dimension", "name", "value", "expected"),
+    [
+        ("source_tiers", "all sources", ["oficial"], "did you mean 'official'?"),
+        ("year_windows", "all years", ["2021/22"], "= '2021/22' is not a valid value"),
+        ("denominators", "% of core allocation", "position_pc", "did you mean 'position_pct'?"),
+        ("control_sets", "+ size", ["log_populaton"], "did you mean 'log_population'?"),
+        ("stage_subsets", "all stages", [], "stage_subsets.all stages is an empty list"),
+        ("bases", "before support", ["before_suport"], "did you mean 'before_support'?"),
+        ("timings", "same year (look-ahead)", "same-year", "did you mean 'same_year'?"),
+    ],
+)
+def test_every_specification_curve_choice_is_checked(
+    dimension: str, name: str, value: Any, expected: str
+) -> None:
+    document = canonical()
+    document["notebooks"][MODEL]["specification_curve"][dimension][name] = value
+    assert expected in problems_for(document)
+
+
+def test_an_alternative_outcome_may_name_a_basis_and_only_a_valid_one() -> None:
+    document = canonical()
+    alternatives = document["notebooks"][MODEL]["alternative_outcomes"]
+    assert any("basis" in entry for entry in alternatives.values())
+    assert any("basis" not in entry for entry in alternatives.values())
+    assert config.check_params(document) == []
+    next(iter(alternatives.values()))["basis"] = ["before"]
+    assert "basis[0] = 'before' is not a valid value" in problems_for(document)
+
+
+def test_unknown_specification_curve_dimension_is_refused() -> None:
+    document = canonical()
+    curve = document["notebooks"][MODEL]["specification_curve"]
+    curve["stage_subset"] = curve.pop("stage_subsets")
+    message = problems_for(document)
+    assert (
+        f"notebooks.{MODEL}.specification_curve has unknown key(s) ['stage_subset']" in message
+        and "did you mean 'stage_subsets' for 'stage_subset'?" in message
+    )
+    assert f"notebooks.{MODEL}.specification_curve lacks key(s) ['stage_subsets']" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda s: s.update(validaton=s.pop("validation")),
+            f"notebooks.{TRUST} has unknown key(s) ['validaton']; valid keys: [",
+        ),
+        (
+            lambda s: s["validation"]["plan_vs_plans"].update(measures=["plan", "plan_drfat"]),
+            f"notebooks.{TRUST}.validation.plan_vs_plans.measures[1] = 'plan_drfat' is not a "
+            "valid value",
+        ),
+        (
+            lambda s: s["validation"]["margin_vs_outturn"].update(rollup="operating_margin_2024"),
+            "did you mean 'operating_margin_2024_25'?",
+        ),
+        (
+            lambda s: s.update(system_rollups=["planned_position_2025"]),
+            f"notebooks.{TRUST}.system_rollups[0] = 'planned_position_2025' is not a valid value",
+        ),
+        (
+            lambda s: s.update(main_predictors=["implied_productivity", "imd_score"]),
+            "did you mean 'implied_productivity_pct'?",
+        ),
+        (lambda s: s.update(system_year="2021/22"), "system_year = '2021/22' is not a valid"),
+        (lambda s: s.update(n_disagreeing=0), "n_disagreeing = 0 is outside the valid range"),
+        (lambda s: s.update(region_effects="yes"), "region_effects = 'yes': expected a true/false"),
+    ],
+)
+def test_a_typo_in_notebook_07_is_refused_with_its_key_path(change: Any, expected: str) -> None:
+    document = canonical()
+    change(document["notebooks"][TRUST])
+    message = problems_for(document)
+    assert expected in message
+    if "validaton" in expected:
+        assert "did you mean 'validation' for 'validaton'?" in message
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "expected"),
+    [
+        (
+            "06_build_trust_panel",
+            lambda s: s["rollups"]["operating_margin_2024_25"].update(weight="operating_income"),
+            "rollups.operating_margin_2024_25.weight = 'operating_income' is not a valid value",
+        ),
+        (
+            "06_build_trust_panel",
+            lambda s: s.update(measures_year_start="2024/25"),
+            "measures_year_start = '2024/25' is not a month written YYYY-MM",
+        ),
+        (
+            "06_build_trust_panel",
+            lambda s: s.update(rollup_size=[]),
+            "rollup_size is an empty list",
+        ),
+        (
+            "08_profile_system",
+            lambda s: s.update(icb_code="QXX"),
+            "08_profile_system.icb_code = 'QXX' is not a valid value; valid values: ['QE1'",
+        ),
+        (
+            "08_profile_system",
+            lambda s: s.update(pressure_measures=["ae_4h"]),
+            "pressure_measures[0] = 'ae_4h' is not a valid value",
+        ),
+        (
+            "05_check_claims",
+            lambda s: s.update(pct_point_tolerance=-1),
+            "pct_point_tolerance = -1 is outside the valid range [0, 100]",
+        ),
+    ],
+)
+def test_sections_06_and_08_are_checked(section: str, change: Any, expected: str) -> None:
+    document = canonical()
+    change(document["notebooks"][section])
+    assert expected in problems_for(document)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1e20", "common.seed = '1e20': expected a whole number, got str"),  # YAML 1.1: text
+        ("1.0e+20", "common.seed = 1e+20: expected a whole number, got float"),
+        ("100000000000000000000", "common.seed = 100000000000000000000 is outside the valid range"),
+        ("4294967296", "common.seed = 4294967296 is outside the valid range [0, 4294967295]"),
+        ("-1", "common.seed = -1 is outside the valid range [0, 4294967295]"),
+    ],
+)
+def test_a_seed_numpy_cannot_take_is_refused(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "params.yaml"
+    original = PARAMS_FILE.read_text(encoding="utf-8")
+    path.write_text(original.replace("seed: 20221130", f"seed: {text}"), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        config.load_params(path)
+    assert expected in str(caught.value)
+
+
+def test_the_largest_seed_numpy_takes_is_accepted() -> None:
+    import numpy as np
+
+    document = canonical()
+    document["common"]["seed"] = config.MAX_SEED
+    assert config.check_params(document) == []
+    np.random.seed(config.MAX_SEED)  # numpy's own bound: no error
+    with pytest.raises(ValueError):
+        np.random.seed(config.MAX_SEED + 1)
+
+
+def test_unknown_notebook_section_is_refused_with_a_suggestion() -> None:
+    document = canonical()
+    document["notebooks"]["07_model_trust_financ"] = document["notebooks"].pop(TRUST)
+    message = problems_for(document)
+    assert "notebooks has unknown notebook(s) ['07_model_trust_financ']" in message
+    assert "did you mean '07_model_trust_finance' for '07_model_trust_financ'?" in message
+    assert f"notebooks lacks the section '{TRUST}'" in message
+
+
+@pytest.mark.parametrize(
+    ("section", "first", "second", "name"),
+    [
+        (MODEL, "main_predictors", "candidate_predictors", "imd_score"),
+        (TRUST, "main_predictors", "candidate_predictors", "share_65plus"),
+        (TRUST, "controls", "main_predictors", "log_income"),
+    ],
+)
+def test_a_name_in_two_predictor_lists_is_refused(
+    section: str, first: str, second: str, name: str
+) -> None:
+    document = canonical()
+    lists = document["notebooks"][section]
+    target = second if name in lists[first] else first
+    lists[target] = [*lists[target], name]
+    assert f"{name!r} is in both" in problems_for(document)
+
+
+def bad_documents() -> dict[str, dict[str, Any]]:
+    unknown_key = canonical()
+    unknown_key["notebooks"]["05_check_claims"]["about_tolerance"] = 10
+    unknown_section = canonical()
+    unknown_section["notebooks"]["09_extra"] = {}
+    duplicate = canonical()
+    duplicate["notebooks"][MODEL]["candidate_predictors"].append("imd_score")
+    seed = canonical()
+    seed["common"]["seed"] = 10**20  # numpy refuses it: once stage 02 failed on it, after 03 ran
+    curve = canonical()
+    curve["notebooks"][MODEL]["specification_curve"]["stage_subsets"]["plans only"] = ["forcast"]
+    return {
+        "unknown key": unknown_key,
+        "unknown section": unknown_section,
+        "duplicate": duplicate,
+        "seed": seed,
+        "curve stage": curve,
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown key", "unknown section", "duplicate", "seed", "curve stage"]
+)
+def test_check_params_refuses_exactly_what_the_build_refuses(
+    case: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helpers import pipeline
+
+    path = write(tmp_path, bad_documents()[case])
+    assert config.main([str(path)]) == 1
+    checker = capsys.readouterr().err.removeprefix("PARAMETERS INVALID: ").strip()
+    layout = pipeline.PipelineLayout(params_file=path, build_dir=tmp_path)
+    monkeypatch.setattr(pipeline, "PipelineLayout", lambda: layout)
+    ran: list[str] = []
+    monkeypatch.setattr(pipeline, "execute_notebook", lambda *args: ran.append("ran"))
+    assert pipeline.main(["--no-render"]) == 1
+    build = capsys.readouterr().err
+    assert checker and checker in build and ran == []
+
+
+def test_the_schema_declares_exactly_each_notebooks_parameters_cell() -> None:
+    """Every key the schema allows is a parameter the notebook declares and vice versa, so the
+    build's own check (a key the parameters cell lacks) can never refuse what the checker passed."""
+    from helpers.paths import NOTEBOOKS_DIR
+    from helpers.pipeline import declared_parameters
+
+    notebooks = sorted(NOTEBOOKS_DIR.glob("0*.ipynb"))
+    assert [path.stem for path in notebooks] == list(config.NOTEBOOK_RULES)
+    for path in notebooks:
+        own = declared_parameters(path) - set(config.COMMON_RULES)
+        assert own == set(config.NOTEBOOK_RULES[path.stem]), path.stem

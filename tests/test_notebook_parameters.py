@@ -39,7 +39,10 @@ VARIANTS = {
     },
     # figures set after their year began (outturns alone leave too few complete system-years
     # once in-year drivers are lagged)
-    "outturns-and-forecasts": {"stages": ["outturn", "forecast"]},
+    "outturns-and-forecasts": {
+        "stages": ["outturn", "forecast"],
+        "basis": ["before_support", "after_support", "unknown"],
+    },
 }
 
 

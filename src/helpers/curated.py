@@ -989,11 +989,17 @@ def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -
     """Check ``claim_parts.csv`` row by row (kinds, comparators, numbers, windows, reasons);
     DataError names each bad line and field. References to facts and derivations are checked
     by :func:`helpers.claims.check_references`."""
-    tested = ~frame["kind"].isin(UNTESTED_KINDS)
+    # Each fault is reported once: a row whose kind is unknown is reported for its kind only
+    # (not again for the fields a tested kind needs), a tolerance that is not a number only as
+    # that (not again as "given with comparator 'equal'").
+    tested = frame["kind"].isin(CLAIM_KINDS) & ~frame["kind"].isin(UNTESTED_KINDS)
     no_evidence = (frame["evidence_facts"] == "") & (frame["derivation"] == "")
     both = (frame["evidence_facts"] != "") & (frame["derivation"] != "")
     repeated = frame.duplicated(["claim_id", "part"], keep=False)
-    equal_with_tolerance = (frame["comparator"] == "equal") & ~frame["tolerance"].isin(["", "0"])
+    bad_tolerance = _not_number(frame["tolerance"], allow_blank=True)
+    equal_with_tolerance = (
+        (frame["comparator"] == "equal") & ~frame["tolerance"].isin(["", "0"]) & ~bad_tolerance
+    )
     _raise_if(
         [
             _field(
@@ -1024,13 +1030,7 @@ def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -
                 "comparator",
                 f"not one of {list(COMPARATORS)}",
             ),
-            _field(
-                path,
-                frame,
-                _not_number(frame["tolerance"], allow_blank=True),
-                "tolerance",
-                "not a number",
-            ),
+            _field(path, frame, bad_tolerance, "tolerance", "not a number"),
             _field(path, frame, equal_with_tolerance, "tolerance", "given with comparator 'equal'"),
             _field(
                 path,
@@ -1064,7 +1064,7 @@ def validate_claim_parts(frame: pd.DataFrame, path: Path, claim_ids: set[str]) -
             _field(
                 path,
                 frame,
-                ~tested & (frame["untestable_reason"] == ""),
+                frame["kind"].isin(UNTESTED_KINDS) & (frame["untestable_reason"] == ""),
                 "untestable_reason",
                 "empty for a policy or untestable part",
             ),

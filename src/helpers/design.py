@@ -36,6 +36,8 @@ def sample_sd(values: np.ndarray) -> float:
     """Sample standard deviation (ddof 1) of a float array without missing values, computed
     as pandas computes ``Series.std()`` (two passes: the mean, then the squared deviations),
     so the result is the same to the last bit."""
+    if len(values) < 2:  # undefined (NaN), without numpy's divide-by-zero warning
+        return float("nan")
     count = float(len(values))
     mean = values.sum(dtype=np.float64) / count
     return float(np.sqrt(((mean - values) ** 2).sum(dtype=np.float64) / (count - 1)))

@@ -10,6 +10,7 @@ from helpers.acquire import sha256_of
 from helpers.errors import DataError
 from helpers.readers._common import (
     rda_shape,
+    read_csv_file,
     read_rda_frame,
     read_rda_frame_rdata,
     workbook_dimensions,
@@ -37,7 +38,7 @@ INVENTORY_COLUMNS: list[str] = [
 
 def csv_shape(path: Path, header_line: int = 1) -> tuple[int, int]:
     """Data rows and columns of a CSV whose header is on ``header_line`` (1-based)."""
-    frame = pd.read_csv(path, skiprows=header_line - 1, low_memory=False, encoding="utf-8-sig")
+    frame = read_csv_file(path, skiprows=header_line - 1, low_memory=False, encoding="utf-8-sig")
     return len(frame), frame.shape[1]
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from helpers.paths import PROCESSED_DIR, RESULTS_VARIABLE, ROOT, SCRATCH_RESULTS_DIR
 from helpers.precision import round_frame
+from helpers.safe_text import neutralise_formulas, restore_formulas
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: the build runner needs none
     import pandas as pd
@@ -74,7 +75,7 @@ def table_csv(frame: pd.DataFrame) -> str:
     Floats at the declared precision (:mod:`helpers.precision`), no index, ``\\n`` line ends:
     the same frame gives the same bytes on any machine.
     """
-    return round_frame(frame).to_csv(index=False, lineterminator="\n")
+    return neutralise_formulas(round_frame(frame)).to_csv(index=False, lineterminator="\n")
 
 
 def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_DIR) -> Path:
@@ -93,14 +94,27 @@ def write_processed(frame: pd.DataFrame, name: str, directory: Path = PROCESSED_
 
 
 def read_processed(name: str, directory: Path = PROCESSED_DIR) -> pd.DataFrame:
-    """Read a processed table written by :func:`write_processed`."""
+    """Read a processed table written by :func:`write_processed` (CSV text as it was given)."""
     path = directory / name
     if staged(path) != path and staged(path).is_file():
         path = staged(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run the pipeline (make report) first")
+    return _read_file(path)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    """A processed file's table; a damaged or empty file is a DataError naming it."""
     import pandas as pd
 
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+    from helpers.errors import DataError
+
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return restore_formulas(pd.read_csv(path))
+    except (ValueError, OSError) as error:  # pandas' and pyarrow's parse errors derive from these
+        raise DataError(
+            f"{path}: cannot be read as a processed table ({type(error).__name__}: {error}); "
+            "rebuild it with make report"
+        ) from error

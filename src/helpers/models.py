@@ -25,7 +25,7 @@ from helpers import design, inference, variables
 from helpers.curated import STAGE_OF_MEASURE
 from helpers.errors import ConfigError, DataError
 from helpers.finance import STAGE_RANK, flag_best_available
-from helpers.precision import sort_by_value
+from helpers.precision import round_frame, sort_by_value
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -698,7 +698,8 @@ def curve_choices(
 def keyed_fit(spec: inference.Specification) -> pd.DataFrame:
     """:func:`helpers.inference.fit_specification` (errors clustered by system, as in the
     primary model's analytic errors) plus ``sample_key``: a hash of every value the fit uses
-    (outcome, drivers, controls, fixed effects, clusters on the estimation rows). Two
+    (outcome, drivers, controls, fixed effects, clusters on the estimation rows; floats at the
+    declared precision of :mod:`helpers.precision`). Two
     specifications with the same key give the same results: they are one distinct
     specification."""
     table = inference.fit_specification(spec)
@@ -707,7 +708,8 @@ def keyed_fit(spec: inference.Specification) -> pd.DataFrame:
     rows = inference.estimation_rows(spec)
     used = pd.DataFrame({column: rows.values[column] for column in sorted(rows.values)})
     used = used.assign(_outcome=spec.outcome, _controls="|".join(spec.controls))
-    hashed = pd.util.hash_pandas_object(used, index=False).to_numpy()
+    # hashed at the declared precision: the key must not depend on the machine's last bits
+    hashed = pd.util.hash_pandas_object(round_frame(used), index=False).to_numpy()
     key = f"{int(np.sort(hashed).sum(dtype=np.uint64)):016x}-{len(used)}"
     return table.assign(sample_key=key)
 

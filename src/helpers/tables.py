@@ -13,7 +13,11 @@ hold) and which both renderers embed as is. What it does to a frame:
   host name (or the text of another column);
 * a column formatted as ``"verdict"`` gets a colour-coded badge (supported, partly supported,
   contradicted, not testable), with the word always written so colour is never the only cue;
-* every table offers its data as a CSV download (a ``data:`` link, so the page stays one file).
+* every table offers its data as a CSV download (a ``data:`` link, so the page stays one file),
+  whose text cells that a spreadsheet would run as formulas are neutralised
+  (:mod:`helpers.safe_text`); in the HTML every text is escaped and only ``http(s)`` and
+  relative URLs become links (never ``javascript:`` or ``data:``), so no curated text reaches
+  the page as markup or script.
 
 Formats (``formats`` maps a *source* column name to one of them): ``"int"``, ``"1dp"``,
 ``"2dp"``, ``"3dp"``, ``"pct0"``/``"pct1"`` (a number already in %, shown with ``%``),
@@ -50,6 +54,8 @@ VERDICT_CLASSES: dict[str, str] = {
     "not testable": "verdict-untestable",
 }
 SLUG = re.compile(r"[^a-z0-9]+")
+#: Schemes a cell may link to: web addresses and relative links (a system's profile page).
+LINK_SCHEMES: frozenset[str] = frozenset({"http", "https", ""})
 
 
 class TableError(ValueError):
@@ -138,6 +144,8 @@ class PeopleTable:
                 return f"<td>{MISSING}</td>"
             text_column = self.links[column]
             text = str(row[text_column]) if text_column else link_text(str(value))
+            if urlparse(str(value).strip()).scheme not in LINK_SCHEMES:
+                return f"<td>{html.escape(str(value))}</td>"  # no javascript: or data: links
             url = html.escape(str(value), quote=True)
             return f'<td><a href="{url}">{html.escape(text)}</a></td>'
         text = html.escape(format_number(value, fmt))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import product
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,9 @@ from statsmodels.base.wrapper import ResultsWrapper
 
 from helpers import design, inference, models, trust
 from helpers.errors import DataError
+from helpers.io import read_processed
+from helpers.paths import PROCESSED_DIR
+from helpers.readers._common import require_columns
 
 BINARY: tuple[str, ...] = ("teaching",)
 SPECIALIST = "Acute - Specialist"
@@ -535,6 +539,25 @@ def system_data(
     outcome = rolled.loc[rolled["rollup"] == rollup, ["icb_code", "value_pct", "share_covered_pct"]]
     drivers = icb_year.loc[icb_year["financial_year"] == year, ["icb_code", *predictors]]
     return outcome.merge(drivers, on="icb_code", how="left", validate="one_to_one")
+
+
+def declared_system_drivers(directory: Path = PROCESSED_DIR) -> list[str]:
+    """The declared drivers of system positions, as notebook 03 fitted them: the ``declared``
+    rows of its ``model_drivers.csv``, in order. One home for the list (``params.yaml``,
+    ``03_model_deficit_drivers.main_predictors``); the trust refit on N = 42 systems reuses it.
+
+    Raises:
+        DataError: if the table is missing or holds no declared driver.
+    """
+    path = directory / "model_drivers.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: not found; notebook 03 writes it (run make report)")
+    table = read_processed(path.name, directory)
+    require_columns(table, ("family", "driver"), path)
+    drivers = list(dict.fromkeys(table.loc[table["family"] == "declared", "driver"].astype(str)))
+    if not drivers:
+        raise DataError(f"{path}: no row with family 'declared' (notebook 03's declared drivers)")
+    return drivers
 
 
 def system_models(

@@ -1,12 +1,20 @@
-"""Shared parts of the readers: column checks, names, and the fast ``.rda`` reader."""
+"""Shared parts of the readers: column checks, names, and the fast ``.rda`` reader.
+
+Every raw file is opened through this module (:func:`read_csv_file`, :func:`read_csv_text`,
+:func:`read_excel_sheet`, :func:`workbook_rows`, :func:`workbook_sheets`,
+:func:`workbook_dimensions`, :func:`read_rda_frame`, :func:`rda_shape`), so an empty, truncated
+or damaged file gives every reader the same :class:`~helpers.errors.DataError` naming the file,
+its size and what was expected (:func:`opening`), never a bare library traceback.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +27,38 @@ from helpers.interim import cached
 #: against rdata (pure Python) for .rda files, calamine (Rust) against openpyxl for workbooks.
 RDA_BACKEND = "pyreadr"
 EXCEL_ENGINE = "calamine"
+
+#: What each kind of raw file should be, for the messages of :func:`opening`.
+EXPECTED: dict[str, str] = {
+    "csv": "a CSV file with a header line",
+    "xlsx": "an Excel workbook (.xlsx, a zip archive)",
+    "rda": "an R data file (.rda) holding one data frame, saved by R's save()",
+}
+
+
+@contextlib.contextmanager
+def opening(path: Path | str, kind: str) -> Iterator[None]:
+    """Run a library's read of ``path`` (a raw file of ``kind``: csv, xlsx or rda); an empty
+    file, or any failure of the library to parse it (a truncated or damaged file), becomes a
+    DataError naming the file, its size and what it should be. DataErrors pass unchanged.
+    """
+    path = Path(path)
+    expected = EXPECTED[kind]
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: empty file (0 bytes); expected {expected}")
+    try:
+        yield
+    except DataError:
+        raise
+    except FileNotFoundError as error:
+        raise DataError(f"{path}: file not found; expected {expected}") from error
+    except Exception as error:  # every library's parse failure, named with the file
+        size = path.stat().st_size if path.is_file() else 0
+        raise DataError(
+            f"{path}: cannot be read as {expected} ({type(error).__name__}: {error}); "
+            f"the file ({size:,} bytes) may be truncated or damaged: acquire it again "
+            "(delete it and run make report)"
+        ) from error
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: Path | str) -> None:
@@ -73,8 +113,10 @@ def read_rda_frame_rdata(path: Path) -> pd.DataFrame:
 
     import rdata
 
-    with warnings.catch_warnings():
+    with opening(path, "rda"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Missing constructor for R class")
+        warnings.filterwarnings("ignore", message="Unknown file type", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Wrong extension", category=UserWarning)
         objects = rdata.read_rda(str(path))
     return _single_frame(objects, path)
 
@@ -150,6 +192,19 @@ def read_csv_text(path: Path, header_line: int = 1, **options: object) -> pd.Dat
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: empty file, expected a header line") from error
     return frame.reset_index(drop=True)
+
+
+def read_csv_file(path: Path | str, **options: object) -> pd.DataFrame:
+    """``pd.read_csv(path, **options)`` for a raw CSV, its failures named: an undecodable byte
+    (line and byte), a malformed or empty file, a missing column in ``usecols``."""
+    try:
+        with opening(path, "csv"):
+            return pd.read_csv(path, **options)  # type: ignore[call-overload]
+    except DataError as error:
+        cause = error.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            raise _decode_error(Path(path), str(options.get("encoding", "utf-8"))) from cause
+        raise
 
 
 def to_numbers(
@@ -246,12 +301,15 @@ def read_rda_frame(path: Path) -> pd.DataFrame:
     from pyreadr.custom_errors import LibrdataError, PyreadrError
 
     try:
-        objects = pyreadr.read_r(str(path))
-    except (LibrdataError, PyreadrError) as error:
+        with opening(path, "rda"):
+            objects = pyreadr.read_r(str(path))
+    except DataError as error:
+        if not isinstance(error.__cause__, LibrdataError | PyreadrError):
+            raise
         raise DataError(
-            f"{path}: pyreadr cannot read this .rda file ({error}); objects such as sf "
-            "geometries need read_rda_frame_rdata"
-        ) from error
+            f"{error}; if the file is whole, pyreadr may not decode its objects (sf "
+            "geometries need read_rda_frame_rdata)"
+        ) from error.__cause__
     return _from_pyreadr(_single_frame(objects, path))
 
 
@@ -283,7 +341,11 @@ def choose(dataset: str, table: str, known: Iterable[str]) -> str:
 
 def read_excel_sheet(path: Path, sheet: str, **options: object) -> pd.DataFrame:
     """One worksheet with pandas' ``read_excel`` and the fast calamine engine."""
-    return pd.read_excel(path, sheet_name=sheet, engine=EXCEL_ENGINE, **options)
+    names = workbook_sheets(path)
+    if sheet not in names:
+        raise DataError(f"{path}: sheet {sheet!r} not found; sheets: {names}")
+    with opening(path, "xlsx"):
+        return pd.read_excel(path, sheet_name=sheet, engine=EXCEL_ENGINE, **options)
 
 
 def workbook_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
@@ -295,28 +357,30 @@ def workbook_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
     names = workbook_sheets(path)
     if sheet not in names:
         raise DataError(f"{path}: sheet {sheet!r} not found; sheets: {names}")
-    if EXCEL_ENGINE == "openpyxl":
-        import openpyxl
+    with opening(path, "xlsx"):
+        if EXCEL_ENGINE == "openpyxl":
+            import openpyxl
 
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            return [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    from python_calamine import CalamineWorkbook
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                return [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
+            finally:
+                workbook.close()
+        from python_calamine import CalamineWorkbook
 
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
-    return [
-        tuple(None if cell == "" else cell for cell in row)
-        for row in rows.to_python(skip_empty_area=False)
-    ]
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+        return [
+            tuple(None if cell == "" else cell for cell in row)
+            for row in rows.to_python(skip_empty_area=False)
+        ]
 
 
 def workbook_sheets(path: Path) -> list[str]:
     """Names of a workbook's sheets, in order."""
     from python_calamine import CalamineWorkbook
 
-    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    with opening(path, "xlsx"):
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
 def _cell_position(reference: str) -> tuple[int, int]:
@@ -336,6 +400,11 @@ def workbook_dimensions(path: Path) -> dict[str, tuple[int, int]]:
 
     A sheet without a dimension record is measured with openpyxl.
     """
+    with opening(path, "xlsx"):
+        return _dimensions(path)
+
+
+def _dimensions(path: Path) -> dict[str, tuple[int, int]]:
     import zipfile
 
     sizes: dict[str, tuple[int, int]] = {}
@@ -440,7 +509,7 @@ def rda_shape(path: Path) -> tuple[int, int]:
     DataError naming the file when the stream is not that shape (e.g. not a data frame, a
     compact ALTREP column or an ASCII save): read such a file with :func:`read_rda_frame`.
     """
-    with _rda_opener(path)(path, "rb") as handle:
+    with opening(path, "rda"), _rda_opener(path)(path, "rb") as handle:
         head = handle.read(_RDA_HEAD_BYTES)
     if not head.startswith((b"RDX2\nX\n", b"RDX3\nX\n")):
         raise DataError(f"{path}: not a binary (XDR) .rda file saved by R's save()")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, require_columns, snake_case
+from helpers.readers._common import acquired, read_csv_file, require_columns, snake_case
 
 SOURCE_COLUMNS: tuple[str, ...] = ("CCG Code", "ICB Code", "ICB NAME")
 
@@ -20,7 +20,7 @@ SOURCE_COLUMNS: tuple[str, ...] = ("CCG Code", "ICB Code", "ICB NAME")
 @cached
 def read_ccg_icb_lookup(path: Path) -> pd.DataFrame:
     """CCG code -> ICB Q-code and name; one row per CCG code, sorted by it."""
-    frame = pd.read_csv(path, dtype="string", encoding="utf-8-sig")
+    frame = read_csv_file(path, dtype="string", encoding="utf-8-sig")
     require_columns(frame, SOURCE_COLUMNS, path)
     tidy = frame.loc[:, list(SOURCE_COLUMNS)].apply(lambda column: column.str.strip())
     tidy.columns = [snake_case(column) for column in tidy.columns]

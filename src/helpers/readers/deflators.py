@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.harmonise import financial_year_label
-from helpers.readers._common import acquired, require_columns
+from helpers.readers._common import acquired, read_csv_file, require_columns
 
 FILE = "deflators/uk_cost_indices.csv"
 COLUMNS: tuple[str, ...] = ("fiscal_year_start", "fiscal_year", "gdp_deflator", "is_forecast")
@@ -30,7 +30,7 @@ def read_deflators(path: Path) -> pd.DataFrame:
     column or row at fault (missing columns, a label that disagrees with its start year, a
     missing or non-positive deflator, a forecast flag not true/false, repeated years).
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_csv_file(path, dtype=str, keep_default_na=False)
     require_columns(frame, COLUMNS, path)
     start = pd.to_numeric(frame["fiscal_year_start"], errors="coerce")
     if start.isna().any():

@@ -16,13 +16,13 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.interim import cached
-from helpers.readers._common import acquired, choose, require_columns
+from helpers.readers._common import acquired, choose, read_csv_file, require_columns
 
 
 @cached
 def _read(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     """Read, check, select, strip and rename; ODS codes must be present and unique."""
-    frame = pd.read_csv(path, dtype="string")
+    frame = read_csv_file(path, dtype="string")
     require_columns(frame, columns, path)
     tidy = frame.loc[:, list(columns)].rename(columns=columns)
     tidy = tidy.apply(lambda column: column.str.strip())

@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.readers._common import acquired, require_columns
+from helpers.readers._common import acquired, read_csv_file, require_columns
 
 LOGGER = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def check_unique_codes(frame: pd.DataFrame, source: Path | str, column: str = "t
 
 def read_oversight(path: Path, source: str = OVERSIGHT_FILE) -> pd.DataFrame:
     """Read the TrustPulse file: NHS trusts (typed rows) only, catalogue columns only."""
-    frame = pd.read_csv(path, dtype="string", usecols=lambda name: not name.startswith("fin_"))
+    frame = read_csv_file(path, dtype="string", usecols=lambda name: not name.startswith("fin_"))
     tidy = _select(frame, OVERSIGHT_COLUMNS, source)
     untyped = tidy["trust_type"].isna()
     LOGGER.info("%s: %d provider row(s) without a trust type left out", source, int(untyped.sum()))
@@ -166,7 +166,7 @@ def _yes_no(values: pd.Series, source: Path | str, column: str) -> pd.Series:
 
 def read_scorecard(path: Path, source: str = SCORECARD_FILE) -> pd.DataFrame:
     """Read the Intuita acute-trust file: catalogue columns only; income in GBP millions."""
-    frame = pd.read_csv(path, dtype="string")
+    frame = read_csv_file(path, dtype="string")
     tidy = _select(frame, SCORECARD_COLUMNS, source)
     for column, original in (
         ("q3_forecast_deficit", "q3_forecast_deficit"),
