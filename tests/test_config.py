@@ -433,17 +433,17 @@ def test_check_params_refuses_exactly_what_the_build_refuses(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from helpers import pipeline
+    from helpers import acquire, workflow
 
     path = write(tmp_path, bad_documents()[case])
     assert config.main([str(path)]) == 1
     checker = capsys.readouterr().err.removeprefix("PARAMETERS INVALID: ").strip()
-    layout = pipeline.PipelineLayout(params_file=path, build_dir=tmp_path)
-    monkeypatch.setattr(pipeline, "PipelineLayout", lambda: layout)
     ran: list[str] = []
-    monkeypatch.setattr(pipeline, "execute_notebook", lambda *args: ran.append("ran"))
-    assert pipeline.main(["--no-render"]) == 1
+    monkeypatch.setattr(acquire, "acquire_all", lambda *args: ran.append("ran"))
+    with pytest.raises(SystemExit) as stopped:
+        workflow.prepare(path)  # the Snakefile's first step
     build = capsys.readouterr().err
+    assert stopped.value.code == 1
     assert checker and checker in build and ran == []
 
 
@@ -451,7 +451,7 @@ def test_the_schema_declares_exactly_each_notebooks_parameters_cell() -> None:
     """Every key the schema allows is a parameter the notebook declares and vice versa, so the
     build's own check (a key the parameters cell lacks) can never refuse what the checker passed."""
     from helpers.paths import NOTEBOOKS_DIR
-    from helpers.pipeline import declared_parameters
+    from helpers.workflow import declared_parameters
 
     notebooks = sorted(NOTEBOOKS_DIR.glob("0*.ipynb"))
     assert [path.stem for path in notebooks] == list(config.NOTEBOOK_RULES)
