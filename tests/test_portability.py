@@ -35,8 +35,7 @@ print(json.dumps(failed))
 def helpers_modules() -> list[str]:
     """Every module of the ``helpers`` package, sub-packages included, by dotted name."""
     return sorted(
-        module.name
-        for module in pkgutil.walk_packages(helpers.__path__, prefix="helpers.")
+        module.name for module in pkgutil.walk_packages(helpers.__path__, prefix="helpers.")
     )
 
 

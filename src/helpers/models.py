@@ -624,12 +624,9 @@ def curve_setup(
     (:mod:`helpers.curves`) build them, so the two cannot drift apart."""
     predictors = [*params["main_predictors"], *params["candidate_predictors"]]
     figures = figure_data(positions, panel, lookup, predictors)
+    # every basis enters: the curve's own ``bases`` dimension chooses among them
     selected = select_figures(
-        figures,
-        years=params["years"],
-        stages=params["stages"],
-        source_kinds=params["source_kinds"],
-        basis=params["basis"],
+        figures, years=params["years"], stages=params["stages"], source_kinds=params["source_kinds"]
     )
     base = primary_specification(selected, params["outcome"], params["main_predictors"])
     choices = curve_choices(params["specification_curve"], params["outcome"], list(figures))
@@ -664,14 +661,17 @@ def curve_choices(
             raise ConfigError(f"params.yaml: timings must be lagged or same_year, not {kind!r}")
         return same_year_option if kind == "same_year" else (lambda spec: spec)
 
-    # The same rows reach the rule once per denominator and control set: choose once per set.
+    # The same data reach the rule once per denominator and control set: choose once per set.
+    # Keyed by the rows and their values (the timing option changes values, not rows: keyed by
+    # rows alone, same-year specifications reused the lagged choice in a one-process run).
     chosen: dict[tuple[object, ...], pd.DataFrame] = {}
 
     def best(spec: inference.Specification) -> inference.Specification:
-        rows = tuple(spec.data.index)
-        if rows not in chosen:
-            chosen[rows] = best_per_system_year(spec.data)
-        return spec.with_(data=chosen[rows])
+        values = pd.util.hash_pandas_object(spec.data, index=False).to_numpy()
+        key = (tuple(spec.data.index), int(values.sum(dtype=np.uint64)))
+        if key not in chosen:
+            chosen[key] = best_per_system_year(spec.data)
+        return spec.with_(data=chosen[key])
 
     if outcome == "position_pct":
         denominators = {
