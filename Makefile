@@ -30,7 +30,7 @@ $(TOOLS): tests/tools/package.json tests/tools/package-lock.json | prerequisites
 	touch $@
 
 data: env ## Acquire and verify every raw input (data/raw, then $$ICSFIN_DATA_MIRROR, then URL)
-	$(BIN)/python -m helpers.acquire
+	$(BIN)/python -m helpers.data.acquire
 
 # Snakemake runs the build (Snakefile); it dies with make (helpers.workflow.die_with_parent).
 # FORCE=1 reruns every rule; JOBS=N sets the cores (default: all).
@@ -64,7 +64,7 @@ test-exhaustive: env ## Compare the fast and the old raw-file parsers on every r
 	$(BIN)/python -m pytest tests -p no:cacheprovider -m exhaustive
 
 figure-hashes: env ## Record what each labelled figure shows (data fingerprint) after a deliberate figure change (review the diff)
-	$(BIN)/python -m helpers.figure_hashes
+	$(BIN)/python -m helpers.report.figure_hashes
 
 check-params: env ## Check params.yaml values (types, allowed values, years) without running anything
 	$(BIN)/python -m helpers.config

@@ -10,7 +10,7 @@
 # registries they read (variables.csv, trust_variables.csv). Stages write to .build/processed/;
 # `publish` copies their files into data/processed/ once every stage has succeeded, so a failed
 # job leaves data/processed/ as it was. Executed notebooks go to report/notebooks/ (build outputs).
-from helpers import render
+from helpers.report import render
 from helpers import workflow as wf  # (Snakemake names its own object `workflow`)
 
 # params.yaml checked as by `make check-params`; every raw file acquired and its SHA-256

@@ -1,7 +1,7 @@
 """Test-session set-up shared by ``tests/`` and nbval on the executed notebooks.
 
 Processed files a test or a re-executed notebook writes go to ``.build/test-results/`` (never
-to ``data/processed/``), and reads fall back to ``data/processed/`` (helpers.io). Scratch
+to ``data/processed/``), and reads fall back to ``data/processed/`` (helpers.data.io). Scratch
 notebooks (``notebooks/scratch/``) are never collected.
 """
 

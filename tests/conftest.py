@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import acquire
+from helpers.data import acquire
 from helpers.errors import AcquisitionError, DataError
 
 pytest_plugins = ["pytester"]
@@ -77,7 +77,7 @@ def raw_path() -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def real_icb_codes(raw_path: Callable[[str], Path]) -> pd.DataFrame:
     """The 42 ICBs' NHS and 2022 ONS codes (``icb_code``, ``icb_ons_code``) from geographr."""
-    from helpers.readers._common import read_rda_frame
+    from helpers.data.readers._common import read_rda_frame
 
     lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
     codes = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()

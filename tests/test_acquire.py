@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import acquire
+from helpers.data import acquire
+from helpers.data.sources import Source
 from helpers.errors import AcquisitionError
-from helpers.sources import Source
 
 CONTENT = b"icb_code,value\nQHM,1\n"
 GOOD_HASH = hashlib.sha256(CONTENT).hexdigest()
@@ -183,7 +183,7 @@ def test_acquisition_messages_name_the_resolved_mirror(
     write(tmp_path / "mirror/toy/values.csv", CONTENT)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(acquire.MIRROR_VARIABLE, "mirror")
-    with caplog.at_level("INFO", logger="helpers.acquire"):
+    with caplog.at_level("INFO", logger="helpers.data.acquire"):
         acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
     assert f"copying toy/values.csv from mirror: {tmp_path.resolve() / 'mirror'}" in caplog.text
     assert "(ICSFIN_DATA_MIRROR='mirror')" in caplog.text
@@ -236,7 +236,7 @@ def test_acquire_refuses_a_destination_outside_raw(tmp_path: Path, file: str) ->
 
 @pytest.mark.realdata
 def test_every_catalogued_source_is_acquired_and_verified() -> None:
-    from helpers.sources import load_sources
+    from helpers.data.sources import load_sources
 
     catalogue = load_sources()
     paths = acquire.acquire_all()

@@ -7,8 +7,8 @@ import logging
 import pandas as pd
 import pytest
 
-from helpers import apportion
 from helpers.errors import DataError
+from helpers.panel import apportion
 
 
 def _weights() -> pd.DataFrame:
@@ -123,7 +123,7 @@ def test_main_icb_and_bad_weights() -> None:
 
 @pytest.mark.realdata
 def test_real_weights_cover_bed_trusts(real_icb_codes: pd.DataFrame) -> None:
-    from helpers.readers import geographr, healthyr, trust_to_ics_activity
+    from helpers.data.readers import geographr, healthyr, trust_to_ics_activity
 
     patient = apportion.patient_share_weights(
         geographr.load("trust_patient_shares"), real_icb_codes

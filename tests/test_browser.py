@@ -191,7 +191,7 @@ def test_key_points_and_headline_chart_are_in_the_first_screen(loaded: dict[str,
 
 def test_every_table_in_the_report_is_made_for_people() -> None:
     """No raw pandas table (internal column names, printed row numbers) reaches the report:
-    every table is a helpers.tables.people_table, with a CSV download of its data."""
+    every table is a helpers.report.tables.people_table, with a CSV download of its data."""
     _require_browser()
     import re
 
@@ -199,7 +199,7 @@ def test_every_table_in_the_report_is_made_for_people() -> None:
     tables = re.findall(r"<table[^>]*>", html)
     assert tables, "the report has no table"
     raw = [tag for tag in tables if 'class="people"' not in tag]
-    assert raw == [], f"{len(raw)} tables not made by helpers.tables.people_table"
+    assert raw == [], f"{len(raw)} tables not made by helpers.report.tables.people_table"
     assert 'class="dataframe"' not in html
     assert html.count('class="csv-download"') >= len(tables)
 

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from helpers import release
 from helpers.paths import REPORT_DIR, ROOT
+from helpers.report import release
 
 SCHEMA = ROOT / "tests" / "schemas" / "citation-file-format-1.2.0.json"
 
@@ -124,7 +124,7 @@ def test_the_changelog_fits_the_annex() -> None:
 def test_uncommitted_changes_are_printed_only_for_a_dirty_tree(
     monkeypatch: pytest.MonkeyPatch, state: str, note: str
 ) -> None:
-    from helpers import report
+    from helpers.report import article_numbers
 
-    monkeypatch.setattr(report, "git_commit", lambda root: ("abc", state))
-    assert report.provenance("test")["git_state_note"] == note
+    monkeypatch.setattr(article_numbers, "git_commit", lambda root: ("abc", state))
+    assert article_numbers.provenance("test")["git_state_note"] == note

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import claims, curated
+from helpers.analysis import claims
+from helpers.data import curated
 from helpers.errors import DataError
 
 BASE = pd.read_csv(curated.CLAIM_PARTS_FILE, dtype=str, keep_default_na=False)

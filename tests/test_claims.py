@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import claims, curated
-from helpers.claims import (
+from helpers.analysis import claims
+from helpers.analysis.claims import (
     CONTRADICTED,
     INCONCLUSIVE,
     MATCH,
@@ -25,6 +25,7 @@ from helpers.claims import (
     Evidence,
     Rules,
 )
+from helpers.data import curated
 from helpers.errors import DataError
 
 CLAIM_URL = "https://press.example/claim"

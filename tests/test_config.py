@@ -192,7 +192,8 @@ def test_build_stops_before_any_rule_on_a_bad_value(
 ) -> None:
     """The Snakefile's first step (helpers.workflow.prepare) runs the same check as
     make check-params and stops before acquiring or running anything."""
-    from helpers import acquire, workflow
+    from helpers import workflow
+    from helpers.data import acquire
 
     document = canonical()
     document["notebooks"][MODEL]["stages"] = ["forcast"]
@@ -433,7 +434,8 @@ def test_check_params_refuses_exactly_what_the_build_refuses(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from helpers import acquire, workflow
+    from helpers import workflow
+    from helpers.data import acquire
 
     path = write(tmp_path, bad_documents()[case])
     assert config.main([str(path)]) == 1

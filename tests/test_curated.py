@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import curated
-from helpers.curated import (
+from helpers.data import curated
+from helpers.data.curated import (
     FINANCE_PANEL_COLUMNS,
     LEGACY_DEBT_COLUMNS,
     NATIONAL_COLUMNS,
@@ -258,7 +258,7 @@ def test_all_facts_refuses_an_id_used_in_two_tables(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 def test_committed_curated_tables_are_valid() -> None:
-    from helpers.geography import icb_lookup_from_files
+    from helpers.panel.geography import icb_lookup_from_files
 
     codes = set(icb_lookup_from_files()["icb_code"])
     panel_path = CURATED_DIR / "ics_finance_panel.csv"
@@ -582,7 +582,7 @@ def test_basis_rules_need_known_facts_stages_and_a_source(tmp_path: Path) -> Non
 @pytest.mark.realdata
 def test_the_audit_corrects_the_referees_cases() -> None:
     """QOC 2023/24 -130 is a trust figure; GM and QOC 2024/25 have evidenced bases."""
-    from helpers.geography import icb_lookup_from_files
+    from helpers.panel.geography import icb_lookup_from_files
 
     codes = set(icb_lookup_from_files()["icb_code"])
     path = CURATED_DIR / "ics_finance_panel.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from helpers import declaration
+from helpers.analysis import declaration
 
 
 def git(repo: Path, *args: str, date: str = "2026-01-02T10:00:00") -> None:

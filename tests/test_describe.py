@@ -1,4 +1,4 @@
-"""Tests for helpers.describe: small synthetic fixtures with answers worked out by hand."""
+"""Tests for helpers.analysis.describe: small synthetic fixtures with answers worked out by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import describe
+from helpers.analysis import describe
 from helpers.errors import DataError
 
 YEARS = ["2022/23", "2023/24"]

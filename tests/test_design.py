@@ -8,7 +8,7 @@ import patsy
 import pytest
 import statsmodels.formula.api as smf
 
-from helpers import design
+from helpers.analysis import design
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import acquire, io, workflow
+from helpers import workflow
+from helpers.data import acquire, io
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
 
 MODEL = "03_model_deficit_drivers"
@@ -57,12 +58,15 @@ def test_registries_and_params_are_inputs_of_the_stages_that_use_them() -> None:
 
     params = load_params()
     model = workflow.stage_inputs(MODEL, params, reads=["icb_year.parquet"])
-    assert "src/helpers/variables.csv" in model["registries"]
-    assert "src/helpers/models.py" in model["code"] and "src/helpers/paths.py" in model["code"]
+    assert "src/helpers/panel/variables.csv" in model["registries"]
+    assert (
+        "src/helpers/analysis/models.py" in model["code"]
+        and "src/helpers/paths.py" in model["code"]
+    )
     assert model["params"] == f".build/params/{MODEL}.yaml"
     assert model["reads"] == [".build/processed/icb_year.parquet"]
     inventory = workflow.stage_inputs("00_inventory_sources", params, raw=["all"])
-    assert "src/helpers/variables.csv" not in inventory["registries"]
+    assert "src/helpers/panel/variables.csv" not in inventory["registries"]
     assert "data/raw/curated/claims.csv" in inventory["raw"]
     written = json.loads((ROOT / model["params"]).read_text())
     assert written["power"] == params["notebooks"][MODEL]["power"]
@@ -81,7 +85,7 @@ def test_params_file_is_rewritten_only_when_its_values_change(tmp_path: Path) ->
 
 def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
     """A dry run after changing variables.csv (one blank line added): the stages importing
-    helpers.variables rerun, the inventory (which does not) does not. (Snakemake also compares
+    helpers.panel.variables rerun, the inventory (which does not) does not. (Snakemake also compares
     small inputs' checksums, so a mere touch reruns nothing.)"""
     registry = ROOT / "src" / "helpers" / "variables.csv"
     if not workflow.up_to_date(["notebooks"]):
@@ -101,7 +105,7 @@ def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
         os.utime(registry, ns=(before.st_atime_ns, before.st_mtime_ns))
     planned = done.stdout + done.stderr
     assert "rule model_deficit_drivers:" in planned and "rule build_icb_panel:" in planned
-    assert "src/helpers/variables.csv" in planned
+    assert "src/helpers/panel/variables.csv" in planned
     assert "rule inventory_sources:" not in planned
 
 
@@ -138,7 +142,7 @@ def test_a_failed_job_leaves_data_processed_as_it_was_and_no_partial_file(
     notebook = notebook_file(
         tmp_path / "toy.ipynb",
         "x = 1",
-        "import pandas as pd\nfrom helpers.io import write_processed",
+        "import pandas as pd\nfrom helpers.data.io import write_processed",
         f"write_processed(pd.DataFrame({{'x': [x]}}), {name!r})",
         "raise RuntimeError('stopped half way')",
     )

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import figure_data, plots
+from helpers.report import figure_data, plots
 
 
 def _bar_chart(values: list[float], labels: list[str], title: str = "Deficits"):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import figure_hashes
-from helpers.figure_hashes import EXECUTED_DIR
+from helpers.report import figure_hashes
+from helpers.report.figure_hashes import EXECUTED_DIR
 
-REGENERATE = "make figure-hashes (python -m helpers.figure_hashes)"
+REGENERATE = "make figure-hashes (python -m helpers.report.figure_hashes)"
 
 
 def test_labelled_figures_match_the_recorded_hashes() -> None:

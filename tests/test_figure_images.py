@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from helpers import figure_images, plots
+from helpers.report import figure_images, plots
 
 WHITE = (255, 255, 255, 255)
 
@@ -89,7 +89,7 @@ def test_figure_png_draws_at_double_resolution_and_reports_the_display_size() ->
     plots.finish(figure)
     whole, size = figure_images.figure_png(figure, crop=False)  # type: ignore[misc]
     assert {key: size[key] for key in ("width", "height")} == {"width": 400, "height": 300}
-    assert "x" in size["figure_data"]["texts"]  # what the figure shows (helpers.figure_data)
+    assert "x" in size["figure_data"]["texts"]  # what the figure shows (helpers.report.figure_data)
     assert _decoded(whole).size == (800, 600)
     cropped, cropped_size = figure_images.figure_png(figure)  # type: ignore[misc]
     image = _decoded(cropped)

@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import finance
 from helpers.errors import DataError
-from helpers.finance import add_share_of_allocation, as_at_month, flag_best_available
+from helpers.panel import finance
+from helpers.panel.finance import add_share_of_allocation, as_at_month, flag_best_available
 
 
 @pytest.fixture(scope="module")
 def finance_panel_rows() -> pd.DataFrame:
     """The committed curated panel, validated as the pipeline reads it."""
-    from helpers.geography import icb_lookup_from_files
-    from helpers.panel import load_curated_finance
+    from helpers.panel.geography import icb_lookup_from_files
+    from helpers.panel.icb_panel import load_curated_finance
 
     return load_curated_finance(set(icb_lookup_from_files()["icb_code"]))
 

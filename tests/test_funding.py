@@ -1,4 +1,4 @@
-"""Tests for helpers.funding."""
+"""Tests for helpers.panel.funding."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers.errors import DataError
-from helpers.funding import (
+from helpers.panel.funding import (
     allocation_measures,
     build_funding,
     icb_weighted_population,

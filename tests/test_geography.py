@@ -1,4 +1,4 @@
-"""Tests for helpers.geography."""
+"""Tests for helpers.panel.geography."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers.errors import DataError
-from helpers.geography import icb_boundaries, icb_lookup, sum_by_icb, weighted_mean_by_icb
+from helpers.panel.geography import icb_boundaries, icb_lookup, sum_by_icb, weighted_mean_by_icb
 
 
 def tiny_lookup() -> pd.DataFrame:

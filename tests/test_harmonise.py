@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.harmonise import (
+from helpers.panel.harmonise import (
     E54_2024_TO_2022,
     financial_year_label,
     financial_year_of,

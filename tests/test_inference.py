@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from helpers import inference
+from helpers.analysis import inference
 
 
 def test_holm_matches_hand_calculation_and_statsmodels() -> None:
@@ -219,7 +219,7 @@ def test_specification_curve_skips_specifications_with_too_few_rows() -> None:
 
 def test_describe_correlations_words_follow_holm() -> None:
     """The sentence names a measure only when its Holm-adjusted p is below the level."""
-    from helpers.inference import describe_correlations
+    from helpers.analysis.inference import describe_correlations
 
     none = describe_correlations([("A", 0.2, 0.04), ("B", -0.1, 0.5)], "the 30 systems")
     assert "none of the 2 measures" in none and "0.08" in none

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import interim
+from helpers.data import interim
 
 
 @pytest.fixture()
@@ -24,7 +24,7 @@ def interim_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def load_reader_module(path: Path, body: str) -> object:
     """Write and import a reader module (under a fixed name) whose ``read`` counts its calls."""
     path.write_text(
-        "import pandas as pd\nfrom helpers.interim import cached\nCALLS = []\n\n"
+        "import pandas as pd\nfrom helpers.data.interim import cached\nCALLS = []\n\n"
         "@cached\ndef read(path, scale=1):\n    CALLS.append(path)\n" + body
     )
     interim.code_fingerprint.cache_clear()
@@ -119,11 +119,11 @@ def test_identical_compares_dtypes_index_and_attrs() -> None:
 
 
 def test_code_fingerprint_covers_helper_modules_the_reader_uses() -> None:
-    from helpers.readers import healthyr
+    from helpers.data.readers import healthyr
 
-    assert healthyr.read_rtt_stp.uncached.__module__ == "helpers.readers.healthyr"
+    assert healthyr.read_rtt_stp.uncached.__module__ == "helpers.data.readers.healthyr"
     used = interim._helpers_modules_used(healthyr)
-    assert {"helpers.readers._common", "helpers.errors", "helpers.interim"} <= used
+    assert {"helpers.data.readers._common", "helpers.errors", "helpers.data.interim"} <= used
 
 
 PARSE_ONCE_SCRIPT = """

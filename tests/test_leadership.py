@@ -1,4 +1,5 @@
-"""Tests for helpers.leadership: series rule, themes, coverage, correlations, debt arithmetic."""
+"""Tests for helpers.panel.leadership: series rule, themes, coverage, correlations, debt
+arithmetic."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import curated, leadership, plots
+from helpers.data import curated
 from helpers.errors import DataError
+from helpers.panel import leadership
+from helpers.report import plots
 
 matplotlib.use("Agg")
 

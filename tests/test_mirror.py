@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import acquire, workflow
+from helpers import workflow
+from helpers.data import acquire
 
 
 def test_build_stops_at_once_on_a_mirror_that_does_not_exist(

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import models
-from helpers.curated import STAGE_OF_MEASURE
+from helpers.analysis import models
+from helpers.data.curated import STAGE_OF_MEASURE
 
 
 def simulated(n: int = 400, seed: int = 7) -> pd.DataFrame:

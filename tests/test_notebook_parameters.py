@@ -13,9 +13,10 @@ import pandas as pd
 import papermill
 import pytest
 
-from helpers import inference, report
+from helpers.analysis import inference
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
+from helpers.report import article_numbers
 
 MODEL_NOTEBOOK = NOTEBOOKS_DIR / "03_model_deficit_drivers.ipynb"
 CANONICAL = notebook_parameters("03_model_deficit_drivers", load_params())
@@ -110,7 +111,7 @@ def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: 
     assert numbers["model_mde_min"] == inference.format_number(declared["mde"].min())
     assert numbers["model_n_system_years"] == int(declared["n_obs"].iloc[0])
     # the key point is the same generated conclusion
-    assert report.key_points(numbers)["drivers"] == conclusion
+    assert article_numbers.key_points(numbers)["drivers"] == conclusion
     assert "not yet committed" not in numbers["model_declaration_sentences"]
 
 

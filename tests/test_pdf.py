@@ -13,8 +13,8 @@ import re
 import pytest
 import yaml
 
-from helpers import render
 from helpers.paths import REPORT_DIR
+from helpers.report import render
 
 PDF = REPORT_DIR / "_output" / "index.pdf"
 A4_POINTS = (595.28, 841.89)

@@ -3,7 +3,7 @@ split inside a table cell, captions stay with their exhibits, figures are bounde
 get a landscape page, and no words are printed on top of each other.
 
 A miniature article (a 160-row table of long names in narrow columns, a 12-column table, a tall
-and a small figure) is rendered by the fallback's PDF path; ``helpers.pdf_layout`` reads the
+and a small figure) is rendered by the fallback's PDF path; ``helpers.report.pdf_layout`` reads the
 words' boxes back with pdfplumber. The detector is itself checked on a PDF that overprints.
 """
 
@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from helpers import pdf_layout, render
 from helpers.paths import REPORT_DIR
+from helpers.report import pdf_layout, render
 
 NAMES = [
     "Buckinghamshire, Oxfordshire and Berkshire West",

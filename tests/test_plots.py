@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
 
-from helpers import plots
+from helpers.report import plots
 
 LONG_NAME = "Bath and North East Somerset, Swindon and Wiltshire"
 LONG_LABEL = (

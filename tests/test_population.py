@@ -1,11 +1,11 @@
-"""Tests for helpers.population."""
+"""Tests for helpers.panel.population."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers.population import (
+from helpers.panel.population import (
     CENSUS_SOURCE,
     GP_SOURCE,
     census_share_65plus,

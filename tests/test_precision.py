@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import io, precision, report
+from helpers import precision
+from helpers.data import io
+from helpers.report import article_numbers
 
 
 @pytest.mark.parametrize(
@@ -94,5 +96,5 @@ def test_written_tables_do_not_depend_on_the_last_bits(tmp_path) -> None:
 
 
 def test_report_numbers_are_written_at_the_declared_precision(tmp_path) -> None:
-    path = report.save_numbers({"share": 1 / 3, "label": "a third"}, "demo", tmp_path)
+    path = article_numbers.save_numbers({"share": 1 / 3, "label": "a third"}, "demo", tmp_path)
     assert json.loads(path.read_text()) == {"label": "a third", "share": 0.33333333}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.pressure import build_pressure
+from helpers.panel.pressure import build_pressure
 
 ICB_LOOKUP = pd.DataFrame({"icb_code": ["QAA", "QBB"], "icb_ons_code": ["E54000001", "E54000002"]})
 WEIGHTS = pd.DataFrame(
@@ -125,8 +125,8 @@ def test_missing_not_imputed_and_partial_years_masked() -> None:
 
 @pytest.fixture(scope="module")
 def real_pressure(real_icb_codes: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline's own loader (helpers.panel.load_pressure) on the real raw files."""
-    from helpers.panel import load_pressure
+    """The pipeline's own loader (helpers.panel.icb_panel.load_pressure) on the real raw files."""
+    from helpers.panel.icb_panel import load_pressure
 
     return load_pressure(real_icb_codes, "2022/23", "2025/26", min_months=12)
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from helpers.errors import PipelineError
-from helpers.profile_kernels import ProfileKernel, prepared_notebook
+from helpers.report.profile_kernels import ProfileKernel, prepared_notebook
 
 
 def _notebook() -> nbformat.NotebookNode:

@@ -9,10 +9,10 @@ import sys
 import nbformat
 import pytest
 
-from helpers import profile_kernels, profile_pages, profiles
 from helpers.config import load_params
 from helpers.errors import ConfigError
-from helpers.pressure import financial_years
+from helpers.panel.pressure import financial_years
+from helpers.report import profile_kernels, profile_pages, profiles
 from helpers.workflow import EXECUTED_DIR, KERNEL_ARGUMENTS, notebook_cells
 
 
@@ -69,7 +69,7 @@ def test_warm_up_source_of_the_profile_notebook_imports_the_helpers() -> None:
 
 def test_iri_grammar_is_not_loaded_by_the_runner() -> None:
     code = (
-        "import sys, helpers.profile_pages, nbformat, papermill; "
+        "import sys, helpers.report.profile_pages, nbformat, papermill; "
         "print(sys.modules.get('rfc3987_syntax') is None, nbformat.validate is not None)"
     )
     result = subprocess.run(

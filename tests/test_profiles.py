@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import leadership, profiles
 from helpers.errors import ConfigError
+from helpers.panel import leadership
+from helpers.report import profiles
 
 YEARS = ["2022/23", "2023/24"]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import inventory
+from helpers.data import inventory
+from helpers.data.readers import _common, deflators, icb_allocations, imd, trust_icb_lookup
+from helpers.data.readers._common import EXPECTED
 from helpers.errors import DataError
-from helpers.readers import _common, deflators, icb_allocations, imd, trust_icb_lookup
-from helpers.readers._common import EXPECTED
 
 READERS_DIR = Path(_common.__file__).parent
 
@@ -124,7 +124,7 @@ def test_only_the_shared_reader_code_opens_raw_files() -> None:
     [("damaged.parquet", b"PAR1 not really"), ("damaged.csv", b'a,b\n1,"2\n'), ("e.csv", b"")],
 )
 def test_a_damaged_processed_table_is_named(tmp_path: Path, name: str, content: bytes) -> None:
-    from helpers.io import read_processed
+    from helpers.data.io import read_processed
 
     (tmp_path / name).write_bytes(content)
     with pytest.raises(DataError, match=rf"^{tmp_path / name}: cannot be read as a processed"):

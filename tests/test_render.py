@@ -16,10 +16,10 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import render, report
 from helpers.paths import PROCESSED_DIR, REPORT_DIR
-from helpers.render import RenderError
-from helpers.report import ReportLayout
+from helpers.report import article_numbers, render
+from helpers.report.article_numbers import ReportLayout
+from helpers.report.render import RenderError
 
 matplotlib.use("Agg")
 
@@ -120,7 +120,7 @@ def project(tmp_path: Path) -> ReportLayout:
     (tmp_path / "params.yaml").write_text("common: {}\n")
     (tmp_path / "sources.yaml").write_text("sources: []\n")
     write_demo_notebook(tmp_path / "notebooks" / "01_demo_notebook.ipynb")
-    report.save_numbers({"n_icbs": 42}, "01_demo_notebook", tmp_path / "processed")
+    article_numbers.save_numbers({"n_icbs": 42}, "01_demo_notebook", tmp_path / "processed")
     (tmp_path / "report" / "index.qmd").write_text(QMD)
     (tmp_path / "report" / "_quarto.yml").write_text(CONFIG)
     (tmp_path / "report" / "references.bib").write_text(BIB)

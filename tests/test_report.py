@@ -11,10 +11,10 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import release, render, report
 from helpers.errors import DataError
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_DIR
-from helpers.report import ReportLayout
+from helpers.report import article_numbers, release, render
+from helpers.report.article_numbers import ReportLayout
 
 SECTIONS = {
     "sec-summary": "Summary of findings",
@@ -40,10 +40,12 @@ SECTIONS = {
 
 
 def test_save_numbers_is_sorted_and_deterministic(tmp_path: Path) -> None:
-    path = report.save_numbers({"b_total": "£1.2 billion", "a_count": 42}, "02_demo", tmp_path)
+    path = article_numbers.save_numbers(
+        {"b_total": "£1.2 billion", "a_count": 42}, "02_demo", tmp_path
+    )
     assert path == tmp_path / "numbers_02_demo.json"
     first = path.read_bytes()
-    report.save_numbers({"a_count": 42, "b_total": "£1.2 billion"}, "02_demo", tmp_path)
+    article_numbers.save_numbers({"a_count": 42, "b_total": "£1.2 billion"}, "02_demo", tmp_path)
     assert path.read_bytes() == first
     assert list(json.loads(first)) == ["a_count", "b_total"]
     assert not list(tmp_path.glob(".*.part"))
@@ -62,12 +64,12 @@ def test_save_numbers_rejects_bad_keys_and_values(
     tmp_path: Path, numbers: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(DataError, match=message):
-        report.save_numbers(numbers, "stage", tmp_path)
+        article_numbers.save_numbers(numbers, "stage", tmp_path)
 
 
 def test_save_numbers_rejects_bad_stage_names(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="stage name 'Bad Stage'"):
-        report.save_numbers({"a": 1}, "Bad Stage", tmp_path)
+        article_numbers.save_numbers({"a": 1}, "Bad Stage", tmp_path)
 
 
 def write_inventory(directory: Path) -> None:
@@ -78,10 +80,10 @@ def write_inventory(directory: Path) -> None:
 
 
 def test_collect_numbers_merges_stages_and_derived_numbers(tmp_path: Path) -> None:
-    report.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
-    report.save_numbers({"deficit_total": "£1.5 billion"}, "02_describe", tmp_path)
+    article_numbers.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
+    article_numbers.save_numbers({"deficit_total": "£1.5 billion"}, "02_describe", tmp_path)
     write_inventory(tmp_path)
-    assert report.collect_numbers(tmp_path) == {
+    assert article_numbers.collect_numbers(tmp_path) == {
         "deficit_total": "£1.5 billion",
         "n_icbs": 42,
         "n_raw_datasets": 2,
@@ -90,23 +92,23 @@ def test_collect_numbers_merges_stages_and_derived_numbers(tmp_path: Path) -> No
 
 
 def test_a_key_set_by_two_stages_is_an_error_naming_both(tmp_path: Path) -> None:
-    report.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
-    report.save_numbers({"n_icbs": 42}, "02_describe", tmp_path)
+    article_numbers.save_numbers({"n_icbs": 42}, "01_build", tmp_path)
+    article_numbers.save_numbers({"n_icbs": 42}, "02_describe", tmp_path)
     with pytest.raises(DataError, match=r"'n_icbs' is set twice: in numbers_01_build.json"):
-        report.collect_numbers(tmp_path)
+        article_numbers.collect_numbers(tmp_path)
 
 
 def test_a_stage_repeating_a_derived_number_is_an_error(tmp_path: Path) -> None:
     write_inventory(tmp_path)
-    report.save_numbers({"n_raw_files": 3}, "00_inventory", tmp_path)
+    article_numbers.save_numbers({"n_raw_files": 3}, "00_inventory", tmp_path)
     with pytest.raises(DataError, match="'n_raw_files' is set twice"):
-        report.collect_numbers(tmp_path)
+        article_numbers.collect_numbers(tmp_path)
 
 
 def test_provenance_is_a_reserved_key(tmp_path: Path) -> None:
-    report.save_numbers({"provenance": "x"}, "01_build", tmp_path)
+    article_numbers.save_numbers({"provenance": "x"}, "01_build", tmp_path)
     with pytest.raises(DataError, match="reserved"):
-        report.collect_numbers(tmp_path)
+        article_numbers.collect_numbers(tmp_path)
 
 
 def make_layout(tmp_path: Path) -> ReportLayout:
@@ -127,8 +129,8 @@ def make_layout(tmp_path: Path) -> ReportLayout:
 
 def test_write_variables_has_numbers_and_provenance(tmp_path: Path) -> None:
     layout = make_layout(tmp_path)
-    report.save_numbers({"n_icbs": 42}, "01_build", layout.processed_dir)
-    path = report.write_variables("the test renderer", layout)
+    article_numbers.save_numbers({"n_icbs": 42}, "01_build", layout.processed_dir)
+    path = article_numbers.write_variables("the test renderer", layout)
     assert path == layout.report_dir / "_variables.yml"
     variables = yaml.safe_load(path.read_text())
     assert variables["n_icbs"] == 42
@@ -136,9 +138,9 @@ def test_write_variables_has_numbers_and_provenance(tmp_path: Path) -> None:
     assert provenance["renderer"] == "the test renderer"
     assert provenance["git_commit"] == "unknown"
     assert len(provenance["params_sha256"]) == 64
-    assert set(report.VERSIONED_PACKAGES) | {"python"} <= set(provenance)
+    assert set(article_numbers.VERSIONED_PACKAGES) | {"python"} <= set(provenance)
     first = path.read_bytes()
-    report.write_variables("the test renderer", layout)
+    article_numbers.write_variables("the test renderer", layout)
     assert path.read_bytes() == first
 
 
@@ -148,7 +150,7 @@ def test_copy_notebooks_copies_pipeline_notebooks_and_drops_stale_copies(tmp_pat
     nbformat.write(new_notebook(), layout.notebooks_dir / "scratch.ipynb")
     layout.report_notebooks_dir.mkdir()
     (layout.report_notebooks_dir / "09_gone.ipynb").write_text("{}")
-    copies = report.copy_notebooks(layout)
+    copies = article_numbers.copy_notebooks(layout)
     assert [copy.name for copy in copies] == ["01_a_b.ipynb"]
     assert sorted(p.name for p in layout.report_notebooks_dir.iterdir()) == ["01_a_b.ipynb"]
     assert copies[0].read_bytes() == (layout.notebooks_dir / "01_a_b.ipynb").read_bytes()
@@ -255,9 +257,9 @@ def test_every_citation_is_in_the_bibliography(article_ast: dict[str, Any]) -> N
 
 
 def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
-    produced = set(report.collect_numbers(PROCESSED_DIR))
-    produced |= {f"provenance.{key}" for key in report.provenance("test")}
-    produced |= {f"key_points.{key}" for key in report.KEY_POINTS}
+    produced = set(article_numbers.collect_numbers(PROCESSED_DIR))
+    produced |= {f"provenance.{key}" for key in article_numbers.provenance("test")}
+    produced |= {f"key_points.{key}" for key in article_numbers.KEY_POINTS}
     produced |= {f"release.{key}" for key in release.release_variables()}
     keys = set(shortcodes(article[1], "var"))
     assert keys, "the article quotes no computed number"
@@ -293,8 +295,8 @@ NUMBERS = {
 
 
 def test_key_points_are_computed_from_the_numbers() -> None:
-    points = report.key_points(NUMBERS)
-    assert list(points) == list(report.KEY_POINTS)
+    points = article_numbers.key_points(NUMBERS)
+    assert list(points) == list(article_numbers.KEY_POINTS)
     assert points["scale"] == (
         "Systems' draft plans for 2025/26 added up to a deficit of £6.6 billion, the largest "
         "draft-plan total of the 2 years with one; final plans still carried £2.2 billion "
@@ -312,19 +314,19 @@ def test_key_points_are_computed_from_the_numbers() -> None:
 def test_key_points_change_with_the_numbers() -> None:
     numbers = {**NUMBERS, "national_draft_2023_24_gbp_m": 9000, "positions_n_systems_2023_24": 25}
     numbers["positions_n_deficit_2023_24"] = 5
-    points = report.key_points(numbers)
+    points = article_numbers.key_points(numbers)
     assert "the largest" not in points["scale"]
     assert points["positions"].startswith("5 of the 25 systems with a published 2023/24")
     numbers["model_conclusion"] = "A sentence the models stage wrote."
-    assert report.key_points(numbers)["drivers"] == "A sentence the models stage wrote."
+    assert article_numbers.key_points(numbers)["drivers"] == "A sentence the models stage wrote."
 
 
 def test_a_key_point_without_numbers_says_so() -> None:
-    points = report.key_points({})
+    points = article_numbers.key_points({})
     assert all("no numbers" in sentence for sentence in points.values())
 
 
 def test_key_points_is_a_reserved_key(tmp_path: Path) -> None:
-    report.save_numbers({"key_points": "x"}, "01_build", tmp_path)
+    article_numbers.save_numbers({"key_points": "x"}, "01_build", tmp_path)
     with pytest.raises(DataError, match="reserved"):
-        report.collect_numbers(tmp_path)
+        article_numbers.collect_numbers(tmp_path)

@@ -37,7 +37,7 @@ STAGE_OUTPUTS = (
 #: A first cell that moves every float the stage reads by one unit in the last place.
 PERTURB_INPUTS = """\
 import numpy as np
-import helpers.schemas as _schemas
+import helpers.panel.schemas as _schemas
 
 _read_table = _schemas.read_table
 

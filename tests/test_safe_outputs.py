@@ -20,9 +20,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import claims, curated, leadership, panel, safe_text, tables
-from helpers.io import read_processed, write_processed
+from helpers.analysis import claims
+from helpers.data import curated, safe_text
+from helpers.data.io import read_processed, write_processed
+from helpers.panel import icb_panel, leadership
 from helpers.paths import CURATED_DIR
+from helpers.report import tables
 
 #: Formula cases (OWASP CSV injection) and a script case. Curated cells are stripped, so the
 #: tab case reaches the outputs as '=1+1' (still a formula, still neutralised).
@@ -162,9 +165,9 @@ def test_every_other_curated_table_reaches_tables_safely(
 ) -> None:
     folder = fixture(tmp_path, name, column, lambda row: True)
     if load is None:
-        monkeypatch.setattr(panel, "CURATED_DIR", folder)
+        monkeypatch.setattr(icb_panel, "CURATED_DIR", folder)
         codes = set(read_processed_lookup())
-        frame = panel.load_curated_finance(codes)
+        frame = icb_panel.load_curated_finance(codes)
     else:
         frame = load(folder / name)
     assert {case.strip() for case in CASES} <= set(frame[column])
@@ -173,7 +176,7 @@ def test_every_other_curated_table_reaches_tables_safely(
 
 
 def read_processed_lookup() -> list[str]:
-    from helpers.schemas import read_table
+    from helpers.panel.schemas import read_table
 
     return list(read_table("icb_lookup.parquet")["icb_code"])
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers.errors import DataError
-from helpers.schemas import (
+from helpers.panel.schemas import (
     FINANCE_POSITIONS,
     ICB_LOOKUP,
     ICB_YEAR,

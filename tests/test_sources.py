@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.sources import load_sources, manifest_to_sources, reader_for
 from helpers.errors import DataError
 from helpers.paths import CURATED_DIR
-from helpers.sources import load_sources, manifest_to_sources, reader_for
 
 MANIFEST_HEADER = (
     "dataset_id,file,bytes,sha256,upstream_repo,upstream_commit,upstream_path,download_url,"

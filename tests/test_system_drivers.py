@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import trust_models
+from helpers.analysis import trust_models
 from helpers.config import NOTEBOOK_RULES, load_params
 from helpers.errors import DataError
 from helpers.paths import NOTEBOOKS_DIR

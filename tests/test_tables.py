@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import tables
-from helpers.tables import MINUS, TableError
+from helpers.report import tables
+from helpers.report.tables import MINUS, TableError
 
 
 @pytest.fixture()

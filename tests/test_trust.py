@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import trust
+from helpers.data.readers.trust_metrics_2025_26 import TrustMetrics
 from helpers.errors import DataError
-from helpers.readers.trust_metrics_2025_26 import TrustMetrics
+from helpers.panel import trust
 
 
 def metrics(plan_left: list[float], plan_right: list[float]) -> TrustMetrics:
@@ -206,7 +206,7 @@ def test_delayed_discharges_per_100_occupied_beds_hand_computed() -> None:
 
 
 def test_real_trust_panel_maps_every_trust_and_rolls_up_all_42_systems() -> None:
-    from helpers import schemas
+    from helpers.panel import schemas
 
     panel = schemas.read_table("trust_panel.parquet")
     rolled = schemas.read_table("trust_rollup.parquet")
@@ -217,7 +217,7 @@ def test_real_trust_panel_maps_every_trust_and_rolls_up_all_42_systems() -> None
 
 
 def test_trust_panel_schema_rejects_duplicate_trusts_and_out_of_range_values() -> None:
-    from helpers import schemas
+    from helpers.panel import schemas
 
     panel = schemas.read_table("trust_panel.parquet")
     with pytest.raises(DataError, match="trust_panel"):

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import inference, trust_models, trust_raac
+from helpers.analysis import inference, trust_models
 from helpers.errors import DataError
+from helpers.panel import trust_raac
 
 
 def tidy(

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import trust_legacy
+from helpers.analysis import trust_legacy
 from helpers.errors import DataError
 
 
@@ -97,8 +97,8 @@ def test_reconciliation_stops_when_the_loan_lines_do_not_carry_forward() -> None
 
 
 def test_real_2016_17_reconciliation_is_complete() -> None:
-    from helpers.readers import geographr
-    from helpers.readers import trust_deficit_loans as loans
+    from helpers.data.readers import geographr
+    from helpers.data.readers import trust_deficit_loans as loans
 
     balances, lines = trust_legacy.load_balances()
     opening = loans.load("lines_2017_18")

@@ -10,7 +10,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from helpers import inference
+from helpers.analysis import inference
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import models, panel, schemas, variables
+from helpers.analysis import models
 from helpers.errors import ConfigError, DataError
+from helpers.panel import icb_panel, schemas, variables
 
 GOOD_ROW = {
     "name": "bed_occupancy_pct",
@@ -72,9 +73,9 @@ def test_check_names_names_the_parameter_the_bad_names_and_the_valid_ones() -> N
 
 def test_registry_drives_panel_columns_schema_and_model_labels() -> None:
     in_panel = variables.names_in("icb_year")
-    assert ["icb_code", "financial_year", *in_panel] == panel.PANEL_COLUMNS
+    assert ["icb_code", "financial_year", *in_panel] == icb_panel.PANEL_COLUMNS
     assert set(in_panel) <= set(schemas.ICB_YEAR.columns)
-    assert set(panel.TIME_INVARIANT) == set(variables.time_invariant())
+    assert set(icb_panel.TIME_INVARIANT) == set(variables.time_invariant())
     assert models.VARIABLE_LABELS["bed_occupancy_pct"] == "G&A bed occupancy (%)"
     assert set(models.VARIABLE_LABELS) == set(variables.valid_predictors())
 
@@ -102,7 +103,7 @@ def test_bad_registry_rows_are_named_by_line(tmp_path: Path) -> None:
 
 def test_committed_icb_year_holds_every_registry_panel_variable() -> None:
     table = schemas.read_table("icb_year.parquet")
-    assert list(table.columns[: len(panel.PANEL_COLUMNS)]) == panel.PANEL_COLUMNS
+    assert list(table.columns[: len(icb_panel.PANEL_COLUMNS)]) == icb_panel.PANEL_COLUMNS
 
 
 def test_every_registry_row_declares_its_timing() -> None:
@@ -142,7 +143,8 @@ def test_timed_panel_takes_in_year_measures_from_the_previous_year() -> None:
 def test_no_model_predictor_postdates_the_figure_it_explains() -> None:
     """On the committed data: every predictor a model can use is measured no later than the
     financial year of the figure, and in-year measures strictly before it."""
-    from helpers import models, schemas
+    from helpers.analysis import models
+    from helpers.panel import schemas
 
     positions = schemas.read_table("finance_positions.parquet")
     panel = schemas.read_table("icb_year.parquet")

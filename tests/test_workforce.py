@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.workforce import build_workforce, normalise_ics_name
+from helpers.panel.workforce import build_workforce, normalise_ics_name
 
 ICB_LOOKUP = pd.DataFrame({"icb_code": ["QAA", "QBB"], "icb_ons_code": ["E54000001", "E54000002"]})
 
@@ -94,8 +94,8 @@ def test_full_year_rule_by_default() -> None:
 
 @pytest.fixture(scope="module")
 def real_workforce(real_icb_codes: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline's own loader (helpers.panel.load_workforce) on the real raw files."""
-    from helpers.panel import load_workforce
+    """The pipeline's own loader (helpers.panel.icb_panel.load_workforce) on the real raw files."""
+    from helpers.panel.icb_panel import load_workforce
 
     return load_workforce(real_icb_codes, "2022/23", "2025/26", min_months=12)
 
@@ -120,7 +120,7 @@ def test_real_coverage_and_bounds(real_workforce: pd.DataFrame) -> None:
 def test_real_engagement_matches_official_ics_breakdown(
     real_workforce: pd.DataFrame, raw_path
 ) -> None:
-    from helpers.readers import sickness_absence, staff_survey_2024
+    from helpers.data.readers import sickness_absence, staff_survey_2024
 
     official = staff_survey_2024.read_national_ics_engagement(
         raw_path("staff_survey_2024/NSS24 detailed spreadsheets national results.xlsx")

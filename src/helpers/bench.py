@@ -37,9 +37,9 @@ MACHINERY: tuple[str, ...] = (
     "src/helpers/workflow.py",
     "src/helpers/curves.py",
     "src/helpers/processes.py",
-    "src/helpers/profile_pages.py",
-    "src/helpers/profile_kernels.py",
-    "src/helpers/interim.py",
+    "src/helpers/report/article_numbers/profile_pages.py",
+    "src/helpers/report/article_numbers/profile_kernels.py",
+    "src/helpers/data/interim.py",
     "src/helpers/bench.py",
 )
 TARGETS: dict[str, tuple[str, str, float]] = {

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from helpers.errors import ConfigError
-from helpers.harmonise import years_between
+from helpers.panel.harmonise import years_between
 from helpers.paths import CURATED_DIR, PARAMS_FILE, PROCESSED_DIR, SOURCES_FILE
 from helpers.yaml_files import parse_yaml
 
@@ -37,7 +37,7 @@ FINANCIAL_YEAR = re.compile(r"^(20\d{2})/(\d{2})$")
 MONTH = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 OUTCOMES: tuple[str, ...] = ("position_pct", "in_deficit")
 #: Continuous outcome columns a specification curve may use as its denominator
-#: (built by :func:`helpers.models.figure_data`).
+#: (built by :func:`helpers.analysis.models.figure_data`).
 DENOMINATORS: tuple[str, ...] = ("position_pct", "position_pct_total", "position_gbp_per_head")
 #: The largest seed numpy's legacy generators accept (``np.random.seed``: 0 to 2**32 - 1).
 MAX_SEED = 2**32 - 1
@@ -92,7 +92,7 @@ def _is_kind(value: Any, kind: type) -> bool:
 
 @cache
 def _period_years(sources_file: Path) -> tuple[str, ...]:
-    from helpers.sources import load_periods
+    from helpers.data.sources import load_periods
 
     period = load_periods(sources_file).get(PANEL_YEARS_DATASET, "")
     found = sorted(re.findall(r"20\d{2}/\d{2}", period))
@@ -126,9 +126,9 @@ def panel_years(document: Mapping[str, Any]) -> list[str]:
 
 def valid_predictors(_: Mapping[str, Any] | None = None) -> list[str]:
     """Names a model may use as a predictor: the variable registry's predictors
-    (:func:`helpers.variables.valid_predictors`) plus the derived ``log_population`` if the
+    (:func:`helpers.panel.variables.valid_predictors`) plus the derived ``log_population`` if the
     registry lacks it."""
-    from helpers import variables
+    from helpers.panel import variables
 
     names = variables.valid_predictors()
     return names if "log_population" in names else [*names, "log_population"]
@@ -136,35 +136,35 @@ def valid_predictors(_: Mapping[str, Any] | None = None) -> list[str]:
 
 def icb_year_columns(_: Mapping[str, Any]) -> list[str]:
     """Measures of the ICB panel (``icb_year``) that a profile may show: the registry's."""
-    from helpers import variables
+    from helpers.panel import variables
 
     return variables.names_in("icb_year")
 
 
 def trust_variables(_: Mapping[str, Any]) -> list[str]:
     """Trust-level variables (the trust registry, ``trust_variables.csv``), in its order."""
-    from helpers import trust_registry
+    from helpers.panel import trust_registry
 
     return list(trust_registry.registry().index)
 
 
 def finance_measures(_: Mapping[str, Any]) -> list[str]:
     """Measures a curated finance row may carry (the curated validator's vocabulary)."""
-    from helpers.curated import FINANCE_MEASURES
+    from helpers.data.curated import FINANCE_MEASURES
 
     return sorted(FINANCE_MEASURES)
 
 
 def full_year_stages(_: Mapping[str, Any]) -> list[str]:
     """Stages of a full-year position the models may select (the best-available rule's order)."""
-    from helpers.finance import STAGE_RANK
+    from helpers.panel.finance import STAGE_RANK
 
     return list(STAGE_RANK)
 
 
 def source_kinds(_: Mapping[str, Any]) -> list[str]:
     """Kinds of source a curated finance row may cite."""
-    from helpers.curated import SOURCE_KINDS
+    from helpers.data.curated import SOURCE_KINDS
 
     return sorted(SOURCE_KINDS)
 

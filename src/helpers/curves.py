@@ -1,12 +1,13 @@
 """Specification curves fitted in chunks, so Snakemake can fan them out (on a cluster too).
 
 The workflow's rule ``curve_chunk`` fits block ``k`` of ``n`` of a curve's specifications
-(``python -m helpers.curves chunk KIND K N OUT``, :func:`helpers.inference.specification_curve`
-with ``part=(k, n)``) and ``curve_merge`` concatenates the blocks in order into
+(``python -m helpers.curves chunk KIND K N OUT``,
+:func:`helpers.analysis.inference.specification_curve` with ``part=(k, n)``) and ``curve_merge``
+concatenates the blocks in order into
 ``.build/curves/<kind>.parquet``: the same table as one chunk, byte for byte. The notebooks
 call :func:`fitted`, which inside the workflow (``ICSFIN_CURVES_DIR`` set) reads that merged
 table and anywhere else (JupyterLab, nbconvert) fits the curve in the kernel. What a
-specification computes stays in ``helpers.inference`` and ``helpers.models``.
+specification computes stays in ``helpers.analysis.inference`` and ``helpers.analysis.models``.
 
 Kinds: ``icb`` (notebook 03's curve of the declared drivers) and ``trust`` (notebook 07's).
 """
@@ -34,7 +35,8 @@ STAGES: dict[str, str] = {"icb": "03_model_deficit_drivers", "trust": "07_model_
 def curve_inputs(kind: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The base specification and the choices of a curve, from the processed tables and the
     notebook's parameters, built by the same function the notebook calls."""
-    from helpers import models, schemas, trust_models
+    from helpers.analysis import models, trust_models
+    from helpers.panel import schemas
 
     if kind == "trust":
         panel, outcomes = trust_models.curve_setup(
@@ -52,14 +54,14 @@ def curve_inputs(kind: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any]
 #: How each kind's specifications are fitted (notebook 03 keys each fit by its data, so that
 #: specifications selecting the same sample can be collapsed: models.mark_distinct).
 def _fit(kind: str) -> Any:
-    from helpers import inference, models
+    from helpers.analysis import inference, models
 
     return models.keyed_fit if kind == "icb" else inference.fit_specification
 
 
 def fit_chunk(kind: str, params: dict[str, Any], index: int, count: int) -> pd.DataFrame:
     """Block ``index`` of ``count`` of the curve's specifications."""
-    from helpers import inference
+    from helpers.analysis import inference
 
     base, choices = curve_inputs(kind, params)
     return inference.specification_curve(base, choices, fit=_fit(kind), part=(index, count))
@@ -69,7 +71,7 @@ def merge(parts: list[Path], output: Path) -> None:
     """Concatenate the chunks (in order; empty ones add no rows) into one Parquet table."""
     import pandas as pd
 
-    from helpers.io import atomic_write
+    from helpers.data.io import atomic_write
 
     frames = [pd.read_parquet(part) for part in parts]
     filled = [frame for frame in frames if len(frame)] or frames[:1]
@@ -80,7 +82,7 @@ def merge(parts: list[Path], output: Path) -> None:
 def fitted(kind: str, base: Any, choices: dict[str, Any]) -> pd.DataFrame:
     """The curve of ``base`` over ``choices``: in the workflow, the merged chunks (checked to
     cover exactly these choices); elsewhere, fitted here."""
-    from helpers import inference
+    from helpers.analysis import inference
 
     folder = os.environ.get(CURVES_VARIABLE)
     if not folder:
@@ -102,7 +104,7 @@ def fitted(kind: str, base: Any, choices: dict[str, Any]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.curves chunk KIND K N OUT`` or ``... merge OUT PART...``."""
-    from helpers.io import atomic_write
+    from helpers.data.io import atomic_write
     from helpers.paths import BUILD_PARAMS_DIR, BUILD_PROCESSED_DIR, RESULTS_VARIABLE
     from helpers.processes import die_with_parent, single_threaded
 

@@ -18,7 +18,7 @@ BUILD_DIR: Path = ROOT / ".build"
 #: The workflow's processed files (published into data/processed) and stage parameters.
 BUILD_PROCESSED_DIR: Path = BUILD_DIR / "processed"
 BUILD_PARAMS_DIR: Path = BUILD_DIR / "params"
-VARIABLES_FILE: Path = ROOT / "src" / "helpers" / "variables.csv"
+VARIABLES_FILE: Path = ROOT / "src" / "helpers" / "panel" / "variables.csv"
 #: Environment variable naming the folder processed files are written to (and read from first).
 #: The workflow sets it for its jobs; a notebook run anywhere else writes to SCRATCH_RESULTS_DIR.
 RESULTS_VARIABLE: str = "ICSFIN_RESULTS_DIR"

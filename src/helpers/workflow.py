@@ -175,7 +175,7 @@ def write_if_changed(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` unless it already holds it (its mtime then stays)."""
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return path
-    from helpers.io import atomic_write
+    from helpers.data.io import atomic_write
 
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
@@ -198,8 +198,8 @@ def prepare(params_file: Path | None = None) -> dict[str, Any]:
     mirror, and acquire every raw file, verifying its SHA-256 (every run: a damaged file stops
     even a build with nothing to do). Returns the parameters; a problem prints one message
     and exits with status 1."""
-    from helpers import acquire
     from helpers.config import load_params
+    from helpers.data import acquire
     from helpers.errors import AcquisitionError, ConfigError
 
     try:
@@ -272,7 +272,9 @@ def module_closure(names: set[str], helpers_dir: Path = HELPERS_DIR) -> dict[str
 
 def code_inputs(*modules: str) -> list[str]:
     """Paths of the modules and the helper modules they import (a rule's code inputs)."""
-    used = module_closure({".".join(m.split(".")[:i]) for m in modules for i in (1, 2)})
+    used = module_closure(
+        {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 2)}
+    )
     return [relative(path) for path in used.values()]
 
 
@@ -280,7 +282,7 @@ def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) ->
     """The CSV registries beside the helpers (``variables.csv``, ...) that ``modules`` read:
     a module reads one when its source names the file or the ``helpers.paths`` constant
     holding it."""
-    registries = sorted(helpers_dir.glob("*.csv"))
+    registries = sorted(helpers_dir.rglob("*.csv"))
     paths_source = (helpers_dir / "paths.py").read_text(encoding="utf-8")
     constants = dict(re.findall(r'^([A-Z_]+): Path = .*"([\w.]+\.csv)"', paths_source, re.M))
     read: set[Path] = set()
@@ -297,7 +299,7 @@ def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) ->
 @functools.cache
 def _sources(sources_file: Path) -> tuple[Any, ...]:
     """The catalogue's sources (read once per build)."""
-    from helpers.sources import load_sources
+    from helpers.data.sources import load_sources
 
     return tuple(load_sources(sources_file))
 
@@ -322,7 +324,7 @@ def stage_inputs(
     """The named inputs of a notebook stage's rule (see the module docstring)."""
     notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
     modules = helper_modules(notebook)
-    prefix = "helpers.readers."
+    prefix = "helpers.data.readers."
     readers = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
     return {
         "notebook": relative(notebook),
@@ -363,7 +365,7 @@ def publish(sources: Iterable[str], targets: Iterable[str]) -> None:
     ``data/processed`` (atomically, so a reader never sees half a file)."""
     import shutil
 
-    from helpers.io import atomic_write
+    from helpers.data.io import atomic_write
 
     for source, target in zip(sources, targets, strict=True):
         atomic_write(
@@ -483,7 +485,7 @@ def run_notebook(
             import nbformat
             import papermill
 
-            from helpers.io import atomic_write
+            from helpers.data.io import atomic_write
 
             parameters = json.loads(parameters_file.read_text(encoding="utf-8"))
             result = papermill.execute_notebook(

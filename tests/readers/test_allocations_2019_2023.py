@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.allocations_2019_2023."""
+"""Tests for helpers.data.readers.allocations_2019_2023."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers.allocations_2019_2023 import read_allocations_2019_2023
 from helpers.errors import DataError
-from helpers.readers.allocations_2019_2023 import read_allocations_2019_2023
 
 HEADER = (
     "CCG_code,CCG_name,funding_allocation,registered_population,weighted_population,"

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from helpers.errors import DataError
-from helpers.readers import (
+from helpers.data.readers import (
     _common,
     geographr,
     healthyr,
@@ -23,7 +22,8 @@ from helpers.readers import (
     staff_survey_2024,
     trust_to_ics_activity,
 )
-from helpers.sources import load_sources
+from helpers.data.sources import load_sources
+from helpers.errors import DataError
 
 
 @pytest.fixture(autouse=True)

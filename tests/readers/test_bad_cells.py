@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers import healthyr
 from helpers.errors import DataError
-from helpers.readers import healthyr
 
 AE_HEADER = (
     '"icb22_code","total_attendances","attendances_over_4hours","total_emergency_admissions",'
@@ -79,7 +79,7 @@ def test_latin1_bytes_are_a_named_encoding_error(tmp_path: Path) -> None:
 
 
 def test_blank_census_count_is_named_not_intcastingnanerror(tmp_path: Path) -> None:
-    from helpers.readers.census2021_age import AGE_BANDS, read_census2021_age
+    from helpers.data.readers.census2021_age import AGE_BANDS, read_census2021_age
 
     preamble = '\n"TS007A - Age by five-year age bands"\n"ONS"\n"Date       :","2021"\n\n'
     header = ",".join(

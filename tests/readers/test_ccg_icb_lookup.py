@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers import ccg_icb_lookup
 from helpers.errors import DataError
-from helpers.readers import ccg_icb_lookup
 
 
 def test_reads_bom_file(tmp_path: Path) -> None:

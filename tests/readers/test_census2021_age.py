@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.census2021_age."""
+"""Tests for helpers.data.readers.census2021_age."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers.census2021_age import AGE_BANDS, read_census2021_age
 from helpers.errors import DataError
-from helpers.readers.census2021_age import AGE_BANDS, read_census2021_age
 
 PREAMBLE = (
     '\n"TS007A - Age by five-year age bands"\n"ONS Crown Copyright Reserved"\n'

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers._common import check_not_above, check_ranges, read_csv_text, to_numbers
 from helpers.errors import DataError
-from helpers.readers._common import check_not_above, check_ranges, read_csv_text, to_numbers
 
 HEADER = "icb22_code,date,total_attendances,attendances_over_4hours\n"
 

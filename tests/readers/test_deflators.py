@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.deflators (HM Treasury GDP deflator)."""
+"""Tests for helpers.data.readers.deflators (HM Treasury GDP deflator)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers import deflators
 from helpers.errors import DataError
-from helpers.readers import deflators
 
 LINES = [
     "fiscal_year_start,fiscal_year,gdp_deflator,cpi_index,cpih_index,is_forecast",

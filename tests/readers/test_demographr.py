@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.demographr."""
+"""Tests for helpers.data.readers.demographr."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_series_equal
 
-from helpers.errors import DataError
-from helpers.readers.demographr import (
+from helpers.data.readers.demographr import (
     AGE_COLUMNS,
     read_population_lsoa11,
     read_population_totals_lsoa11,
 )
+from helpers.errors import DataError
 
 
 def population_fixture() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.geographr."""
+"""Tests for helpers.data.readers.geographr."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.errors import DataError
-from helpers.readers.geographr import (
+from helpers.data.readers.geographr import (
     read_lsoa11_icb22_lookup,
     read_lsoa21_icb24_lookup,
     read_ruc21_lsoa21,
 )
+from helpers.errors import DataError
 
 
 def lsoa21_fixture() -> pd.DataFrame:

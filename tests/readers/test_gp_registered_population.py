@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.gp_registered_population."""
+"""Tests for helpers.data.readers.gp_registered_population."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers.gp_registered_population import COLUMNS, read_gp_registered_population
 from helpers.errors import DataError
-from helpers.readers.gp_registered_population import COLUMNS, read_gp_registered_population
 
 
 def gp_fixture() -> pd.DataFrame:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers import healthyr
 from helpers.errors import DataError
-from helpers.harmonise import financial_year_of
-from helpers.readers import healthyr
+from helpers.panel.harmonise import financial_year_of
 
 AE_HEADER = (
     '"icb22_code","total_attendances","attendances_over_4hours","total_emergency_admissions",'

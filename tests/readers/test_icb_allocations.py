@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.icb_allocations."""
+"""Tests for helpers.data.readers.icb_allocations."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers.errors import DataError
-from helpers.readers.icb_allocations import (
+from helpers.data.readers.icb_allocations import (
     parse_value_header,
     read_allocation_sheet,
     read_core_allocations,
     to_number,
 )
+from helpers.errors import DataError
 
 HEADER = [
     "R23",

@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.imd."""
+"""Tests for helpers.data.readers.imd."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers.census2021_age import read_census2021_age
+from helpers.data.readers.geographr import read_lsoa21_icb24_lookup
+from helpers.data.readers.imd import read_imd2019_lsoa11, read_imd2025_icb24, read_imd2025_lsoa21
 from helpers.errors import DataError
-from helpers.geography import weighted_mean_by_icb
-from helpers.readers.census2021_age import read_census2021_age
-from helpers.readers.geographr import read_lsoa21_icb24_lookup
-from helpers.readers.imd import read_imd2019_lsoa11, read_imd2025_icb24, read_imd2025_lsoa21
+from helpers.panel.geography import weighted_mean_by_icb
 
 
 def imd2019_fixture() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests for helpers.readers._common.rda_shape: a data frame's shape from the start of its
+"""Tests for helpers.data.readers._common.rda_shape: a data frame's shape from the start of its
 .rda stream, and the inventory's use of it."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 import rdata
 
-from helpers import inventory
+from helpers.data import inventory
+from helpers.data.readers._common import rda_shape, read_rda_frame
+from helpers.data.sources import load_sources
 from helpers.errors import DataError
 from helpers.paths import PROCESSED_DIR
-from helpers.readers._common import rda_shape, read_rda_frame
-from helpers.sources import load_sources
 
 FRAME = pd.DataFrame(
     {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers import staff_survey_2021_2024 as reader
 from helpers.errors import DataError
-from helpers.readers import staff_survey_2021_2024 as reader
 
 HEADER = (
     "ODS code,Year,Organisation name,Benchmarking group,Region,ICS/STP,ICS,Weighting,"

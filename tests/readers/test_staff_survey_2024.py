@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers import staff_survey_2024 as reader
 from helpers.errors import DataError
-from helpers.readers import staff_survey_2024 as reader
 
 ORG_IDS = ["ODS code", "Organisation name", "Benchmarking group", "Region", "ICS", "Weighting"]
 

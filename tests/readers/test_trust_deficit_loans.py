@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from helpers.data.readers import trust_deficit_loans as reader
 from helpers.errors import DataError
-from helpers.readers import trust_deficit_loans as reader
 
 
 def write_total_sheet(path: Path, rows: list[list[object]]) -> Path:

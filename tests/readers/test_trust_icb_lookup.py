@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers import trust_icb_lookup
 from helpers.errors import DataError
-from helpers.readers import trust_icb_lookup
 
 ICB_HEADER = "ods_code,name,alt_names,predecessor_codes,merger_date,region,notes\n"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers import trust_metrics_2025_26 as reader
 from helpers.errors import DataError
-from helpers.readers import trust_metrics_2025_26 as reader
 
 
 def oversight_frame() -> pd.DataFrame:

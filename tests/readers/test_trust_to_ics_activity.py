@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.data.readers import trust_to_ics_activity as reader
 from helpers.errors import DataError
-from helpers.readers import trust_to_ics_activity as reader
 
 
 def _workbook(path: Path, weights: list[float]) -> Path:

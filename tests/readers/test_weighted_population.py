@@ -1,4 +1,4 @@
-"""Tests for helpers.readers.weighted_population."""
+"""Tests for helpers.data.readers.weighted_population."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data.readers.weighted_population import WEIGHT_COLUMNS, read_weighted_population
 from helpers.errors import DataError
-from helpers.readers.weighted_population import WEIGHT_COLUMNS, read_weighted_population
 
 OLD_IDS = "Practice_Code,GP_Practice_Name,ICS22,ICS22name,R22,Region22,Patients,pop 2022/23"
 NEW_IDS = "Practice_Code,GP_Practice_Name,ICB,ICBname,Rcode,Region,Patients,Population"

@@ -14,7 +14,7 @@ CURVE_READS = {
 rule curve_chunk:
     input:
         params=lambda w: f".build/params/{CURVE_STAGES[w.kind]}.yaml",
-        code=wf.code_inputs("helpers.curves", "helpers.models", "helpers.trust_models"),
+        code=wf.code_inputs("helpers.curves", "helpers.analysis.models", "helpers.analysis.trust_models"),
         reads=lambda w: wf.processed(*CURVE_READS[w.kind]),
     output: temp(".build/curves/{kind}-{index}-of-{chunks}.parquet")
     wildcard_constraints: kind="icb|trust", index=r"\d+", chunks=r"\d+"

@@ -1,5 +1,5 @@
 # The 42 system profiles and the report.
-from helpers.profiles import INPUT_TABLES as PROFILE_TABLES
+from helpers.report.profiles import INPUT_TABLES as PROFILE_TABLES
 
 PUBLISHED = rules.publish.output
 RENDERED = (
@@ -9,14 +9,14 @@ RENDERED = (
 
 
 rule profiles:
-    """Notebook 08 once per system (warm kernels, helpers.profile_pages): report/systems/."""
+    """Notebook 08 once per system (warm kernels, helpers.report.profile_pages): report/systems/."""
     input:
         **stage("08_profile_system"),
         tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
     output: directory("report/systems")
     log: wf.log("profiles")
     params: python=PYTHON
-    shell: "exec {params.python} -m helpers.profile_pages > {log}"
+    shell: "exec {params.python} -m helpers.report.profile_pages > {log}"
 
 
 rule profile:
@@ -27,21 +27,21 @@ rule profile:
     output: "report/profile/{icb}.html"
     log: wf.log("profile_{icb}")
     params: python=PYTHON
-    shell: "exec {params.python} -m helpers.profile_pages --icb {wildcards.icb} --pages-dir report/profile > {log}"
+    shell: "exec {params.python} -m helpers.report.profile_pages --icb {wildcards.icb} --pages-dir report/profile > {log}"
 
 
 rule render:
-    """The report: Quarto where installed, else the pandoc + Typst fallback (helpers.render)."""
+    """The report: Quarto where installed, else the pandoc + Typst fallback (helpers.report.render)."""
     input:
         notebooks=[wf.executed(name) for name in WRITES],
         tables=PUBLISHED,
         profiles="report/systems",
         article=wf.report_sources(),
-        code=[f"src/helpers/{name}.py" for name in ("render", "report", "io", "paths", "errors")],
+        code=wf.code_inputs("helpers.report.render", "helpers.report.article_numbers", "helpers.data.io"),
         params="params.yaml",
     output: RENDERED
     run:
-        from helpers import profile_pages
+        from helpers.report import profile_pages
 
         render.render_report()
         profile_pages.publish_beside_report()

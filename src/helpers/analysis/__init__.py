@@ -1,0 +1,1 @@
+"""Models, inference and the claims check."""

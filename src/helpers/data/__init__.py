@@ -1,0 +1,1 @@
+"""Acquiring, reading and checking the raw and curated inputs."""

@@ -1,0 +1,1 @@
+"""Building the ICB x year and trust panels from the inputs."""

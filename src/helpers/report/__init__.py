@@ -1,0 +1,1 @@
+"""Tables, figures, numbers for the text, the render and the system profiles."""
