@@ -87,7 +87,7 @@ def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
     """A dry run after changing variables.csv (one blank line added): the stages importing
     helpers.panel.variables rerun, the inventory (which does not) does not. (Snakemake also compares
     small inputs' checksums, so a mere touch reruns nothing.)"""
-    registry = ROOT / "src" / "helpers" / "variables.csv"
+    registry = ROOT / "src" / "helpers" / "panel" / "variables.csv"
     if not workflow.up_to_date(["notebooks"]):
         pytest.fail("the build is not up to date: run make report first")
     before, content = registry.stat(), registry.read_bytes()

@@ -63,7 +63,7 @@ def test_warm_up_source_collects_each_top_level_import_once() -> None:
 
 def test_warm_up_source_of_the_profile_notebook_imports_the_helpers() -> None:
     source = profile_kernels.warm_up_source(notebook_cells(profile_pages.PROFILE_NOTEBOOK))
-    assert "from helpers import plots, profiles" in source.splitlines()
+    assert "from helpers.report import plots, profiles" in source.splitlines()
     compile(source, "warm-up", "exec")  # valid Python
 
 
