@@ -37,8 +37,8 @@ MACHINERY: tuple[str, ...] = (
     "src/helpers/workflow.py",
     "src/helpers/curves.py",
     "src/helpers/processes.py",
-    "src/helpers/report/article_numbers/profile_pages.py",
-    "src/helpers/report/article_numbers/profile_kernels.py",
+    "src/helpers/report/profile_pages.py",
+    "src/helpers/report/profile_kernels.py",
     "src/helpers/data/interim.py",
     "src/helpers/bench.py",
 )
