@@ -7,11 +7,11 @@ the primary model and drivers were fixed, computed rather than typed.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.paths import PARAMS_FILE
+from helpers.repository import git_output, git_succeeds
 
 NOT_COMMITTED = "not yet committed"
 
@@ -29,41 +29,21 @@ def declared_on(text: str, path: Path = PARAMS_FILE) -> str:
     occurs. Returns :data:`NOT_COMMITTED` when no commit contains it (or git is unavailable),
     so an uncommitted change to the declaration is never dated.
     """
-    try:
-        completed = subprocess.run(
-            ["git", "log", "--reverse", "--format=%cs", "-S", text, "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return NOT_COMMITTED
-    dates = completed.stdout.split()
+    log = ("log", "--reverse", "--format=%cs", "-S", text, "--", path.name)
+    output = git_output(path.parent, *log)
+    dates = (output or "").split()
     if not dates:
         return NOT_COMMITTED
-    committed = subprocess.run(
-        ["git", "show", f"HEAD:{path.name}"], cwd=path.parent, capture_output=True, text=True
-    )
-    return dates[0] if text in committed.stdout else NOT_COMMITTED
-
-
-def _git(root: Path, *arguments: str) -> str | None:
-    """Output of a git command run in ``root``; None when git fails or is unavailable."""
-    try:
-        done = subprocess.run(
-            ["git", *arguments], cwd=root, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout
+    committed = git_output(path.parent, "show", f"HEAD:{path.name}") or ""
+    return dates[0] if text in committed else NOT_COMMITTED
 
 
 def first_commit(path: Path, text: str | None = None) -> tuple[str, str] | None:
     """(hash, YYYY-MM-DD) of the earliest commit of ``path`` (that added ``text``, when given);
     None when there is none or git is unavailable."""
     search = ["-S", text] if text is not None else []
-    output = _git(path.parent, "log", "--reverse", "--format=%H %cs", *search, "--", path.name)
+    log = ("log", "--reverse", "--format=%H %cs", *search, "--", path.name)
+    output = git_output(path.parent, *log)
     lines = (output or "").split("\n")
     if not lines[0].strip():
         return None
@@ -75,7 +55,7 @@ def committed_value(section: str, key: str, path: Path = PARAMS_FILE) -> object 
     """The value of ``notebooks.<section>.<key>`` in the committed (HEAD) ``params.yaml``."""
     import yaml
 
-    text = _git(path.parent, "show", f"HEAD:{path.name}")
+    text = git_output(path.parent, "show", f"HEAD:{path.name}")
     if text is None:
         return None
     return ((yaml.safe_load(text) or {}).get("notebooks", {}).get(section) or {}).get(key)
@@ -127,8 +107,7 @@ def describe_declaration(
             sentence + ", in the same commit as the analysis' first results, so git cannot "
             "show that it preceded them."
         )
-    before = _git(path.parent, "merge-base", "--is-ancestor", started[0], declared[0])
-    if before is not None:
+    if git_succeeds(path.parent, "merge-base", "--is-ancestor", started[0], declared[0]):
         return (
             sentence + f", after exploratory versions of the analysis (first committed on "
             f"{_words(started[1])})."

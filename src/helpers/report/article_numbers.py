@@ -15,7 +15,6 @@ import json
 import math
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,6 +28,7 @@ from helpers.errors import DataError
 from helpers.paths import PARAMS_FILE, PROCESSED_DIR, REPORT_DIR, ROOT, SOURCES_FILE
 from helpers.precision import SIGNIFICANT_DIGITS, round_numbers
 from helpers.report import release
+from helpers.repository import git_output
 from helpers.yaml_files import parse_yaml
 
 Number = str | int | float
@@ -282,30 +282,18 @@ def collect_numbers(processed_dir: Path = PROCESSED_DIR) -> dict[str, Number]:
     return dict(sorted(merged.items()))
 
 
-def _git(root: Path, *arguments: str) -> str | None:
-    """Output of a git command in ``root``, or None when git or the repository is missing."""
-    try:
-        done = subprocess.run(
-            ["git", *arguments], cwd=root, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip()
-
-
 def git_commit(root: Path = ROOT) -> tuple[str, str]:
     """(commit hash, state) of the work tree: state is clean, uncommitted changes or no git."""
-    commit = _git(root, "rev-parse", "HEAD")
+    commit = git_output(root, "rev-parse", "HEAD")
     if not commit:
         return "unknown", "no git repository"
-    changes = _git(root, "status", "--porcelain", "--untracked-files=no")
+    changes = git_output(root, "status", "--porcelain", "--untracked-files=no")
     return commit, "uncommitted changes" if changes else "clean"
 
 
 def git_commit_date(root: Path = ROOT) -> str | None:
     """ISO date (YYYY-MM-DD) of the HEAD commit, or None without git."""
-    date = _git(root, "log", "-1", "--format=%cs")
-    return date or None
+    return git_output(root, "log", "-1", "--format=%cs")
 
 
 def _sha256(path: Path) -> str:

@@ -9,12 +9,12 @@ and no date. ``CITATION.cff`` holds the title, authors and licence; its ``versio
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from helpers.paths import ROOT
+from helpers.repository import git_output
 from helpers.yaml_files import parse_yaml
 
 CITATION_FILE = "CITATION.cff"
@@ -37,25 +37,14 @@ class Release:
     commit: str | None
 
 
-def _git(root: Path, *arguments: str) -> str | None:
-    """Output of a git command in ``root``, or None when git or the answer is missing."""
-    try:
-        done = subprocess.run(
-            ["git", *arguments], cwd=root, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
-
-
 def latest_release(root: Path = ROOT) -> Release:
     """The latest tag's version and date, or the ``0.0.0+<commit>`` fallback."""
-    commit = _git(root, "rev-parse", "--short=7", "HEAD")
-    tag = _git(root, "describe", "--tags", "--abbrev=0") if commit else None
+    commit = git_output(root, "rev-parse", "--short=7", "HEAD")
+    tag = git_output(root, "describe", "--tags", "--abbrev=0") if commit else None
     if tag:
-        date = _git(root, "log", "-1", "--format=%cs", f"{tag}^{{commit}}")
+        date = git_output(root, "log", "-1", "--format=%cs", f"{tag}^{{commit}}")
         return Release(version=tag.removeprefix("v"), date=date, tag=tag, commit=commit)
-    date = _git(root, "log", "-1", "--format=%cs") if commit else None
+    date = git_output(root, "log", "-1", "--format=%cs") if commit else None
     return Release(
         version=f"{NO_TAG_VERSION}+{commit or 'unknown'}", date=date, tag=None, commit=commit
     )
