@@ -22,7 +22,7 @@ import papermill
 import pytest
 
 from helpers.config import load_params, notebook_parameters
-from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, ROOT
+from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
 
 STAGE = "03_model_deficit_drivers"
 #: What the stage writes (each compared byte for byte with data/processed).
@@ -73,8 +73,10 @@ def run_stage(tmp: Path, *, first_cell: str | None = None, env: dict[str, str] |
     results = tmp / "results"
     results.mkdir()
     parameters = {**notebook_parameters(STAGE, load_params()), "results_dir": str(results)}
-    saved = {name: os.environ.get(name) for name in env or {}}
-    os.environ.update(env or {})
+    # reads come from data/processed only, never from a scratch run's tables
+    env = {**(env or {}), RESULTS_VARIABLE: str(tmp / "no-scratch-tables")}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         papermill.execute_notebook(
             str(notebook),
