@@ -590,6 +590,7 @@ def test_bad_claim_date_is_named(tmp_path: Path) -> None:
         "claim_id": "C01",
         "claim_date": "2023",
         "source_url": "https://example.org/claim",
+        "archive_url": "",
         "source_date": "2023-07",
         "source_check": "confirmed",
     }

@@ -177,6 +177,8 @@ def test_national_facts_load_with_numbers_and_precision_flags(tmp_path: Path) ->
         ("precision", "roughly", "precision not one of"),
         ("as_at_date", "2024", "as_at_date not like '2024-03'"),
         ("original_source", "", "original_source is empty"),
+        ("archive_url", "http://example.org/copy", "archive_url is not an https:// address"),
+        ("archive_url", "https://example.org", "archive_url repeats source_url"),
     ],
 )
 def test_each_bad_national_fact_is_named_by_line(
@@ -612,3 +614,19 @@ def test_the_audit_corrects_the_referees_cases() -> None:
     assert qoc.loc[-115.0, "basis_before_audit"] == ""  # added by the audit
     known = panel["basis"] != "unknown"
     assert (panel.loc[known, "basis_evidence"] != "").all()
+
+
+def test_reprints_are_kept_only_as_archived_copies_of_the_cited_original() -> None:
+    """Issue 20.5: where a figure was read from a reprint (newsio.com's copy of Sky News's
+    analysis), the row cites the original publisher's page and keeps the reprint as the
+    archived copy: no committed row cites the reprint itself."""
+    from urllib.parse import urlsplit
+
+    tables = [curated.load_national_facts(), curated.load_claims()]
+    archived = pd.concat([table[table["archive_url"] != ""] for table in tables])
+    assert len(archived) == 5
+    assert set(archived["source_publisher"]) == {"Sky News"}
+    assert {urlsplit(url).hostname for url in archived["source_url"]} == {"news.sky.com"}
+    assert {urlsplit(url).hostname for url in archived["archive_url"]} == {"newsio.com"}
+    cited_hosts = {urlsplit(url).hostname for table in tables for url in table["source_url"]}
+    assert "newsio.com" not in cited_hosts

@@ -61,6 +61,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -1069,15 +1070,24 @@ def checks_table(claims: pd.DataFrame, results: list[ClaimResult]) -> pd.DataFra
                 "verdict": result.verdict,
                 "n_parts": len(statuses),
                 **{f"n_{status}": statuses.count(status) for status in STATUSES},
-                "source": (
-                    f"{claim['source_publisher']}, {claim['source_title']} ({claim['source_date']})"
-                ),
+                "source": citation_text(claim),
                 "source_url": claim["source_url"],
+                "archive_url": claim["archive_url"],
                 "original_source": claim["original_source"],
                 "source_check": claim["source_check"],
             }
         )
     return pd.DataFrame(rows)
+
+
+def citation_text(row: pd.Series) -> str:
+    """'Publisher, title (date)', naming the archived copy's site where the figure was read from
+    a reprint of the cited original (``archive_url``)."""
+    text = f"{row['source_publisher']}, {row['source_title']} ({row['source_date']})"
+    archive = str(row.get("archive_url", "") or "")
+    if archive:
+        text += f"; archived copy at {urlsplit(archive).hostname}"
+    return text
 
 
 def display_table(checks: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:

@@ -77,6 +77,9 @@ EVIDENCE = re.compile(r'^(?P<kind>[a-z]+):(?P<payload>"[^"]+"|[a-z0-9_]+)$')
 SOURCE_KINDS: frozenset[str] = frozenset({"official", "press", "campaign"})
 FINANCIAL_YEAR = re.compile(r"^20\d{2}/\d{2}$")
 SOURCE_COLUMNS: list[str] = ["source_publisher", "source_title", "source_date", "source_url"]
+#: Where a figure was read from a reprint of an article whose original page is known, the row
+#: cites the original (``source_url``) and keeps the reprint as ``archive_url`` (issue 20.5).
+ARCHIVE_COLUMN = "archive_url"
 
 FINANCE_PANEL_COLUMNS: list[str] = [
     "system_name",
@@ -128,6 +131,7 @@ NATIONAL_COLUMNS: list[str] = [
     "as_at",
     "as_at_date",
     *SOURCE_COLUMNS,
+    ARCHIVE_COLUMN,
     "original_source",
 ]
 LEGACY_DEBT_COLUMNS: list[str] = [
@@ -262,7 +266,8 @@ def row_problems(frame: pd.DataFrame, path: Path) -> list[str | None]:
     Exact duplicate rows; ``inf``/``nan`` written as a value; financial years that cannot
     exist (``2099/00``, ``2024/26``); a ``source_url`` that is not https with a real host;
     ``source_date`` not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (blank only where a
-    ``source_date_note`` says why); numbers outside :data:`PLAUSIBLE_RANGES`.
+    ``source_date_note`` says why); an ``archive_url`` that is not https or repeats the
+    ``source_url``; numbers outside :data:`PLAUSIBLE_RANGES`.
     """
     from helpers.data.sources import is_https_url
 
@@ -282,6 +287,25 @@ def row_problems(frame: pd.DataFrame, path: Path) -> list[str | None]:
         bad_url = given & ~frame["source_url"].map(is_https_url)
         problems.append(
             _problem(path, frame, bad_url, "source_url is not an https:// address with a host")
+        )
+    if ARCHIVE_COLUMN in frame:
+        archived = frame[ARCHIVE_COLUMN] != ""
+        problems.append(
+            _problem(
+                path,
+                frame,
+                archived & ~frame[ARCHIVE_COLUMN].map(is_https_url),
+                f"{ARCHIVE_COLUMN} is not an https:// address with a host",
+            )
+        )
+        problems.append(
+            _problem(
+                path,
+                frame,
+                archived & (frame[ARCHIVE_COLUMN] == frame.get("source_url")),
+                f"{ARCHIVE_COLUMN} repeats source_url (cite the original page as source_url "
+                "and keep only the reprint as the archived copy)",
+            )
         )
     if "source_date" in frame:
         explained = frame.get("source_date_note", pd.Series("", index=frame.index)) != ""
@@ -829,6 +853,7 @@ FACT_COLUMNS: list[str] = [
     "precision",
     "as_at_date",
     *SOURCE_COLUMNS,
+    ARCHIVE_COLUMN,
     "original_source",
     "source_line",
 ]
@@ -857,7 +882,8 @@ def all_facts(national: pd.DataFrame, debt: pd.DataFrame, leadership: pd.DataFra
         ),
     ]
     frame = pd.concat([part.reindex(columns=FACT_COLUMNS) for part in parts], ignore_index=True)
-    frame[["precision", "as_at_date"]] = frame[["precision", "as_at_date"]].fillna("")
+    blanks = ["precision", "as_at_date", ARCHIVE_COLUMN]
+    frame[blanks] = frame[blanks].fillna("")
     repeated = frame[frame["fact_id"].duplicated(keep=False)]
     if len(repeated):
         listed = sorted(set(repeated["fact_id"] + " (" + repeated["table"] + ")"))
@@ -874,6 +900,7 @@ CLAIM_COLUMNS: list[str] = [
     "claim",
     "claim_date",
     *SOURCE_COLUMNS,
+    ARCHIVE_COLUMN,
     "original_source",
     "source_check",
     "source_note",
