@@ -815,6 +815,7 @@ def render_fallback(
     targets = {label: embed.reference_text for label, embed in article.embeds.items()}
     targets.update(section_titles(ast))
     ast, cited = resolve_crossrefs(ast, targets, article_path)
+    ast = collapsible_callouts(ast)
     assets = assets_dir(article_path.parent)
     # Standalone without --embed-resources: images are data URIs already and the style sheet
     # goes in inline, so pandoc need not re-parse the whole 4 MB page (5 s) to find resources.
@@ -1026,6 +1027,43 @@ def _fill_tables(ast: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
         if label not in tables:
             raise RenderError(f"PDF: no table HTML for placeholder {label!r}")
         return parsed[label]
+
+    return walk(ast, visit)
+
+
+def _attribute(element: dict[str, Any], key: str) -> str | None:
+    """The value of attribute ``key`` of a pandoc Div (or None)."""
+    return dict(element["c"][0][2]).get(key)
+
+
+def collapsible_callouts(ast: Any) -> Any:
+    """Quarto's collapsed callouts (``::: {.callout-note collapse="true" title="..."}``) as
+    HTML ``<details>`` elements that open on request, titled by their ``title``; the annex of
+    the report uses them, so the briefing reads short and the audit stays one click away.
+    Other divs are left as they are."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div":
+            return None
+        classes = element["c"][0][1]
+        if not any(name.startswith("callout") for name in classes):
+            return None
+        if _attribute(element, "collapse") != "true":
+            return None
+        title = html.escape(_attribute(element, "title") or "Details")
+        names = " ".join(["callout", *classes])
+        return [
+            {
+                "t": "RawBlock",
+                "c": [
+                    "html",
+                    f'<details class="{names}"><summary>{title}</summary>'
+                    '<div class="callout-body">',
+                ],
+            },
+            *walk(element["c"][1], visit),
+            {"t": "RawBlock", "c": ["html", "</div></details>"]},
+        ]
 
     return walk(ast, visit)
 
