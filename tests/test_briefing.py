@@ -142,8 +142,8 @@ def test_scale_compares_final_plans_and_takes_the_support_basis_from_the_data() 
     before = key_points.key_point_scale(results())
     assert before == (
         "Systems' final plans for 2025/26 added up to a deficit of £2.2 billion before deficit "
-        "support, up from £100 million in the final plans for 2022/23 (their initial plans "
-        "had added up to £6.6 billion)."
+        "support, up from £100 million at the same stage of 2022/23 (initial 2025/26 plans: "
+        "£6.6 billion)."
     )
     after = key_points.key_point_scale(results(timeline=timeline("plans after deficit support")))
     assert "£2.2 billion after deficit support" in after
@@ -237,8 +237,11 @@ def test_forest_sentences_count_and_name_the_surviving_tests() -> None:
     assert "log_income" not in set(tests["driver"])
     first, second = key_points.forest_sentences(tests)
     assert first.startswith("Of the 8 tests of drivers in this report, two can be told apart")
-    assert "estates maintenance backlog on the trust operating margin 2024/25" in first
-    assert "(−2.33 percentage points)" in first
+    assert (
+        "trusts' 2024/25 operating margin with estates maintenance backlog "
+        "(−1.47 percentage points for a typical difference)"
+    ) in first
+    assert "with a DHSC interim revenue support loan in 2017-19 (−2.33 percentage points)" in first
     assert second.startswith("The other 6 cannot: 6 have a 95% interval that includes zero")
     assert key_points.forest_title(tests).startswith("Two of 8 tests of drivers")
     fewer = key_points.reported_tests(
@@ -457,3 +460,31 @@ def test_body_is_about_a_third_of_the_old_report(briefing: dict[str, Any]) -> No
 
 def test_the_repeated_result_sentence_is_gone_from_the_body(briefing: dict[str, Any]) -> None:
     assert briefing["body_repeated"] == 0
+
+
+def test_write_variables_takes_the_key_points_as_a_section(tmp_path: Any) -> None:
+    """The render stage passes ``key_points.variables`` into ``write_variables``: the points
+    land under ``key_points`` and ``briefing``; any other section name is an error."""
+    import yaml
+
+    from helpers.report.article_numbers import ReportLayout
+
+    layout = ReportLayout(
+        root=tmp_path,
+        notebooks_dir=tmp_path / "nb",
+        processed_dir=tmp_path / "processed",
+        report_dir=tmp_path / "report",
+        params_file=tmp_path / "params.yaml",
+        sources_file=tmp_path / "sources.yaml",
+    )
+    for folder in (layout.processed_dir, layout.report_dir):
+        folder.mkdir()
+    article_numbers.save_numbers(NUMBERS, "describe", layout.processed_dir)
+    legacy_tests().to_csv(layout.processed_dir / "legacy_loans_tests.csv", index=False)
+    path = article_numbers.write_variables("test", layout, key_points.variables)
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert written["key_points"]["legacy"].startswith("Trusts that needed a DHSC interim")
+    assert written["key_points"]["drivers"].startswith("(This build has no results")
+    assert set(written["briefing"]) == {"forest_found", "forest_rest"}
+    with pytest.raises(DataError, match="not one of"):
+        article_numbers.write_variables("test", layout, lambda numbers, folder: {"x": {}})

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -246,20 +247,30 @@ def provenance(renderer: str, layout: ReportLayout | None = None) -> dict[str, s
     }
 
 
-def write_variables(renderer: str, layout: ReportLayout | None = None) -> Path:
+#: Sections of ``_variables.yml`` written from the numbers and the processed tables (the render
+#: stage passes :func:`helpers.report.key_points.variables`, which writes ``key_points`` and
+#: ``briefing``; it is passed in, not imported here, so that the notebooks, which import this
+#: module, do not rerun when the key points' wording changes).
+Sections = Callable[[dict[str, Number], Path], dict[str, dict[str, str]]]
+
+
+def write_variables(
+    renderer: str, layout: ReportLayout | None = None, sections: Sections | None = None
+) -> Path:
     """Write ``report/_variables.yml``: every number plus a ``provenance`` mapping.
 
     Numbers come from :func:`collect_numbers` (a key set by two stages is an error); the file
     is written atomically with sorted keys so unchanged inputs give identical bytes.
+    ``sections(numbers, processed_dir)`` adds the reserved sections (the key points).
     """
     layout = layout or ReportLayout()
     numbers = collect_numbers(layout.processed_dir)
     variables: dict[str, Any] = dict(numbers)
-    from helpers.report import key_points  # pandas: only here, the build runner stays light
-
-    results = key_points.load_results(numbers, layout.processed_dir)
-    variables[KEY_POINTS_KEY] = key_points.key_points(results)
-    variables[BRIEFING_KEY] = key_points.forest_variables(results)
+    if sections is not None:
+        for key, section in sections(numbers, layout.processed_dir).items():
+            if key not in RESERVED_KEYS:
+                raise DataError(f"section {key!r} is not one of {list(RESERVED_KEYS)}")
+            variables[key] = section
     variables[PROVENANCE_KEY] = provenance(renderer, layout)
     variables[RELEASE_KEY] = release.release_variables(layout.root)
     text = (

@@ -208,12 +208,12 @@ def key_point_scale(results: Results) -> str | None:
         change = finals[latest] - finals[first]
         direction = "up from" if change > 0 else "down from" if change < 0 else "the same as"
         text += (
-            f", {direction} {numbers[f'national_final_{first}_text']} in the final plans for "
+            f", {direction} {numbers[f'national_final_{first}_text']} at the same stage of "
             f"{_year(first)}"
         )
     draft = numbers.get(f"national_draft_{latest}_text")
     if draft:
-        text += f" (their initial plans had added up to {draft})"
+        text += f" (initial {_year(latest)} plans: {draft})"
     return text + "."
 
 
@@ -275,8 +275,7 @@ def key_point_untestable(results: Results) -> str | None:
     )
     return (
         f"{_capital(_listing(shocks))} hit all {n_systems} systems in the same years, so these "
-        "data cannot test them at all: their effect is part of the change every system shares "
-        "from one year to the next."
+        "data cannot test them at all."
     )
 
 
@@ -524,8 +523,9 @@ def forest_sentences(tests: pd.DataFrame) -> tuple[str, str]:
     )
     if len(found):
         first += ": " + " and ".join(
-            f"{plain(row.driver)} on the {plain(row.outcome)} "
-            f"({'+' if row.estimate > 0 else '−'}{_number(row.estimate, 2)} percentage points)"
+            f"{plain(row.outcome)} with {plain(row.driver)} "
+            f"({'+' if row.estimate > 0 else '−'}{_number(row.estimate, 2)} percentage points"
+            f"{'' if str(row.unit).startswith('pp (') else ' for a typical difference'})"
             for row in found.itertuples()
         )
     rest = tests[tests["p_adjusted"] >= ALPHA]
@@ -575,3 +575,12 @@ def forest_variables(results: Results) -> dict[str, str]:
     """The two forest-plot sentences, for ``report/_variables.yml`` (key ``briefing``)."""
     first, second = forest_sentences(reported_tests(results))
     return {"forest_found": first, "forest_rest": second}
+
+
+def variables(
+    numbers: dict[str, Number], processed_dir: Path = PROCESSED_DIR
+) -> dict[str, dict[str, str]]:
+    """The sections of ``report/_variables.yml`` written here: ``key_points`` and
+    ``briefing`` (for ``helpers.report.article_numbers.write_variables``)."""
+    results = load_results(numbers, processed_dir)
+    return {"key_points": key_points(results), "briefing": forest_variables(results)}

@@ -769,11 +769,11 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
         axis.set_title(outcome, loc="left", fontsize=10.5, fontweight="bold")
         for position, p_value in zip(positions, rows["p_adjusted"], strict=True):
             text = (
-                "< 0.001"
+                "p < 0.001"
                 if p_value < 0.001
-                else f"{p_value:.3f}"
+                else f"p = {p_value:.3f}"
                 if p_value < 0.01
-                else f"{p_value:.2f}"
+                else f"p = {p_value:.2f}"
             )
             axis.annotate(
                 text,
@@ -784,14 +784,6 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
                 color=FOREST_FOUND if p_value < alpha else NOTE_COLOUR,
             )
         axis.grid(axis="y", visible=False)
-    axes[0, 0].annotate(
-        "Corrected p",
-        (1.01, 1.02),
-        xycoords="axes fraction",
-        va="bottom",
-        fontsize=9.5,
-        fontweight="bold",
-    )
     axes[-1, 0].set_xlabel(
         "Difference in the outcome, percentage points, per standard deviation of the driver "
         "(‡ loan against no loan); line: 95% interval",

@@ -1068,6 +1068,20 @@ def collapsible_callouts(ast: Any) -> Any:
     return walk(ast, visit)
 
 
+def unwrap_callouts(ast: Any) -> Any:
+    """Callout divs replaced by their content, for the PDF: a printed annex shows everything,
+    and Typst allows no landscape page (a wide table's) inside a container."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div":
+            return None
+        if not any(name.startswith("callout") for name in element["c"][0][1]):
+            return None
+        return list(walk(element["c"][1], visit))
+
+    return walk(ast, visit)
+
+
 def _strip_raw_html(ast: dict[str, Any]) -> dict[str, Any]:
     """Drop raw HTML blocks and inlines (a PDF cannot show them)."""
 
@@ -1121,7 +1135,8 @@ def render_pdf(
         targets.update(section_titles(ast))
         ast, cited = resolve_crossrefs(ast, targets, article_path)
         # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
-        ast = _typst_exhibits(_fill_tables(_strip_raw_html(ast), context.tables))
+        ast = _fill_tables(_strip_raw_html(unwrap_callouts(ast)), context.tables)
+        ast = _typst_exhibits(ast)
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
         metadata["mainfont"] = "DejaVu Sans"
@@ -1212,7 +1227,9 @@ def render_report(
         raise RenderError("Quarto >= 1.4 was requested but is not on the PATH")
     renderer = f"Quarto {quarto[1]}" if quarto else f"the pandoc {pandoc_version()} fallback"
     try:
-        variables_file = report_numbers.write_variables(renderer, layout)
+        from helpers.report import key_points  # pandas: imported only when rendering
+
+        variables_file = report_numbers.write_variables(renderer, layout, key_points.variables)
     except DataError as error:
         raise RenderError(str(error)) from error
     if quarto:
