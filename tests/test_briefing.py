@@ -258,7 +258,7 @@ def test_forest_sentences_count_and_name_the_surviving_tests() -> None:
 
 def test_plain_words_come_from_the_csv_else_the_registry_else_an_error() -> None:
     assert key_points.plain("nctr_per_100k") == "delayed discharges"
-    assert key_points.plain("any_legacy_loan", "short") == "Legacy loan 2017-19 (yes vs no)"
+    assert key_points.plain("any_legacy_loan", "short") == "Legacy loan 2017-19 (yes/no)"
     assert key_points.plain("core_allocation_gbp_m") == "ICB core services allocation"
     assert key_points.plain("share_65plus") == "the share of people aged 65 and over"
     with pytest.raises(DataError, match="plain_words.csv.*not_a_variable"):
@@ -485,6 +485,10 @@ def test_write_variables_takes_the_key_points_as_a_section(tmp_path: Any) -> Non
     written = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert written["key_points"]["legacy"].startswith("Trusts that needed a DHSC interim")
     assert written["key_points"]["drivers"].startswith("(This build has no results")
-    assert set(written["briefing"]) == {"forest_found", "forest_rest"}
+    assert set(written["briefing"]) == {"forest_found", "forest_rest", "system_drivers"}
+    assert written["briefing"]["system_drivers"] == "(this build has no system model)"
+    assert key_points.system_driver_names(results()) == (
+        "funding against the fair-shares target and deprivation"
+    )
     with pytest.raises(DataError, match="not one of"):
         article_numbers.write_variables("test", layout, lambda numbers, folder: {"x": {}})

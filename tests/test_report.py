@@ -260,7 +260,7 @@ def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
     produced = set(article_numbers.collect_numbers(PROCESSED_DIR))
     produced |= {f"provenance.{key}" for key in article_numbers.provenance("test")}
     produced |= {f"key_points.{key}" for key in key_points.KEY_POINTS}
-    produced |= {f"briefing.{key}" for key in ("forest_found", "forest_rest")}
+    produced |= {f"briefing.{key}" for key in ("forest_found", "forest_rest", "system_drivers")}
     produced |= {f"release.{key}" for key in release.release_variables()}
     keys = set(shortcodes(article[1], "var"))
     assert keys, "the article quotes no computed number"

@@ -583,4 +583,14 @@ def variables(
     """The sections of ``report/_variables.yml`` written here: ``key_points`` and
     ``briefing`` (for ``helpers.report.article_numbers.write_variables``)."""
     results = load_results(numbers, processed_dir)
-    return {"key_points": key_points(results), "briefing": forest_variables(results)}
+    briefing = forest_variables(results)
+    briefing["system_drivers"] = system_driver_names(results)
+    return {"key_points": key_points(results), "briefing": briefing}
+
+
+def system_driver_names(results: Results) -> str:
+    """The system model's declared drivers in plain words ('a, b and c')."""
+    frame = results.system_drivers
+    if frame is None:
+        return "(this build has no system model)"
+    return _listing([plain(name) for name in frame.loc[frame["family"] == "declared", "driver"]])

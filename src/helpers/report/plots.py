@@ -721,7 +721,7 @@ def specification_curve_plot(
 #: one that does not.
 FOREST_FOUND, FOREST_NOT_FOUND = "black", "0.55"
 #: Height of one test's row and of one outcome's panel header in the forest plot (inches).
-FOREST_ROW_INCHES = 0.27
+FOREST_ROW_INCHES = 0.3
 FOREST_HEADER_INCHES = 0.55
 
 
@@ -739,7 +739,7 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
     figure, axes = plt.subplots(
         len(outcomes),
         1,
-        figsize=(7, height),
+        figsize=(6.6, height),
         sharex=True,
         gridspec_kw={"height_ratios": [count + 1.2 for count in counts]},
         squeeze=False,
@@ -764,9 +764,9 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
             f"{label} ‡" if unit.startswith("pp (") else label
             for label, unit in zip(rows["driver_label"], rows["unit"], strict=True)
         ]
-        axis.set_yticks(positions, labels, fontsize=10.5)
+        axis.set_yticks(positions, labels, fontsize=12)
         axis.set_ylim(len(rows) - 0.5, -0.7)
-        axis.set_title(outcome, loc="left", fontsize=10.5, fontweight="bold")
+        axis.set_title(outcome, loc="left", fontsize=12, fontweight="bold")
         for position, p_value in zip(positions, rows["p_adjusted"], strict=True):
             text = (
                 "p < 0.001"
@@ -780,15 +780,16 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
                 (1.01, position),
                 xycoords=("axes fraction", "data"),
                 va="center",
-                fontsize=9.5,
+                fontsize=11.5,
                 color=FOREST_FOUND if p_value < alpha else NOTE_COLOUR,
             )
         axis.grid(axis="y", visible=False)
     axes[-1, 0].set_xlabel(
         "Difference in the outcome, percentage points, per standard deviation of the driver "
         "(‡ loan against no loan); line: 95% interval",
-        fontsize=10,
+        fontsize=11.5,
         wrap=True,
     )
-    figure.suptitle(wrap_title(title, 60), x=0.01, ha="left", fontsize=12.5, fontweight="bold")
+    axes[-1, 0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
+    figure.suptitle(wrap_title(title, 52), x=0.01, ha="left", fontsize=13.5, fontweight="bold")
     return finish(figure)
