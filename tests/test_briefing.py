@@ -492,3 +492,25 @@ def test_write_variables_takes_the_key_points_as_a_section(tmp_path: Any) -> Non
     )
     with pytest.raises(DataError, match="not one of"):
         article_numbers.write_variables("test", layout, lambda numbers, folder: {"x": {}})
+
+
+def test_the_article_puts_the_audit_in_quarto_appendix_sections() -> None:
+    """In the source (so Quarto's build is held to it too): the key points come first, at most
+    8 tables and 10 figures are embedded before the first ``.appendix`` section, every section
+    after it is an appendix section, and each annex part is a collapsed callout."""
+    import re
+
+    from helpers.paths import REPORT_DIR
+
+    text = (REPORT_DIR / "index.qmd").read_text(encoding="utf-8")
+    headings = list(re.finditer(r"^## .*$", text, flags=re.M))
+    first_annex = next(h for h in headings if ".appendix" in h.group(0))
+    body, annex = text[: first_annex.start()], text[first_annex.start() :]
+    assert body.index("#key-points") < body.index("{{< embed")
+    assert len(re.findall(r"\{\{< embed [^>]*#tbl-", body)) <= MAX_BODY_TABLES
+    assert len(re.findall(r"\{\{< embed [^>]*#fig-", body)) <= MAX_BODY_FIGURES
+    assert all(".appendix" in h.group(0) for h in headings if h.start() >= first_annex.start())
+    parts = re.findall(r"^## [A-G]\. .*$", annex, flags=re.M)
+    assert len(parts) == annex.count('::: {.callout-note collapse="true"') == 7
+    for name in key_points.KEY_POINTS:
+        assert f"{{{{< var key_points.{name} >}}}}" in body
