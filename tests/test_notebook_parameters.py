@@ -16,7 +16,7 @@ import pytest
 from helpers.analysis import inference
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
-from helpers.report import article_numbers
+from helpers.report import key_points
 
 MODEL_NOTEBOOK = NOTEBOOKS_DIR / "03_model_deficit_drivers.ipynb"
 CANONICAL = notebook_parameters("03_model_deficit_drivers", load_params())
@@ -110,8 +110,13 @@ def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: 
         assert numbers["model_nominal_other"] == "No other estimate is nominally significant."
     assert numbers["model_mde_min"] == inference.format_number(declared["mde"].min())
     assert numbers["model_n_system_years"] == int(declared["n_obs"].iloc[0])
-    # the key point is the same generated conclusion
-    assert article_numbers.key_points(numbers)["drivers"] == conclusion
+    # the key point is written from the same table: it names a driver exactly when the
+    # conclusion does, and quotes the sample size
+    point = key_points.key_point_system_drivers(
+        key_points.Results(numbers=numbers, system_drivers=drivers)
+    )
+    assert point.startswith("None of the") == supported.empty, point
+    assert f"{numbers['model_n_system_years']} system-years" in point
     assert "not yet committed" not in numbers["model_declaration_sentences"]
 
 

@@ -13,23 +13,23 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from helpers.errors import DataError
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_DIR
-from helpers.report import article_numbers, release, render
+from helpers.report import article_numbers, key_points, release, render
 from helpers.report.article_numbers import ReportLayout
 
-SECTIONS = {
-    "sec-summary": "Summary of findings",
-    "sec-data": "Data and coverage",
-    "sec-scale": "Scale and timeline of deficits",
-    "sec-funding": "Funding and need",
-    "sec-drivers": "Drivers of deficits",
-    "sec-workforce": "Workforce, leadership and historic debt",
-    "sec-claims": "Claims check",
-    "sec-trust": "What trust accounts and oversight data add",
-    "sec-limitations": "Limitations",
-    "sec-audit": "Appendix: audit tables",
-    "sec-glossary": "Glossary",
-    "sec-appendix": "Reproducibility appendix",
+SECTIONS = {  # the briefing (issue 20): answer, limits, methods, then the annex
+    "sec-answer": "The answer in four charts",
+    "sec-limits": "What the data can and cannot say",
+    "sec-methods": "Methods in brief",
     "sec-related": "Related analyses",
+    "sec-annex": "Annex: the audit",
+    "sec-annex-scale": "A. Scale, positions and funding",
+    "sec-annex-models": "B. The system driver models in full",
+    "sec-annex-trusts": "C. Trusts and the legacy-deficit test",
+    "sec-annex-workforce": "D. Workforce, leadership and historic debt",
+    "sec-annex-claims": "E. Claims register",
+    "sec-annex-coverage": "F. Coverage",
+    "sec-appendix": "G. Sources and software",
+    "sec-glossary": "Glossary",
     "sec-cite": "How to cite",
     "sec-changelog": "Changelog",
     "sec-colophon": "Colophon",
@@ -259,71 +259,15 @@ def test_every_citation_is_in_the_bibliography(article_ast: dict[str, Any]) -> N
 def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
     produced = set(article_numbers.collect_numbers(PROCESSED_DIR))
     produced |= {f"provenance.{key}" for key in article_numbers.provenance("test")}
-    produced |= {f"key_points.{key}" for key in article_numbers.KEY_POINTS}
+    produced |= {f"key_points.{key}" for key in key_points.KEY_POINTS}
+    produced |= {f"briefing.{key}" for key in ("forest_found", "forest_rest", "system_drivers")}
     produced |= {f"release.{key}" for key in release.release_variables()}
     keys = set(shortcodes(article[1], "var"))
     assert keys, "the article quotes no computed number"
     assert not keys - produced, f"variables no stage produces: {sorted(keys - produced)}"
 
 
-# --- key points -----------------------------------------------------------------------------
-
-NUMBERS = {
-    "national_draft_2023_24_gbp_m": 3000,
-    "national_draft_2023_24_text": "£3 billion",
-    "national_draft_2025_26_gbp_m": 6600,
-    "national_draft_2025_26_text": "£6.6 billion",
-    "national_final_2025_26_text": "£2.2 billion",
-    "positions_n_systems_2023_24": 16,
-    "positions_n_deficit_2023_24": 12,
-    "positions_median_pct_2023_24": -1.4,
-    "positions_n_systems_2024_25": 20,
-    "positions_n_deficit_2024_25": 14,
-    "positions_median_pct_2024_25": -1.7,
-    "positions_n_systems_any_year": 32,
-    "positions_n_systems_none": 10,
-    "claims_n": 11,
-    "claims_n_supported": 2,
-    "claims_n_partly_supported": 8,
-    "claims_n_contradicted": 0,
-    "claims_n_not_testable": 1,
-    "model_distance_coef": "-0.67",
-    "model_distance_ci_low": "-1.29",
-    "model_distance_ci_high": "-0.05",
-    "model_n_systems": 30,
-}
-
-
-def test_key_points_are_computed_from_the_numbers() -> None:
-    points = article_numbers.key_points(NUMBERS)
-    assert list(points) == list(article_numbers.KEY_POINTS)
-    assert points["scale"] == (
-        "Systems' draft plans for 2025/26 added up to a deficit of £6.6 billion, the largest "
-        "draft-plan total of the 2 years with one; final plans still carried £2.2 billion "
-        "before deficit support."
-    )
-    assert points["positions"] == (
-        "14 of the 20 systems with a published 2024/25 position were in deficit "
-        "(median \u22121.7% of core allocation)."
-    )
-    assert points["claims"].startswith("Of 11 published claims checked: 2 supported, 8 partly")
-    assert "\u22120.67 percentage points" in points["drivers"] and "N = 30" in points["drivers"]
-    assert points["coverage"].startswith("32 of the 42 systems have a published position")
-
-
-def test_key_points_change_with_the_numbers() -> None:
-    numbers = {**NUMBERS, "national_draft_2023_24_gbp_m": 9000, "positions_n_systems_2023_24": 25}
-    numbers["positions_n_deficit_2023_24"] = 5
-    points = article_numbers.key_points(numbers)
-    assert "the largest" not in points["scale"]
-    assert points["positions"].startswith("5 of the 25 systems with a published 2023/24")
-    numbers["model_conclusion"] = "A sentence the models stage wrote."
-    assert article_numbers.key_points(numbers)["drivers"] == "A sentence the models stage wrote."
-
-
-def test_a_key_point_without_numbers_says_so() -> None:
-    points = article_numbers.key_points({})
-    assert all("no numbers" in sentence for sentence in points.values())
+# --- key points (written by helpers.report.key_points: tests/test_briefing.py) ---------------
 
 
 def test_key_points_is_a_reserved_key(tmp_path: Path) -> None:

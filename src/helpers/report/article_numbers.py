@@ -40,6 +40,8 @@ NUMBERS_GLOB = "numbers_*.json"
 PROVENANCE_KEY = "provenance"
 RELEASE_KEY = "release"
 KEY_POINTS_KEY = "key_points"
+BRIEFING_KEY = "briefing"  # the sentences under the forest plot (helpers.report.key_points)
+RESERVED_KEYS = (PROVENANCE_KEY, KEY_POINTS_KEY, BRIEFING_KEY)
 DERIVED_STAGE = "report"
 VERSIONED_PACKAGES = (
     "pandas",
@@ -137,129 +139,6 @@ def derived_numbers(processed_dir: Path = PROCESSED_DIR) -> dict[str, Number]:
     return {"n_raw_files": len(table), "n_raw_datasets": int(table["dataset_id"].nunique())}
 
 
-def _year_label(year_key: str) -> str:
-    """'2024_25' -> '2024/25'."""
-    return year_key.replace("_", "/")
-
-
-def _by_year(numbers: dict[str, Number], prefix: str, suffix: str = "") -> dict[str, Number]:
-    """Values of ``<prefix><YYYY_YY><suffix>`` keys, by year key, in year order."""
-    pattern = re.compile(rf"^{re.escape(prefix)}(\d{{4}}_\d{{2}}){re.escape(suffix)}$")
-    found = {
-        match.group(1): value for key, value in numbers.items() if (match := pattern.match(key))
-    }
-    return dict(sorted(found.items()))
-
-
-def _signed(value: Number) -> str:
-    """A number as text with a true minus sign."""
-    text = str(value)
-    return "\u2212" + text[1:] if text.startswith("-") else text
-
-
-def key_point_scale(numbers: dict[str, Number]) -> str | None:
-    """The latest draft-plan aggregate deficit, whether it is the largest in the series, and
-    the final-plan figure of the same year."""
-    drafts = {
-        year: float(value) for year, value in _by_year(numbers, "national_draft_", "_gbp_m").items()
-    }
-    if not drafts:
-        return None
-    latest = max(drafts)
-    text = (
-        f"Systems' draft plans for {_year_label(latest)} added up to a deficit of "
-        f"{numbers[f'national_draft_{latest}_text']}"
-    )
-    if len(drafts) > 1 and drafts[latest] == max(drafts.values()):
-        text += f", the largest draft-plan total of the {len(drafts)} years with one"
-    final = numbers.get(f"national_final_{latest}_text")
-    if final:
-        text += f"; final plans still carried {final} before deficit support"
-    return text + "."
-
-
-def key_point_positions(numbers: dict[str, Number]) -> str | None:
-    """The year with the most system figures: how many were in deficit, and the median."""
-    counts = _by_year(numbers, "positions_n_systems_")
-    if not counts:
-        return None
-    year = max(counts, key=lambda item: (int(counts[item]), item))
-    n_deficit = numbers.get(f"positions_n_deficit_{year}")
-    if n_deficit is None:
-        return None
-    text = (
-        f"{n_deficit} of the {counts[year]} systems with a published {_year_label(year)} "
-        "position were in deficit"
-    )
-    median = numbers.get(f"positions_median_pct_{year}")
-    if median is not None:
-        text += f" (median {_signed(median)}% of core allocation)"
-    return text + "."
-
-
-def key_point_coverage(numbers: dict[str, Number]) -> str | None:
-    """How many of the 42 systems have any published position."""
-    if "positions_n_systems_any_year" not in numbers:
-        return None
-    covered = numbers["positions_n_systems_any_year"]
-    text = f"{covered} of the 42 systems have a published position in some year"
-    if "positions_n_systems_none" in numbers:
-        text += f"; {numbers['positions_n_systems_none']} have none"
-    return text + ", so every finding rests on a partial, self-selected sample."
-
-
-def key_point_drivers(numbers: dict[str, Number]) -> str | None:
-    """The main model's headline: the conclusion the models stage wrote with
-    ``helpers.analysis.inference`` (``model_conclusion``), else the main estimate's numbers
-    alone."""
-    for key in ("model_conclusion", "model_headline_sentence"):
-        if key in numbers:
-            return str(numbers[key])
-    needed = ("model_distance_coef", "model_distance_ci_low", "model_distance_ci_high")
-    if not all(key in numbers for key in needed):
-        return None
-    return (
-        "Distance from the fair-shares target, in the main model: "
-        f"{_signed(numbers['model_distance_coef'])} percentage points of allocation per "
-        f"standard deviation (95% interval {_signed(numbers['model_distance_ci_low'])} to "
-        f"{_signed(numbers['model_distance_ci_high'])}; "
-        f"N = {numbers.get('model_n_systems', 'unknown')} systems)."
-    )
-
-
-def key_point_claims(numbers: dict[str, Number]) -> str | None:
-    """How the checked published claims came out, by verdict."""
-    if "claims_n" not in numbers:
-        return None
-    verdicts = [
-        ("claims_n_supported", "supported"),
-        ("claims_n_partly_supported", "partly supported"),
-        ("claims_n_partly_contradicted", "partly contradicted"),
-        ("claims_n_contradicted", "contradicted"),
-        ("claims_n_not_testable", "not testable with these data"),
-    ]
-    parts = [f"{numbers[key]} {word}" for key, word in verdicts if key in numbers]
-    return f"Of {numbers['claims_n']} published claims checked: " + ", ".join(parts) + "."
-
-
-KEY_POINTS: dict[str, Callable[[dict[str, Number]], str | None]] = {
-    "scale": key_point_scale,
-    "positions": key_point_positions,
-    "drivers": key_point_drivers,
-    "claims": key_point_claims,
-    "coverage": key_point_coverage,
-}
-
-
-def key_points(numbers: dict[str, Number]) -> dict[str, str]:
-    """The report's key points, one sentence each computed from the numbers. A point whose
-    numbers are missing from the build says so instead of disappearing."""
-    points: dict[str, str] = {}
-    for name, build in KEY_POINTS.items():
-        points[name] = build(numbers) or f"(This build has no numbers for the {name} key point.)"
-    return points
-
-
 def collect_numbers(processed_dir: Path = PROCESSED_DIR) -> dict[str, Number]:
     """Merge every ``numbers_*.json`` with :func:`derived_numbers`; a repeated key is an error."""
     merged: dict[str, Number] = {}
@@ -273,7 +152,7 @@ def collect_numbers(processed_dir: Path = PROCESSED_DIR) -> dict[str, Number]:
     )
     for name, numbers in sources:
         for key, value in numbers.items():
-            if key in (PROVENANCE_KEY, KEY_POINTS_KEY):
+            if key in RESERVED_KEYS:
                 raise DataError(f"{name}: the key {key!r} is reserved for the render stage")
             if key in merged:
                 raise DataError(f"number {key!r} is set twice: in {origin[key]} and in {name}")
@@ -368,16 +247,30 @@ def provenance(renderer: str, layout: ReportLayout | None = None) -> dict[str, s
     }
 
 
-def write_variables(renderer: str, layout: ReportLayout | None = None) -> Path:
+#: Sections of ``_variables.yml`` written from the numbers and the processed tables (the render
+#: stage passes :func:`helpers.report.key_points.variables`, which writes ``key_points`` and
+#: ``briefing``; it is passed in, not imported here, so that the notebooks, which import this
+#: module, do not rerun when the key points' wording changes).
+Sections = Callable[[dict[str, Number], Path], dict[str, dict[str, str]]]
+
+
+def write_variables(
+    renderer: str, layout: ReportLayout | None = None, sections: Sections | None = None
+) -> Path:
     """Write ``report/_variables.yml``: every number plus a ``provenance`` mapping.
 
     Numbers come from :func:`collect_numbers` (a key set by two stages is an error); the file
     is written atomically with sorted keys so unchanged inputs give identical bytes.
+    ``sections(numbers, processed_dir)`` adds the reserved sections (the key points).
     """
     layout = layout or ReportLayout()
     numbers = collect_numbers(layout.processed_dir)
     variables: dict[str, Any] = dict(numbers)
-    variables[KEY_POINTS_KEY] = key_points(numbers)
+    if sections is not None:
+        for key, section in sections(numbers, layout.processed_dir).items():
+            if key not in RESERVED_KEYS:
+                raise DataError(f"section {key!r} is not one of {list(RESERVED_KEYS)}")
+            variables[key] = section
     variables[PROVENANCE_KEY] = provenance(renderer, layout)
     variables[RELEASE_KEY] = release.release_variables(layout.root)
     text = (

@@ -715,3 +715,81 @@ def specification_curve_plot(
         bottom.grid(False)
     figure.suptitle(title, fontsize=11, fontweight="bold")
     return finish(figure)
+
+
+#: Colours of the forest plot: a test that survives the correction for multiple testing, and
+#: one that does not.
+FOREST_FOUND, FOREST_NOT_FOUND = "black", "0.55"
+#: Height of one test's row and of one outcome's panel header in the forest plot (inches).
+FOREST_ROW_INCHES = 0.3
+FOREST_HEADER_INCHES = 0.55
+
+
+def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figure:
+    """Every reported driver test: estimate and 95% interval, one panel per outcome (stacked,
+    one shared axis in percentage points of the outcome), the corrected p at the right; a
+    filled marker where the corrected p is below ``alpha``.
+
+    ``tests`` has the columns of ``helpers.report.key_points.reported_tests``: outcome_label,
+    driver_label, estimate, conf_low, conf_high, p_adjusted, unit.
+    """
+    outcomes = list(dict.fromkeys(tests["outcome_label"]))
+    counts = [int((tests["outcome_label"] == outcome).sum()) for outcome in outcomes]
+    height = FOREST_ROW_INCHES * sum(counts) + FOREST_HEADER_INCHES * len(outcomes) + 1.6
+    figure, axes = plt.subplots(
+        len(outcomes),
+        1,
+        figsize=(6.6, height),
+        sharex=True,
+        gridspec_kw={"height_ratios": [count + 1.2 for count in counts]},
+        squeeze=False,
+    )
+    for axis, outcome in zip(axes[:, 0], outcomes, strict=True):
+        rows = tests[tests["outcome_label"] == outcome].reset_index(drop=True)
+        found = (rows["p_adjusted"] < alpha).to_numpy()
+        positions = np.arange(len(rows))
+        colours = np.where(found, FOREST_FOUND, FOREST_NOT_FOUND)
+        axis.hlines(positions, rows["conf_low"], rows["conf_high"], colors=colours, linewidth=1.6)
+        axis.scatter(rows["estimate"][found], positions[found], color=FOREST_FOUND, s=36, zorder=3)
+        axis.scatter(
+            rows["estimate"][~found],
+            positions[~found],
+            facecolors="white",
+            edgecolors=FOREST_NOT_FOUND,
+            s=36,
+            zorder=3,
+        )
+        axis.axvline(0, color="black", linewidth=0.8)
+        labels = [
+            f"{label} ‡" if unit.startswith("pp (") else label
+            for label, unit in zip(rows["driver_label"], rows["unit"], strict=True)
+        ]
+        axis.set_yticks(positions, labels, fontsize=12)
+        axis.set_ylim(len(rows) - 0.5, -0.7)
+        axis.set_title(outcome, loc="left", fontsize=12, fontweight="bold")
+        for position, p_value in zip(positions, rows["p_adjusted"], strict=True):
+            text = (
+                "p < 0.001"
+                if p_value < 0.001
+                else f"p = {p_value:.3f}"
+                if p_value < 0.01
+                else f"p = {p_value:.2f}"
+            )
+            axis.annotate(
+                text,
+                (1.01, position),
+                xycoords=("axes fraction", "data"),
+                va="center",
+                fontsize=11.5,
+                color=FOREST_FOUND if p_value < alpha else NOTE_COLOUR,
+            )
+        axis.grid(axis="y", visible=False)
+    axes[-1, 0].set_xlabel(
+        "Difference in the outcome, percentage points, per standard deviation of the driver "
+        "(‡ loan against no loan); line: 95% interval",
+        fontsize=11.5,
+        wrap=True,
+    )
+    axes[-1, 0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
+    figure.suptitle(wrap_title(title, 52), x=0.01, ha="left", fontsize=13.5, fontweight="bold")
+    return finish(figure)

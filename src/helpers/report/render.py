@@ -815,6 +815,7 @@ def render_fallback(
     targets = {label: embed.reference_text for label, embed in article.embeds.items()}
     targets.update(section_titles(ast))
     ast, cited = resolve_crossrefs(ast, targets, article_path)
+    ast = collapsible_callouts(ast)
     assets = assets_dir(article_path.parent)
     # Standalone without --embed-resources: images are data URIs already and the style sheet
     # goes in inline, so pandoc need not re-parse the whole 4 MB page (5 s) to find resources.
@@ -1030,6 +1031,57 @@ def _fill_tables(ast: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
     return walk(ast, visit)
 
 
+def _attribute(element: dict[str, Any], key: str) -> str | None:
+    """The value of attribute ``key`` of a pandoc Div (or None)."""
+    return dict(element["c"][0][2]).get(key)
+
+
+def collapsible_callouts(ast: Any) -> Any:
+    """Quarto's collapsed callouts (``::: {.callout-note collapse="true" title="..."}``) as
+    HTML ``<details>`` elements that open on request, titled by their ``title``; the annex of
+    the report uses them, so the briefing reads short and the audit stays one click away.
+    Other divs are left as they are."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div":
+            return None
+        classes = element["c"][0][1]
+        if not any(name.startswith("callout") for name in classes):
+            return None
+        if _attribute(element, "collapse") != "true":
+            return None
+        title = html.escape(_attribute(element, "title") or "Details")
+        names = " ".join(["callout", *classes])
+        return [
+            {
+                "t": "RawBlock",
+                "c": [
+                    "html",
+                    f'<details class="{names}"><summary>{title}</summary>'
+                    '<div class="callout-body">',
+                ],
+            },
+            *walk(element["c"][1], visit),
+            {"t": "RawBlock", "c": ["html", "</div></details>"]},
+        ]
+
+    return walk(ast, visit)
+
+
+def unwrap_callouts(ast: Any) -> Any:
+    """Callout divs replaced by their content, for the PDF: a printed annex shows everything,
+    and Typst allows no landscape page (a wide table's) inside a container."""
+
+    def visit(element: dict[str, Any]) -> list[Any] | None:
+        if element.get("t") != "Div":
+            return None
+        if not any(name.startswith("callout") for name in element["c"][0][1]):
+            return None
+        return list(walk(element["c"][1], visit))
+
+    return walk(ast, visit)
+
+
 def _strip_raw_html(ast: dict[str, Any]) -> dict[str, Any]:
     """Drop raw HTML blocks and inlines (a PDF cannot show them)."""
 
@@ -1083,7 +1135,8 @@ def render_pdf(
         targets.update(section_titles(ast))
         ast, cited = resolve_crossrefs(ast, targets, article_path)
         # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
-        ast = _typst_exhibits(_fill_tables(_strip_raw_html(ast), context.tables))
+        ast = _fill_tables(_strip_raw_html(unwrap_callouts(ast)), context.tables)
+        ast = _typst_exhibits(ast)
         metadata = pandoc_metadata(article.meta, variables, article_path, commit_date)
         metadata.update({"papersize": "a4", "margin": {"x": "16mm", "y": "18mm"}})
         metadata["mainfont"] = "DejaVu Sans"
@@ -1174,7 +1227,9 @@ def render_report(
         raise RenderError("Quarto >= 1.4 was requested but is not on the PATH")
     renderer = f"Quarto {quarto[1]}" if quarto else f"the pandoc {pandoc_version()} fallback"
     try:
-        variables_file = report_numbers.write_variables(renderer, layout)
+        from helpers.report import key_points  # pandas: imported only when rendering
+
+        variables_file = report_numbers.write_variables(renderer, layout, key_points.variables)
     except DataError as error:
         raise RenderError(str(error)) from error
     if quarto:
