@@ -38,7 +38,6 @@ MACHINERY: tuple[str, ...] = (
     "src/helpers/curves.py",
     "src/helpers/processes.py",
     "src/helpers/report/profile_pages.py",
-    "src/helpers/report/profile_kernels.py",
     "src/helpers/data/interim.py",
     "src/helpers/bench.py",
 )
