@@ -126,9 +126,9 @@ def test_position_sentence_states_both_bases_apart(positions) -> None:
     sentence = profiles.position_sentence("Shropshire", before, after)
     assert sentence == (
         "Before deficit support, Shropshire's final plan for 2022/23 is a deficit of £10.0m "
-        "(\u22122.5% of core allocation), the 1st largest deficit of the 1 systems with a final "
-        "plan on that basis that year; after deficit support, its latest figure is a 2022/23 "
-        "outturn of a deficit of £20.0m."
+        "(\u22122.5% of core allocation), the only system with a final plan on that basis that "
+        "year; after deficit support, its latest figure, an outturn for 2022/23, is a deficit "
+        "of £20.0m."
     )
     nothing = before.assign(value_gbp_m=np.nan)
     assert profiles.position_sentence("S", nothing, nothing) == (

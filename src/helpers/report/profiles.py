@@ -155,6 +155,11 @@ def ordinal(rank: float) -> str:
     return f"{number}{suffix}"
 
 
+def article(noun: str) -> str:
+    """'outturn' -> 'an outturn', 'final plan' -> 'a final plan'."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def word_list(items: Sequence[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -474,25 +479,41 @@ def position_sentence(name: str, headline: pd.DataFrame, other: pd.DataFrame) ->
         text = f"No full-year position {BASIS_WORDS[HEADLINE_BASIS]} is on record for {name}"
     else:
         row = known.iloc[-1]
-        rank = (
-            f"the {ordinal(row['rank'])} largest deficit of"
+        stage, n = readable(row["stage"]), int(row["n_systems"])
+        place = "" if row["rank"] == 1 else f"{ordinal(row['rank'])} "
+        cell = f"systems with {article(stage)} on that basis that year"
+        among = (
+            f"the only system with {article(stage)} on that basis that year"
+            if n == 1
+            else f"the {place}largest deficit of the {n} {cell}"
             if row["value_gbp_m"] < 0
-            else "ranked " + ordinal(row["rank"]) + " by deficit of"
+            else f"ranked {ordinal(row['rank'])} of the {n} {cell} (1 = largest deficit)"
         )
         text = (
-            f"{BASIS_WORDS[HEADLINE_BASIS].capitalize()}, {name}'s {readable(row['stage'])} for "
+            f"{BASIS_WORDS[HEADLINE_BASIS].capitalize()}, {name}'s {stage} for "
             f"{row['financial_year']} is {balance_words(row['value_gbp_m'])} "
-            f"({fmt(row['value_pct_allocation'], '%')} of core allocation), {rank} the "
-            f"{int(row['n_systems'])} systems with a {readable(row['stage'])} on that basis "
-            "that year"
+            f"({fmt(row['value_pct_allocation'], '%')} of core allocation), {among}"
         )
     if not after.empty:
         last = after.iloc[-1]
         text += (
-            f"; {BASIS_WORDS[OTHER_BASIS]}, its latest figure is a {last['financial_year']} "
-            f"{readable(last['stage'])} of {balance_words(last['value_gbp_m'])}"
+            f"; {BASIS_WORDS[OTHER_BASIS]}, its latest figure, {article(readable(last['stage']))} "
+            f"for {last['financial_year']}, is {balance_words(last['value_gbp_m'])}"
         )
     return text + "."
+
+
+def timeline_title(profile: Profile) -> str:
+    """The notebook's timeline title: how many figures, and the latest headline figure."""
+    name, known = profile.system["name"], profile.headline.dropna(subset=["value_gbp_m"])
+    title = f"{name}: {len(profile.record)} cited financial figures"
+    if known.empty:
+        return f"{title}, none a full-year position {BASIS_WORDS[HEADLINE_BASIS]}"
+    row = known.iloc[-1]
+    return (
+        f"{title}; {BASIS_WORDS[HEADLINE_BASIS]}, the {row['financial_year']} "
+        f"{readable(row['stage'])} is {balance_words(row['value_gbp_m'])}"
+    )
 
 
 def funding_sentence(name: str, panel: pd.DataFrame, icb_code: str) -> str:
