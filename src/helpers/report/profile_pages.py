@@ -144,10 +144,7 @@ def build_profiles(codes: Sequence[str] | None = None, pages_dir: Path = PAGES_D
     inputs = profiles.load_inputs()
     selected = [profiles.check_icb_code(code, inputs.lookup) for code in codes or []]
     selected = selected or sorted(inputs.lookup["icb_code"])
-    ranked = {
-        basis: profiles.basis_positions(inputs.positions, basis, years)
-        for basis in (profiles.HEADLINE_BASIS, profiles.OTHER_BASIS)
-    }
+    ranked = profiles.rank_all(inputs, years, groups)
     pages_dir.mkdir(parents=True, exist_ok=True)
     for code in selected:
         profile = profiles.build_profile(inputs, code, years, groups, ranked)

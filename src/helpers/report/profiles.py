@@ -236,13 +236,14 @@ def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
 # --- funding, population and pressure against the other systems ----------------------------------
 
 
-def compare_measures(
-    panel: pd.DataFrame, icb_code: str, measures: Sequence[str], years: Sequence[str]
+def measure_ranks(
+    panel: pd.DataFrame, measures: Sequence[str], years: Sequence[str]
 ) -> pd.DataFrame:
-    """One row per measure and year: the system's value, its rank among the systems with a
-    value (1 = highest), how many have one, the England median, lowest and highest. Measures
-    ``panel`` does not carry are left out; rows in the order of ``measures``, then year."""
-    columns = ["measure", "financial_year", "value", "rank", "n_systems"]
+    """Every system's value of each measure and year with its rank among the systems with a
+    value (1 = highest), their number, the England median, lowest and highest: one long table
+    (icb_code first), in the order of ``measures``, then year. Measures ``panel`` does not
+    carry are left out."""
+    columns = ["icb_code", "measure", "financial_year", "value", "rank", "n_systems"]
     columns += ["england_median", "lowest", "highest"]
     present = [name for name in dict.fromkeys(measures) if name in panel.columns]
     shown = panel[panel["financial_year"].isin(list(years))]
@@ -252,15 +253,20 @@ def compare_measures(
     long["value"] = long["value"].astype(float)
     groups = long.groupby(["measure", "financial_year"], sort=False)["value"]
     long["rank"] = groups.rank(ascending=False, method="min")
-    table = groups.agg(
-        n_systems="count", england_median="median", lowest="min", highest="max"
-    ).reset_index()
-    own = long.loc[long["icb_code"] == icb_code, ["measure", "financial_year", "value", "rank"]]
-    table = table.merge(own, on=["measure", "financial_year"], how="left", validate="one_to_one")
-    table["order"] = table["measure"].map({name: i for i, name in enumerate(present)})
-    table = table.sort_values(["order", "financial_year"], ignore_index=True)
-    table["n_systems"] = table["n_systems"].astype(int)
-    return table[columns]
+    for name, how in (("n_systems", "count"), ("england_median", "median")):
+        long[name] = groups.transform(how)
+    long["lowest"], long["highest"] = groups.transform("min"), groups.transform("max")
+    long["n_systems"] = long["n_systems"].astype(int)
+    long["order"] = long["measure"].map({name: i for i, name in enumerate(present)})
+    return long.sort_values(["order", "financial_year", "icb_code"], ignore_index=True)[columns]
+
+
+def compare_measures(
+    panel: pd.DataFrame, icb_code: str, measures: Sequence[str], years: Sequence[str]
+) -> pd.DataFrame:
+    """One system's rows of :func:`measure_ranks` (without icb_code)."""
+    long = measure_ranks(panel, measures, years)
+    return long[long["icb_code"] == icb_code].drop(columns="icb_code").reset_index(drop=True)
 
 
 def latest_with_value(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -406,6 +412,18 @@ class Profile:
     sentences: list[str]
 
 
+def rank_all(
+    inputs: ProfileInputs, years: Sequence[str], groups: dict[str, Sequence[str]]
+) -> dict[str, pd.DataFrame]:
+    """Every system's ranked positions on both bases and ranked measures (computed once)."""
+    names = [name for group in groups.values() for name in group]
+    return {
+        HEADLINE_BASIS: basis_positions(inputs.positions, HEADLINE_BASIS, years),
+        OTHER_BASIS: basis_positions(inputs.positions, OTHER_BASIS, years),
+        "measures": measure_ranks(inputs.panel, names, years),
+    }
+
+
 def build_profile(
     inputs: ProfileInputs,
     icb_code: str,
@@ -414,18 +432,15 @@ def build_profile(
     ranked: dict[str, pd.DataFrame] | None = None,
 ) -> Profile:
     """The profile of one system. ``groups`` maps a group name (funding, population,
-    pressure) to its measures; ``ranked`` (optional, for many profiles at once) holds
-    :func:`basis_positions` of both bases."""
+    pressure) to its measures; ``ranked`` (from :func:`rank_all`, for many profiles at once)
+    holds the comparisons of all systems."""
     code = check_icb_code(icb_code, inputs.lookup)
-    ranked = ranked or {
-        basis: basis_positions(inputs.positions, basis, years)
-        for basis in (HEADLINE_BASIS, OTHER_BASIS)
-    }
-    frames = []
-    for group, names in groups.items():
-        latest = latest_with_value(compare_measures(inputs.panel, code, names, years))
-        frames.append(latest.assign(group=group))
-    measures = pd.concat(frames, ignore_index=True)
+    ranked = ranked or rank_all(inputs, years, groups)
+    own = ranked["measures"][ranked["measures"]["icb_code"] == code]
+    measures = latest_with_value(own.drop(columns="icb_code"))
+    measures["group"] = measures["measure"].map(
+        {name: group for group, names in groups.items() for name in names}
+    )
     measures["unit"] = measures["measure"].map(variables.unit)
     headline = own_positions(ranked[HEADLINE_BASIS], code, years)
     other = own_positions(ranked[OTHER_BASIS], code, years)
