@@ -133,10 +133,11 @@ def test_index_is_sorted_by_position_within_one_year_and_stage(inputs) -> None:
     heads = re.findall(r"<th scope=\"col\" data-sort>(.*?)</th>", page)
     cells = [head for head in heads if head[:4].isdigit()]
     assert len(cells) == 3 and all("% of core allocation" in head for head in cells)
+    assert cells == sorted(cells, reverse=True) and heads[1] == cells[0]  # latest first
     latest = []
     for row in re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>", 1)[1]):
         values = re.findall(r'data-value="([^"]*)"', row)
-        latest.append(float(values[2 + len(cells) - 1]) if values[2 + len(cells) - 1] else None)
+        latest.append(float(values[1]) if values[1] else None)
     known = [value for value in latest if value is not None]
     assert known == sorted(known) and latest[: len(known)] == known  # missing ones last
     assert len(known) >= 10

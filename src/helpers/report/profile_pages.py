@@ -96,30 +96,26 @@ def key(value: object) -> str:
 
 def index_page(index: pd.DataFrame, years: Sequence[str]) -> str:
     """The index: every system, sortable by each like-with-like position column."""
-    cells = [column for column in index.columns if column[:4].isdigit()]
-    heads = [
-        "System",
-        "Region",
-        *(f"{c[:7]} {readable(c[8:])}, % of core allocation" for c in cells),
-    ]
+    cells = sorted((column for column in index.columns if column[:4].isdigit()), reverse=True)
+    heads = ["System", *(f"{c[:7]} {readable(c[8:])}, % of core allocation" for c in cells)]
     heads += ["Trusts' operating margin 2024/25, % of income", "Years with a figure before support"]
-    ordered = index.sort_values(cells[-1], na_position="last", kind="stable")
     rows = []
-    for row in ordered.to_dict("records"):
+    for row in index.sort_values(cells[0], kind="stable").to_dict("records"):
         values = [(row["name"], f'<a href="{row["icb_code"]}.html">{html.escape(row["name"])}</a>')]
-        values.append((row["region"], html.escape(row["region"])))
         values += [(row[c], profiles.fmt(row[c], "%")) for c in cells]
         values.append((row["trust_margin_pct"], profiles.fmt(row["trust_margin_pct"], "%")))
         values.append((row["years_with_figure"], f"{row['years_with_figure']} of {len(years)}"))
+        values.append((row["region"], html.escape(row["region"])))
         rows.append(
             "<tr>" + "".join(f'<td data-value="{key(v)}">{t}</td>' for v, t in values) + "</tr>"
         )
+    heads.append("Region")
     body = (
         f"<h1>System profiles: the {len(index)} integrated care systems</h1>\n"
         f"<p>Financial positions {profiles.BASIS_WORDS[profiles.HEADLINE_BASIS]} (deficit "
         "negative), each column one financial year and stage, so every column compares like "
         f"with like; the {len(cells)} year-stage pairs with the most systems are shown. Sorted "
-        "by the latest column, largest deficit first; click a heading to sort by it.</p>\n"
+        "by the first (latest) column, largest deficit first; click a heading to sort by it.</p>\n"
         '<input id="search" type="search" placeholder="Search by name or region" '
         'aria-label="Search systems">\n<div class="table-scroll">\n'
         '<table id="systems" class="people"><thead><tr>'

@@ -623,10 +623,7 @@ def finance_html(profile: Profile) -> str:
         return pd.DataFrame(
             {
                 "year": frame["financial_year"],
-                "stage": frame["stage"]
-                .astype(object)
-                .map(readable, na_action="ignore")
-                .fillna("no figure"),
+                "stage": ["no figure" if pd.isna(x) else readable(x) for x in frame["stage"]],
                 "gbp": frame["value_gbp_m"].map(lambda v: fmt(v, "£m")),
                 "pct": frame["value_pct_allocation"].map(lambda v: fmt(v, "%")),
                 "rank": [
@@ -699,10 +696,11 @@ def trusts_html(profile: Profile) -> str:
         if rollup in rollups.index:
             row = rollups.loc[rollup]
             lines.append(
-                f"<li>{html.escape(registry[outcome])}, the system's trusts weighted by income: "
-                f"<strong>{fmt(row['value_pct'], '%')}</strong> ({int(row['n_trusts_covered'])} "
-                f"of {int(row['n_trusts'])} trusts, {fmt(row['share_covered_pct'], '%', 0)} of "
-                "their costs covered)</li>"
+                f"<li>{html.escape(registry[outcome])}: "
+                f"<strong>{fmt(row['value_pct'], '%')}</strong> for its trusts together, "
+                f"weighted by income ({int(row['n_trusts_covered'])} of {int(row['n_trusts'])} "
+                "trusts with a figure, "
+                f"{fmt(row['share_covered_pct'], '%', 0)} of their total cost)</li>"
             )
     total = trusts[LEGACY_BALANCE].sum()
     holders = int((trusts[LEGACY_BALANCE] > 0).sum())
@@ -842,7 +840,7 @@ def facts_html(profile: Profile) -> str:
     else:
         frame = facts.assign(
             shown=[
-                DASH if pd.isna(v) else f"{fmt(v)} {u}"
+                fmt(v, u) if u == "£m" or pd.isna(v) else f"{fmt(v)} {u}"
                 for v, u in zip(facts["value"], facts["unit"], strict=True)
             ],
             when=facts["when"].astype(str),
