@@ -101,7 +101,8 @@ def index_page(index: pd.DataFrame, years: Sequence[str]) -> str:
     heads += ["Trusts' operating margin 2024/25, % of income", "Years with a figure before support"]
     rows = []
     for row in index.sort_values(cells[0], kind="stable").to_dict("records"):
-        values = [(row["name"], f'<a href="{row["icb_code"]}.html">{html.escape(row["name"])}</a>')]
+        link = f'<a href="{row["icb_code"]}.html">{html.escape(row["name"])}</a> {row["icb_code"]}'
+        values = [(row["name"], link)]
         values += [(row[c], profiles.fmt(row[c], "%")) for c in cells]
         values.append((row["trust_margin_pct"], profiles.fmt(row["trust_margin_pct"], "%")))
         values.append((row["years_with_figure"], f"{row['years_with_figure']} of {len(years)}"))
@@ -116,7 +117,7 @@ def index_page(index: pd.DataFrame, years: Sequence[str]) -> str:
         "negative), each column one financial year and stage, so every column compares like "
         f"with like; the {len(cells)} year-stage pairs with the most systems are shown. Sorted "
         "by the first (latest) column, largest deficit first; click a heading to sort by it.</p>\n"
-        '<input id="search" type="search" placeholder="Search by name or region" '
+        '<input id="search" type="search" placeholder="Search by name, code or region" '
         'aria-label="Search systems">\n<div class="table-scroll">\n'
         '<table id="systems" class="people"><thead><tr>'
         + "".join(f'<th scope="col" data-sort>{html.escape(h)}</th>' for h in heads)
