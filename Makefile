@@ -43,7 +43,7 @@ report: env ## Run what is stale (snakemake): notebooks, the 42 profiles, then r
 	$(SNAKEMAKE)
 
 profile: env ## Profile pages: all 42 (report/systems/), or one or more, e.g. make profile ICB="QOC QE1" (report/profile/)
-	$(SNAKEMAKE) $(if $(ICB),$(foreach code,$(ICB),report/profile/$(code).html),report/systems)
+	$(SNAKEMAKE) -- $(if $(ICB),$(foreach code,$(ICB),report/profile/$(code).html),report/systems)
 
 dry-run: env ## What `make report` would rerun, and why (snakemake -n)
 	$(BIN)/snakemake -n --quiet host

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.errors import ConfigError
+from helpers.errors import ConfigError, DataError
 from helpers.panel import leadership
 from helpers.report import profiles
 
@@ -48,6 +48,17 @@ def positions() -> pd.DataFrame:
             "icb_code": ["QAA", "QBB", "QOC", "QOC", "QOC"],
             "financial_year": ["2022/23", "2022/23", "2022/23", "2022/23", "2023/24"],
             "measure": ["outturn", "outturn", "plan", "outturn", "ytd"],
+            "stage": ["outturn", "outturn", "final_plan", "outturn", "ytd"],
+            "basis": [
+                "before_support",
+                "before_support",
+                "before_support",
+                "after_support",
+                "unknown",
+            ],
+            "best_before_support": [True, True, True, False, False],
+            "best_after_support": [False, False, False, True, False],
+            "as_at_date": ["2023-03", "2023-03", "2022-04", "2023-03", "2023-09"],
             "value_gbp_m": [-5.0, 3.0, -10.0, -20.0, -7.5],
             "value_pct_allocation": [-5.0, 1.0, -2.5, -5.0, -1.8],
             "best_available": [True, True, False, True, False],
@@ -61,10 +72,6 @@ def positions() -> pd.DataFrame:
             "source_line": [2, 3, 4, 5, 6],
         }
     )
-
-
-def inputs_of(lookup, panel, positions, diagnostics=None, facts=None) -> profiles.ProfileInputs:
-    return profiles.ProfileInputs(lookup, panel, positions, diagnostics, facts)
 
 
 def test_unknown_code_lists_valid_codes_and_close_matches(lookup: pd.DataFrame) -> None:
@@ -86,91 +93,99 @@ def test_compare_measures_ranks_against_systems_with_a_value(panel: pd.DataFrame
     second = table[table["financial_year"] == "2023/24"].iloc[0]
     assert np.isnan(second["value"]) and np.isnan(second["rank"]) and second["n_systems"] == 3
     assert set(table["measure"]) == {"ae_4h_pct"}
-    assert profiles.absent_columns(panel, ["ae_4h_pct", "not_a_column"]) == ["not_a_column"]
+    latest = profiles.latest_with_value(table)
+    assert list(latest["financial_year"]) == ["2022/23"]  # QOC has no 2023/24 value
 
 
-def test_median_sentence_counts_latest_year_with_a_value(panel: pd.DataFrame) -> None:
-    table = profiles.compare_measures(panel, "QAA", ["core_allocation_gbp_m", "ae_4h_pct"], YEARS)
-    assert profiles.position_against_median(table) == {
-        "measures": 2,
-        "above": 0,
-        "at": 1,
-        "below": 1,
-    }
-    sentence = profiles.median_sentence("Alpha", "funding", table)
-    assert sentence.startswith("Alpha is above the England median on 0 and below it on 1 of 2")
-
-
-def test_best_position_rank_is_by_deficit(positions: pd.DataFrame) -> None:
-    best = profiles.best_position_comparison(positions, "QOC", YEARS)
-    first = best.iloc[0]
-    assert first["value_gbp_m"] == -20.0 and first["rank_by_deficit"] == 1.0
-    assert first["n_systems"] == 3 and first["median_pct"] == -5.0
-    assert np.isnan(best.iloc[1]["value_gbp_m"]) and best.iloc[1]["n_systems"] == 0
-    sentence = profiles.finance_sentence("Shropshire", positions[positions.icb_code == "QOC"], best)
-    assert "3 cited figures" in sentence and "1 of 2 years (2022/23)" in sentence
-    assert "deficit of £20.0m (\u22125.0% of core allocation), rank 1 by deficit of 3" in sentence
-
-
-def test_finance_display_marks_absent_detail_columns(positions: pd.DataFrame) -> None:
-    record = profiles.finance_record(positions, "QOC")
-    assert list(record["measure"]) == ["plan", "outturn", "ytd"]
-    table = profiles.finance_display(record, positions)
-    assert set(table["Basis"]) == {profiles.NOT_AVAILABLE}
-    assert list(table["Best available"] != "") == [False, True, False]
-    assert list(table["£m"]) == ["\u221210.0", "\u221220.0", "\u22127.5"]
-    assert 'href="https://example.org/3"' in table["Source"].iloc[1]
-
-
-def test_finance_display_uses_stage_and_basis_when_present(positions: pd.DataFrame) -> None:
-    detailed = positions.assign(
-        stage="final_plan", basis="before_support", original_source="https://example.org/x"
+def test_positions_are_ranked_only_within_year_stage_and_basis(positions) -> None:
+    ranked = profiles.basis_positions(positions, "before_support", YEARS)
+    # QOC's before-support figure is a final plan: alone in its cell, never ranked with outturns
+    qoc = ranked.set_index("icb_code").loc["QOC"]
+    assert (qoc["stage"], qoc["value_gbp_m"], qoc["rank"], qoc["n_systems"]) == (
+        "final_plan",
+        -10.0,
+        1.0,
+        1,
     )
-    table = profiles.finance_display(profiles.finance_record(detailed, "QOC"), detailed)
-    assert set(table["Stage"]) == {"final plan"} and set(table["Basis"]) == {"before support"}
-    assert set(table["% of total allocation"]) == {profiles.NOT_AVAILABLE}
-    assert table["Original source"].str.contains('href="https://example.org/x"').all()
+    outturns = ranked[ranked["stage"] == "outturn"].set_index("icb_code")
+    assert outturns["rank"].to_dict() == {"QAA": 1.0, "QBB": 2.0}
+    assert outturns["median_pct"].tolist() == [-2.0, -2.0]
+    after = profiles.basis_positions(positions, "after_support", YEARS)
+    assert list(after["icb_code"]) == ["QOC"] and after["value_gbp_m"].tolist() == [-20.0]
+    with pytest.raises(DataError, match="best_nonsense"):
+        profiles.basis_positions(positions, "nonsense", YEARS)
 
 
-def test_unknowns_are_computed_from_the_tables(lookup, panel, positions) -> None:
-    inputs = inputs_of(lookup, panel, positions)
-    best = profiles.best_position_comparison(positions, "QOC", YEARS)
-    notes = profiles.unknowns(inputs, "QOC", YEARS, ["ae_4h_pct", "real_growth_pct"], best)
-    assert notes[0].startswith("No best-available full-year financial position for 2023/24")
-    assert "A&E seen within 4 hours: no value for 2023/24." in notes
-    assert any(
-        note.startswith(
-            "Real-terms growth in core allocation on the previous year: not yet available"
-        )
-        for note in notes
+def test_position_sentence_states_both_bases_apart(positions) -> None:
+    before = profiles.own_positions(
+        profiles.basis_positions(positions, "before_support", YEARS), "QOC", YEARS
     )
-    assert any("basis: not yet available" in note for note in notes)
-    assert notes[-2:] == [
-        "Driver-model diagnostics: not yet available.",
-        "Leadership and legacy-debt facts by system: not yet available.",
-    ]
+    after = profiles.own_positions(
+        profiles.basis_positions(positions, "after_support", YEARS), "QOC", YEARS
+    )
+    sentence = profiles.position_sentence("Shropshire", before, after)
+    assert sentence == (
+        "Before deficit support, Shropshire's final plan for 2022/23 is a deficit of £10.0m "
+        "(\u22122.5% of core allocation), the only system with a final plan on that basis that "
+        "year; after deficit support, its latest figure, an outturn for 2022/23, is a deficit "
+        "of £20.0m."
+    )
+    nothing = before.assign(value_gbp_m=np.nan)
+    assert profiles.position_sentence("S", nothing, nothing) == (
+        "No full-year position before deficit support is on record for S."
+    )
 
 
-def test_model_place_actual_is_fitted_plus_residual() -> None:
+def test_model_place_reads_system_year_labels() -> None:
     diagnostics = pd.DataFrame(
         {
-            "label": ["QAA", "QOC", "QBB"],
-            "fitted": [-1.0, -2.0, 0.5],
-            "residual": [0.5, -3.0, 0.1],
-            "leverage": [0.1, 0.3, 0.2],
-            "cooks_distance": [0.05, 0.4, 0.01],
+            "label": ["QAA 2023/24", "QOC 2024/25", "QBB 2024/25", "QOC 2023/24"],
+            "fitted": [-1.0, -2.0, 0.5, 1.0],
+            "residual": [0.5, -3.0, 0.1, 0.0],
+            "leverage": [0.1, 0.3, 0.2, 0.05],
+            "cooks_distance": [0.05, 0.4, 0.01, 0.02],
         }
     )
     place = profiles.model_place(diagnostics, "QOC")
-    row = place.iloc[0]
-    assert row["actual"] == -5.0 and row["leverage_rank"] == 1 and row["cooks_rank"] == 1
-    assert row["n_obs"] == 3
-    assert "fitted \u22122.0%" in profiles.model_sentence("S", place, diagnostics)
+    assert list(place["financial_year"]) == ["2023/24", "2024/25"]
+    row = place.iloc[1]
+    assert (row["actual"], row["leverage_rank"], row["cooks_rank"], row["n_obs"]) == (-5.0, 1, 1, 4)
     assert profiles.model_place(diagnostics, "QCC").empty
-    outside = profiles.model_sentence(
-        "Gamma", profiles.model_place(diagnostics, "QCC"), diagnostics
+    with pytest.raises(DataError, match="labels not"):
+        profiles.model_place(diagnostics.assign(label="QOC"), "QOC")
+
+
+def test_one_number_format() -> None:
+    assert profiles.fmt(-129.84, "£m") == "\u2212£129.8m"
+    assert profiles.fmt(1467.2, "£ per person") == "£1,467"
+    assert profiles.fmt(-2.84, "%") == "\u22122.8%"
+    assert profiles.fmt(-0.01, "%") == "0.0%"  # no minus on a zero
+    assert profiles.fmt(192.04, "per 1,000 people") == "192.0"
+    assert profiles.fmt(1.0612, "need-weighted") == "1.06"
+    assert profiles.fmt(3296216.0, "people") == "3,296,216"
+    assert profiles.fmt(np.nan, "%") == "\u2013"
+    assert (
+        profiles.ordinal(1) == "1st"
+        and profiles.ordinal(12) == "12th"
+        and profiles.ordinal(23) == "23rd"
     )
-    assert outside.startswith("Gamma is not in the driver models' sample (3 systems")
+    assert profiles.trust_title("THE NEWCASTLE UPON TYNE HOSPITALS NHS FOUNDATION TRUST") == (
+        "The Newcastle Upon Tyne Hospitals NHS Foundation Trust"
+    )
+
+
+def test_unknown_sentence_names_what_is_missing() -> None:
+    assert profiles.unknown_sentence("S", ["a", "b"]) == "Not known for S: a; b."
+    assert profiles.unknown_sentence("S", []).startswith("Every figure")
+
+
+def test_index_compares_the_most_covered_year_stage_cells(positions) -> None:
+    ranked = profiles.basis_positions(positions, "before_support", YEARS)
+    assert profiles.comparison_cells(ranked, 1) == [("2022/23", "outturn")]
+    assert profiles.comparison_cells(ranked, 2) == [
+        ("2022/23", "final_plan"),
+        ("2022/23", "outturn"),
+    ]
 
 
 def test_system_facts_keep_rows_that_name_a_system() -> None:
@@ -207,30 +222,7 @@ def test_system_facts_keep_rows_that_name_a_system() -> None:
     assert list(rows["kind"]) == ["leadership", "legacy debt (debt)"]
     assert list(rows["value"]) == [1.0, 300.0]
     assert list(rows.columns) == leadership.SYSTEM_FACT_COLUMNS
-    sentence = profiles.facts_sentence("Shropshire", profiles.facts_for(rows, "QOC"), rows)
-    assert sentence == "2 curated facts name Shropshire: 1 leadership, 1 legacy debt (debt)."
-
-
-def test_format_number_uses_separators_and_true_minus() -> None:
-    assert profiles.format_number(-1234.56) == "\u22121,235"
-    assert profiles.format_number(12.345) == "12.3"
-    assert profiles.format_number(0.987) == "0.99"
-    assert profiles.format_number(np.nan) == "\u2013"
-
-
-def test_system_index_lists_every_system_with_latest_position(lookup, panel, positions) -> None:
-    index = profiles.system_index(inputs_of(lookup, panel, positions), YEARS)
-    assert list(index["icb_code"]) == ["QAA", "QBB", "QCC", "QOC"]
-    qoc = index.set_index("icb_code").loc["QOC"]
-    assert (qoc["latest_year"], qoc["latest_gbp_m"], qoc["years_with_figure"]) == (
-        "2022/23",
-        -20.0,
-        1,
-    )
-    assert pd.isna(index.set_index("icb_code").loc["QCC", "latest_year"])
-    profiles.check_system_index(index, 4)
-    with pytest.raises(Exception, match="expected 5 distinct systems"):
-        profiles.check_system_index(index, 5)
+    assert len(profiles.facts_for(rows, "QOC")) == 2
 
 
 def test_timeline_keeps_position_stages_and_dodges_them_within_a_year(positions) -> None:

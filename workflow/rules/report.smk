@@ -8,11 +8,19 @@ RENDERED = (
 )
 
 
+PROFILE_INPUTS = dict(
+    code=wf.code_inputs("helpers.report.profile_pages"),
+    template="src/helpers/report/templates/profile.html",
+    params=wf.params_file("08_profile_system", PARAMS),
+    registries=["src/helpers/panel/variables.csv", "src/helpers/panel/trust_variables.csv"],
+    citation="CITATION.cff",
+    tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
+)
+
+
 rule profiles:
-    """Notebook 08 once per system (warm kernels, helpers.report.profile_pages): report/systems/."""
-    input:
-        **stage("08_profile_system"),
-        tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
+    """The 42 system pages, their CSVs and the index, in one process (helpers.report.profile_pages)."""
+    input: **PROFILE_INPUTS
     output: directory("report/systems")
     log: wf.log("profiles")
     params: python=PYTHON
@@ -21,9 +29,7 @@ rule profiles:
 
 rule profile:
     """One system's page, e.g. `make profile ICB=QOC`: report/profile/QOC.html."""
-    input:
-        **stage("08_profile_system"),
-        tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
+    input: **PROFILE_INPUTS
     output: "report/profile/{icb}.html"
     log: wf.log("profile_{icb}")
     params: python=PYTHON

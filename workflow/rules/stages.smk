@@ -108,7 +108,9 @@ rule model_trust_finance:
 rule profile_system:
     input:
         **stage(
-            "08_profile_system", reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv"]
+            "08_profile_system",
+            reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv", "trust_panel.parquet",
+                   "trust_rollup.parquet", "trust_legacy_loans.csv"],
         )
     output: outputs("08_profile_system")
     log: wf.log("08_profile_system")

@@ -1,20 +1,23 @@
 """System profiles: what the processed tables say about one integrated care system.
 
-Notebook ``08_profile_system`` calls these functions for one ``icb_code``; each compares the
-system with the other 41 (rank, England median, range). Every sentence is built here from the
-tables, so a profile carries no hand-typed number. Columns that other stages have not produced
-yet (for example ``stage`` or ``basis`` on the finance positions) are reported as not available,
-computed from their absence, never filled in.
+:func:`build_profile` gathers everything a board member's page shows for one ``icb_code``;
+:func:`profile_sections` turns it into the page's HTML sections. Notebook ``08_profile_system``
+calls both for the system in ``params.yaml`` (the student's view of one profile), and
+:mod:`helpers.report.profile_pages` calls them for all 42 systems in one process. Every
+sentence is built here from the tables, so a profile carries no hand-typed number.
 
-Ranks: 1 is the highest value among the systems with a value that year (ties share the lower
-rank); for financial positions 1 is the largest deficit as a share of allocation.
+Like with like. Financial positions are compared only within one financial year, one stage
+(draft plan, plan, forecast, outturn) and one basis (before or after deficit support): a
+system's headline figure of a year is its best-available full-year figure on
+:data:`HEADLINE_BASIS` (``finance_positions``' ``best_before_support`` flag, set by the rule of
+:mod:`helpers.panel.finance`), ranked among the systems whose best figure on that basis that
+year is of the same stage. Ranks: 1 is the largest deficit as a share of core allocation; for
+other measures 1 is the highest value (ties share the lower rank).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,85 +28,69 @@ import pandas as pd
 
 from helpers.data.io import read_processed
 from helpers.errors import ConfigError, DataError
+from helpers.panel import trust_registry, variables
 from helpers.panel.finance import STAGE_RANK, readable
 from helpers.panel.leadership import SYSTEM_FACT_COLUMNS
 from helpers.panel.schemas import read_table
 from helpers.paths import PROCESSED_DIR
+from helpers.report.tables import people_table
 
-#: Processed tables a profile reads (and nothing else); the runner hashes them to skip work.
+#: Processed tables a profile reads (and nothing else).
 INPUT_TABLES: tuple[str, ...] = (
     "icb_lookup.parquet",
     "icb_year.parquet",
     "finance_positions.parquet",
     "model_diagnostics.csv",
     "system_facts.csv",
+    "trust_panel.parquet",
+    "trust_rollup.parquet",
+    "trust_legacy_loans.csv",
 )
-#: Finance-position columns the profile shows when the table carries them.
-FINANCE_DETAIL_COLUMNS: tuple[str, ...] = (
-    "stage",
-    "basis",
-    "original_source",
-    "value_pct_total_allocation",
-)
-#: Labels of the columns the profile shows that the driver models do not use.
-PROFILE_LABELS: dict[str, str] = {
-    "core_allocation_gbp_m": "Core allocation (£m)",
-    "total_allocation_gbp_m": "Total allocation (£m)",
-    "allocation_per_head_gbp": "Core allocation per head (£)",
-    "real_growth_pct": "Real-terms allocation growth (%)",
-    "population": "Registered population",
-    "staff_bme_share_pct": "Ethnic-minority staff-survey respondents (%)",
-    "staff_discrimination_pct": "Staff experiencing discrimination from colleagues (%)",
+#: The basis of the headline figures: the report's primary outcome (before deficit support).
+HEADLINE_BASIS = "before_support"
+#: The other basis, shown apart and never compared with the headline.
+OTHER_BASIS = "after_support"
+BASIS_WORDS = {"before_support": "before deficit support", "after_support": "after deficit support"}
+#: Trust roll-ups (notebook 06) shown for the system, and the trust columns shown per trust.
+ROLLUPS: dict[str, str] = {
+    "operating_margin_2024_25": "operating_margin_pct",
+    "planned_position_2025_26": "planned_position_pct",
 }
+LEGACY_BALANCE = "irsl_2018_19_gbp_m"
+LEGACY_SHARE = "legacy_loan_pct_income"
 MINUS = "\u2212"
-NOT_AVAILABLE = "not yet available"
+DASH = "\u2013"
 
 
 @dataclass(frozen=True)
 class ProfileInputs:
-    """The processed tables one profile reads. Optional tables are None when not written."""
+    """The processed tables a profile reads."""
 
     lookup: pd.DataFrame
     panel: pd.DataFrame
     positions: pd.DataFrame
-    diagnostics: pd.DataFrame | None
-    facts: pd.DataFrame | None
+    diagnostics: pd.DataFrame
+    facts: pd.DataFrame
+    trusts: pd.DataFrame
+    rollup: pd.DataFrame
+    loans: pd.DataFrame
 
 
 def load_inputs(directory: Path = PROCESSED_DIR) -> ProfileInputs:
-    """Read the processed tables a profile needs (schema-checked where a schema exists).
-
-    A kernel that profiles one system after another re-reads the tables only when one of
-    them has changed on disk (same path, size and modification time reuse the checked
-    tables); each call returns fresh copies, so no profile can change another's inputs.
-    """
-    stamp = tuple(
-        (name, path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else (name,)
-        for name in INPUT_TABLES
-        for path in [directory / name]
-    )
-    cached = _read_inputs(directory, stamp)
-    frames = [getattr(cached, field.name) for field in dataclasses.fields(cached)]
-    return ProfileInputs(*(None if frame is None else frame.copy() for frame in frames))
-
-
-@functools.lru_cache(maxsize=2)
-def _read_inputs(directory: Path, stamp: tuple[tuple[object, ...], ...]) -> ProfileInputs:
-    """The tables as read and checked; ``stamp`` (names, times, sizes) keys the cache."""
-
-    def optional(name: str) -> pd.DataFrame | None:
-        return read_processed(name, directory) if (directory / name).is_file() else None
-
+    """Read the processed tables a profile needs (schema-checked where a schema exists)."""
     return ProfileInputs(
         lookup=read_table("icb_lookup.parquet", directory),
         panel=read_table("icb_year.parquet", directory),
         positions=read_table("finance_positions.parquet", directory),
-        diagnostics=optional("model_diagnostics.csv"),
-        facts=optional("system_facts.csv"),
+        diagnostics=read_processed("model_diagnostics.csv", directory),
+        facts=read_processed("system_facts.csv", directory),
+        trusts=read_processed("trust_panel.parquet", directory),
+        rollup=read_processed("trust_rollup.parquet", directory),
+        loans=read_processed("trust_legacy_loans.csv", directory),
     )
 
 
-# --- the system ------------------------------------------------------------------------------
+# --- the system and number formats --------------------------------------------------------------
 
 
 def check_icb_code(icb_code: str, lookup: pd.DataFrame) -> str:
@@ -141,132 +128,151 @@ def system_identity(lookup: pd.DataFrame, icb_code: str) -> dict[str, str]:
     }
 
 
-def variable_label(name: str) -> str:
-    """Plain-English label of a column: the variable registry when present, else the model
-    labels, else the profile's own labels, else the column name."""
-    try:
-        from helpers.panel import variables  # type: ignore[attr-defined]
-
-        return str(variables.label(name))
-    except (ImportError, AttributeError, KeyError):
-        pass
-    from helpers.analysis.models import VARIABLE_LABELS
-
-    return VARIABLE_LABELS.get(name) or PROFILE_LABELS.get(name) or name
-
-
-# --- formatting --------------------------------------------------------------------------------
-
-
-def format_number(value: float | None, decimals: int | None = None) -> str:
-    """A number for people: thousands separators, a true minus, '–' when missing.
-
-    Without ``decimals`` the precision follows the size: 0 decimals from 100, 1 from 10,
-    otherwise 2.
-    """
-    if value is None or pd.isna(value):
-        return "\u2013"
-    if decimals is None:
-        size = abs(float(value))
-        decimals = 0 if size >= 100 else 1 if size >= 10 else 2
-    return f"{float(value):,.{decimals}f}".replace("-", MINUS)
+def fmt(value: object, unit: str = "", decimals: int = 1) -> str:
+    """One number format for the profiles: '£1,467' (£ per person), '−£129.8m' (£m),
+    '−2.8%' (any % unit), '1.05' (other units, 2 decimals below 10); '–' when missing."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return DASH
+    number = float(value)  # type: ignore[arg-type]
+    sign = MINUS if number < 0 and round(abs(number), decimals) > 0 else ""
+    size = abs(number)
+    if unit == "£m":
+        return f"{sign}£{size:,.{decimals}f}m"
+    if unit.startswith("£"):
+        return f"{sign}£{size:,.0f}"
+    if unit.startswith("%"):
+        return f"{sign}{size:,.{decimals}f}%"
+    places = 0 if size >= 1000 else decimals if size >= 10 else 2
+    return f"{sign}{size:,.{places}f}"
 
 
-def html_table(frame: pd.DataFrame, escape_columns: Sequence[str] = ()) -> str:
-    """A plain HTML table (no index) of already formatted text; ``escape_columns`` are
-    HTML-escaped, the others are trusted markup made by this module."""
-    header = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
-    rows = []
-    for record in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, record, strict=True):
-            text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
-            text = html.escape(str(text)) if column in escape_columns else str(text)
-            cells.append(f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        '<table class="profile-table"><thead><tr>'
-        + header
-        + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+def ordinal(rank: float) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    number = int(rank)
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def article(noun: str) -> str:
+    """'outturn' -> 'an outturn', 'final plan' -> 'a final plan'."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def word_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def trust_title(name: str) -> str:
+    """'MANCHESTER UNIVERSITY NHS FOUNDATION TRUST' -> 'Manchester University NHS Foundation
+    Trust' (trust names arrive in capitals)."""
+    words = [word.capitalize() if word.isupper() else word for word in str(name).split()]
+    fixed = {"Nhs": "NHS", "And": "and", "Of": "of", "The": "the", "For": "for"}
+    words = [words[0], *(fixed.get(word, word) for word in words[1:])] if words else words
+    return " ".join(word if word != "Nhs" else "NHS" for word in words)
+
+
+# --- financial positions: like with like ---------------------------------------------------------
+
+
+def basis_positions(positions: pd.DataFrame, basis: str, years: Sequence[str]) -> pd.DataFrame:
+    """Every system's best-available full-year figure on ``basis`` per year (the
+    ``best_<basis>`` flag), each ranked among the systems whose figure that year is of the same
+    stage (1 = largest deficit as % of core allocation): icb_code, financial_year, stage,
+    value_gbp_m, value_pct_allocation, rank, n_systems, median_pct."""
+    flag = f"best_{basis}"
+    if flag not in positions.columns:
+        raise DataError(f"finance_positions: no column {flag!r} (columns: {list(positions)})")
+    rows = positions[positions[flag] & positions["financial_year"].isin(list(years))]
+    columns = ["icb_code", "financial_year", "stage", "value_gbp_m", "value_pct_allocation"]
+    frame = rows[columns].astype({"value_pct_allocation": float}).reset_index(drop=True)
+    cells = frame.groupby(["financial_year", "stage"])["value_pct_allocation"]
+    frame["rank"] = cells.rank(ascending=True, method="min")
+    frame["n_systems"] = cells.transform("count").astype(int)
+    frame["median_pct"] = cells.transform("median")
+    return frame.sort_values(["financial_year", "icb_code"], ignore_index=True)
+
+
+def own_positions(ranked: pd.DataFrame, icb_code: str, years: Sequence[str]) -> pd.DataFrame:
+    """One row per year for the system (missing values where it has no figure)."""
+    own = ranked[ranked["icb_code"] == icb_code].set_index("financial_year")
+    return own.reindex(list(years)).rename_axis("financial_year").reset_index()
+
+
+def comparison_cells(ranked: pd.DataFrame, count: int = 3) -> list[tuple[str, str]]:
+    """The ``count`` (year, stage) cells of ``ranked`` with the most systems (ties: later
+    year), in year order: the columns of the index, each comparing like with like."""
+    sizes = ranked.groupby(["financial_year", "stage"]).size().reset_index(name="n")
+    top = sizes.sort_values(["n", "financial_year"], ascending=False).head(count)
+    return sorted(zip(top["financial_year"], top["stage"], strict=True))
+
+
+def finance_record(positions: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """Every cited financial figure on record for the system, by year, as-at date and line."""
+    rows = positions[positions["icb_code"] == icb_code]
+    return rows.sort_values(
+        ["financial_year", "as_at_date", "source_line"], na_position="first", ignore_index=True
     )
 
 
-def source_link(url: str, text: str) -> str:
-    """An HTML link to a source."""
-    return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
+def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
+    """Full-year and year-to-date position rows for the notebook's timeline chart:
+    financial_year, stage, stage_label, value_gbp_m, best_available and x (the year's index plus
+    a fixed offset per stage: full-year stages from least to most final, then year-to-date)."""
+    order = [*sorted(STAGE_RANK, key=STAGE_RANK.__getitem__, reverse=True), "ytd"]
+    shown = record[record["stage"].isin(order)].copy()
+    years = sorted(record["financial_year"].unique())
+    offsets = dict(zip(order, np.linspace(-0.3, 0.3, len(order)), strict=True))
+    shown["x"] = [
+        years.index(year) + offsets[stage]
+        for year, stage in zip(shown["financial_year"], shown["stage"], strict=True)
+    ]
+    shown["stage_label"] = shown["stage"].map(readable)
+    return shown[["financial_year", "stage", "stage_label", "value_gbp_m", "best_available", "x"]]
 
 
-# --- comparisons with the other systems --------------------------------------------------------
+# --- funding, population and pressure against the other systems ----------------------------------
 
 
-def rank_descending(values: pd.Series) -> pd.Series:
-    """Rank with 1 = highest value; ties share the lower rank; missing values stay missing."""
-    return values.rank(ascending=False, method="min")
+def measure_ranks(
+    panel: pd.DataFrame, measures: Sequence[str], years: Sequence[str]
+) -> pd.DataFrame:
+    """Every system's value of each measure and year with its rank among the systems with a
+    value (1 = highest), their number, the England median, lowest and highest: one long table
+    (icb_code first), in the order of ``measures``, then year. Measures ``panel`` does not
+    carry are left out."""
+    columns = ["icb_code", "measure", "financial_year", "value", "rank", "n_systems"]
+    columns += ["england_median", "lowest", "highest"]
+    present = [name for name in dict.fromkeys(measures) if name in panel.columns]
+    shown = panel[panel["financial_year"].isin(list(years))]
+    if not present or shown.empty:
+        return pd.DataFrame(columns=columns)
+    long = shown.melt(["icb_code", "financial_year"], present, "measure", "value")
+    long["value"] = long["value"].astype(float)
+    groups = long.groupby(["measure", "financial_year"], sort=False)["value"]
+    long["rank"] = groups.rank(ascending=False, method="min")
+    for name, how in (("n_systems", "count"), ("england_median", "median")):
+        long[name] = groups.transform(how)
+    long["lowest"], long["highest"] = groups.transform("min"), groups.transform("max")
+    long["n_systems"] = long["n_systems"].astype(int)
+    long["order"] = long["measure"].map({name: i for i, name in enumerate(present)})
+    return long.sort_values(["order", "financial_year", "icb_code"], ignore_index=True)[columns]
 
 
 def compare_measures(
     panel: pd.DataFrame, icb_code: str, measures: Sequence[str], years: Sequence[str]
 ) -> pd.DataFrame:
-    """One row per measure and year: the system's value, its rank among the systems with a
-    value, how many have one, the England median (of ICB values), lowest and highest.
-
-    Measures that ``panel`` does not carry are left out (see :func:`absent_columns`). Rows come
-    in the order of ``measures``, then of financial year. All measures and years are computed
-    at once (one long table grouped by measure and year), not one group at a time.
-    """
-    columns = ["measure", "financial_year", "value", "rank", "n_systems"]
-    columns += ["england_median", "lowest", "highest"]
-    present = list(dict.fromkeys(name for name in measures if name in panel.columns))
-    shown = panel[panel["financial_year"].isin(list(years))]
-    if not present or shown.empty:
-        return pd.DataFrame(columns=columns)
-    wide = shown[present].astype(float)
-    wide.columns = pd.Index(range(len(present)))
-    long = pd.DataFrame(
-        {
-            "measure": np.repeat(np.arange(len(present)), len(shown)),
-            "financial_year": np.tile(shown["financial_year"].to_numpy(dtype=object), len(present)),
-            "icb_code": np.tile(shown["icb_code"].to_numpy(dtype=object), len(present)),
-            "value": wide.to_numpy().ravel(order="F"),
-        }
-    )
-    groups = long.groupby(["measure", "financial_year"], sort=True)["value"]
-    long["rank"] = groups.rank(ascending=False, method="min")
-    table = groups.agg(
-        n_systems="count", england_median="median", lowest="min", highest="max"
-    ).reset_index()
-    own = long.loc[long["icb_code"] == icb_code, ["measure", "financial_year", "value", "rank"]]
-    table = table.merge(own, on=["measure", "financial_year"], how="left", validate="one_to_one")
-    table["measure"] = [present[index] for index in table["measure"]]
-    table["n_systems"] = table["n_systems"].astype(int)
-    return table[columns].reset_index(drop=True)
-
-
-def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The comparison for people: labels, formatted numbers, 'k of n' ranks."""
-    rank_text = [
-        "\u2013" if pd.isna(rank) else f"{int(rank)} of {n}"
-        for rank, n in zip(comparison["rank"], comparison["n_systems"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Measure": comparison["measure"].map(variable_label),
-            "Year": comparison["financial_year"],
-            "This system": comparison["value"].map(format_number),
-            "Rank (1 = highest)": rank_text,
-            "England median": comparison["england_median"].map(format_number),
-            "Lowest": comparison["lowest"].map(format_number),
-            "Highest": comparison["highest"].map(format_number),
-        }
-    )
+    """One system's rows of :func:`measure_ranks` (without icb_code)."""
+    long = measure_ranks(panel, measures, years)
+    return long[long["icb_code"] == icb_code].drop(columns="icb_code").reset_index(drop=True)
 
 
 def latest_with_value(comparison: pd.DataFrame) -> pd.DataFrame:
-    """For each measure, the latest year in which the system has a value."""
+    """For each measure (in the comparison's order), the latest year the system has a value."""
     known = comparison[comparison["value"].notna()]
-    return known.sort_values(["measure", "financial_year"]).groupby("measure").tail(1)
+    return known.groupby("measure", sort=False).tail(1).reset_index(drop=True)
 
 
 def position_against_median(comparison: pd.DataFrame) -> dict[str, int]:
@@ -281,34 +287,26 @@ def position_against_median(comparison: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def median_sentence(name: str, group: str, comparison: pd.DataFrame) -> str:
-    """E.g. 'Kent and Medway is above the England median on 2 of 5 funding measures ...'."""
-    counts = position_against_median(comparison)
-    if counts["measures"] == 0:
-        return f"{name} has no value for any {group} measure in the years shown."
+def group_title(system: dict[str, str], group: str, counts: dict[str, int]) -> str:
+    """A distribution chart's title stating the finding (above/below the median)."""
     return (
-        f"{name} is above the England median on {counts['above']} and below it on "
-        f"{counts['below']} of {counts['measures']} {group} measures (each in the latest year "
-        "for which the system has a value)."
+        f"{system['name']}: above the England median on {counts['above']} of "
+        f"{counts['measures']} {group} measures, below on {counts['below']}"
     )
 
 
 def distribution_data(panel: pd.DataFrame, comparison: pd.DataFrame, icb_code: str) -> pd.DataFrame:
-    """Every system's value of each measure (in the comparison's order) in the latest year the
-    profiled system has one:
-    measure, label, financial_year, icb_code, value, is_system, and ``standardised``: the
-    distance from the median of the systems in standard deviations (missing when all equal)."""
+    """Every system's value of each measure in the latest year the profiled system has one
+    (the notebook's chart): measure, label, financial_year, icb_code, value, is_system and
+    ``standardised`` (distance from the systems' median in standard deviations)."""
     frames = []
-    latest = latest_with_value(comparison)
-    order = {measure: index for index, measure in enumerate(dict.fromkeys(comparison["measure"]))}
-    latest = latest.sort_values("measure", key=lambda measures: measures.map(order))
-    for row in latest.itertuples(index=False):
+    for row in latest_with_value(comparison).itertuples(index=False):
         year_rows = panel[panel["financial_year"] == row.financial_year]
         frames.append(
             pd.DataFrame(
                 {
                     "measure": row.measure,
-                    "label": f"{variable_label(row.measure)}, {row.financial_year}",
+                    "label": f"{variables.label(row.measure)}, {row.financial_year}",
                     "financial_year": row.financial_year,
                     "icb_code": year_rows["icb_code"].to_numpy(),
                     "value": year_rows[row.measure].astype(float).to_numpy(),
@@ -326,467 +324,655 @@ def distribution_data(panel: pd.DataFrame, comparison: pd.DataFrame, icb_code: s
     return frame
 
 
-def absent_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """The columns in ``columns`` that ``frame`` does not carry, in the given order."""
-    return [column for column in columns if column not in frame.columns]
+# --- trusts, driver models, facts --------------------------------------------------------------
 
 
-# --- financial figures -----------------------------------------------------------------------
-
-
-def finance_record(positions: pd.DataFrame, icb_code: str) -> pd.DataFrame:
-    """Every cited financial figure on record for the system, by year and stage.
-
-    Stage is the ``stage`` column when the table has it, else the curated ``measure``; basis,
-    original source and share of total allocation are ``None`` where the table lacks them.
-    Sorted by year, then month of the year the figure refers to, then curated line.
-    """
-    rows = positions[positions["icb_code"] == icb_code].copy()
-    for column in FINANCE_DETAIL_COLUMNS:
-        if column not in rows.columns:
-            rows[column] = None
-    if rows["stage"].isna().all():
-        rows["stage"] = rows["measure"]
-    order = [
-        column
-        for column in ("financial_year", "as_at_date", "as_at_month", "source_line")
-        if column in rows
-    ]
-    return rows.sort_values(order, na_position="first", ignore_index=True)
-
-
-def finance_display(record: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
-    """The financial record for people, with source links and the best-available mark."""
-    missing = set(absent_columns(positions, FINANCE_DETAIL_COLUMNS))
-
-    def detail(column: str) -> list[str]:
-        if column in missing:
-            return [NOT_AVAILABLE] * len(record)
-        return ["\u2013" if pd.isna(value) else str(value) for value in record[column]]
-
-    sources = [
-        source_link(url, f"{publisher}, {date}")
-        for url, publisher, date in zip(
-            record["source_url"], record["source_publisher"], record["source_date"], strict=True
-        )
-    ]
-    originals = detail("original_source")
-    if "original_source" not in missing:
-        originals = [
-            source_link(text, text) if str(text).startswith("http") else html.escape(text)
-            for text in originals
-        ]
-    table = pd.DataFrame(
+def system_trusts(inputs: ProfileInputs, icb_code: str) -> pd.DataFrame:
+    """The trusts the trust panel places in the system: trust_code, trust, type, operating
+    income 2024/25, operating margin 2024/25, planned position 2025/26 and the legacy loan
+    balance at 31 March 2019 (£m and % of 2024/25 income); largest income first."""
+    trusts = inputs.trusts[inputs.trusts["icb_code"] == icb_code]
+    loans = inputs.loans.set_index("trust_code")
+    frame = pd.DataFrame(
         {
-            "Year": record["financial_year"],
-            "Stage": record["stage"].map(readable),
-            "As at": record["as_at"],
-            "Basis": [readable(basis) for basis in detail("basis")],
-            "£m": record["value_gbp_m"].map(lambda value: format_number(value, 1)),
-            "% of core allocation": record["value_pct_allocation"].map(
-                lambda value: format_number(value, 1)
-            ),
-            "% of total allocation": (
-                [NOT_AVAILABLE] * len(record)
-                if "value_pct_total_allocation" in missing
-                else record["value_pct_total_allocation"].map(lambda v: format_number(v, 1))
-            ),
-            "Scope": record["scope"],
-            "Source kind": record["source_kind"],
-            "Best available": np.where(record["best_available"], "\u2714 best available", ""),
-            "Source": sources,
-            "Original source": originals,
+            "trust_code": trusts["trust_code"].astype(str),
+            "trust": trusts["trust_name"].map(trust_title),
+            "type": trusts["trust_type"].astype(str),
+            "operating_income_gbp_m": trusts["operating_income_gbp_m"].astype(float),
+            "operating_margin_pct": trusts["operating_margin_pct"].astype(float),
+            "planned_position_pct": trusts["planned_position_pct"].astype(float),
         }
     )
-    for column in ("Stage", "As at", "Basis", "Scope", "Source kind"):
-        table[column] = table[column].map(lambda text: html.escape(str(text)))
-    return table
-
-
-def best_positions(positions: pd.DataFrame, years: Sequence[str]) -> pd.DataFrame:
-    """The best-available row per system and year in ``years`` (all systems)."""
-    best = positions[positions["best_available"] & positions["financial_year"].isin(list(years))]
-    return best.sort_values(["financial_year", "icb_code"], ignore_index=True)
-
-
-def best_position_comparison(
-    positions: pd.DataFrame, icb_code: str, years: Sequence[str]
-) -> pd.DataFrame:
-    """Per year: the system's best-available position, its rank by deficit (1 = largest
-    deficit as % of core allocation) among the systems with a figure, their number and the
-    median of their positions."""
-    best = best_positions(positions, years)
-    rows = []
-    for year in years:
-        frame = best[best["financial_year"] == year].set_index("icb_code")
-        shares = frame["value_pct_allocation"].astype(float)
-        ranks = shares.rank(ascending=True, method="min")
-        own = frame.loc[icb_code] if icb_code in frame.index else None
-        rows.append(
-            {
-                "financial_year": year,
-                "stage": None if own is None else own.get("stage", own["measure"]),
-                "value_gbp_m": np.nan if own is None else float(own["value_gbp_m"]),
-                "value_pct_allocation": np.nan if own is None else shares[icb_code],
-                "rank_by_deficit": ranks.get(icb_code, np.nan),
-                "n_systems": int(shares.notna().sum()),
-                "median_pct": shares.median(),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def best_position_display(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The best-available comparison for people."""
-    return pd.DataFrame(
-        {
-            "Year": comparison["financial_year"],
-            "Stage": comparison["stage"].map(readable, na_action="ignore").fillna("no figure"),
-            "£m": comparison["value_gbp_m"].map(lambda value: format_number(value, 1)),
-            "% of core allocation": comparison["value_pct_allocation"].map(
-                lambda value: format_number(value, 1)
-            ),
-            "Rank by deficit (1 = largest)": [
-                "\u2013" if pd.isna(rank) else f"{int(rank)} of {n}"
-                for rank, n in zip(
-                    comparison["rank_by_deficit"], comparison["n_systems"], strict=True
-                )
-            ],
-            "Median of systems with a figure (%)": comparison["median_pct"].map(
-                lambda value: format_number(value, 1)
-            ),
-        }
+    frame[LEGACY_BALANCE] = frame["trust_code"].map(loans[LEGACY_BALANCE]).astype(float)
+    frame[LEGACY_SHARE] = frame["trust_code"].map(loans[LEGACY_SHARE]).astype(float)
+    return frame.sort_values(
+        ["operating_income_gbp_m", "trust"],
+        ascending=[False, True],
+        na_position="last",
+        ignore_index=True,
     )
 
 
-def finance_sentence(name: str, record: pd.DataFrame, comparison: pd.DataFrame) -> str:
-    """What the financial record holds, in one computed paragraph."""
-    if record.empty:
-        return f"No cited financial figure for {name} is on record in the curated tables."
-    covered = comparison[comparison["value_gbp_m"].notna()]
-    years = ", ".join(covered["financial_year"])
-    sources = record["source_url"].nunique()
-    text = (
-        f"{len(record)} cited figure{'s' if len(record) != 1 else ''} for {name} "
-        f"from {sources} source{'s' if sources != 1 else ''}; a best-available full-year "
-        f"position exists for {len(covered)} of {len(comparison)} years"
+def system_rollups(rollup: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """The system's income-weighted trust roll-ups (:data:`ROLLUPS`): rollup, outcome,
+    value_pct, n_trusts, n_trusts_covered, share_covered_pct."""
+    rows = rollup[(rollup["icb_code"] == icb_code) & rollup["rollup"].isin(list(ROLLUPS))]
+    columns = ["rollup", "outcome", "value_pct", "n_trusts", "n_trusts_covered"]
+    return rows[[*columns, "share_covered_pct"]].reset_index(drop=True)
+
+
+def model_place(diagnostics: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """The system's observations in the primary driver model's diagnostics, whose ``label`` is
+    '<icb_code> <financial year>' (one row per system-year): financial_year, actual, fitted,
+    residual, leverage, cooks_distance, their ranks among all observations (1 = largest)
+    and n_obs. Empty when the system is not in the model's sample."""
+    parts = diagnostics["label"].astype(str).str.extract(r"^(?P<code>Q\w{2})\s+(?P<year>\S+)$")
+    if parts["code"].isna().any():
+        bad = diagnostics.loc[parts["code"].isna(), "label"].tolist()[:3]
+        raise DataError(f"model_diagnostics.csv: labels not '<ICB code> <year>': {bad}")
+    frame = diagnostics.assign(
+        financial_year=parts["year"],
+        icb_code=parts["code"],
+        actual=diagnostics["fitted"] + diagnostics["residual"],
+        leverage_rank=diagnostics["leverage"].rank(ascending=False, method="min"),
+        cooks_rank=diagnostics["cooks_distance"].rank(ascending=False, method="min"),
+        n_obs=len(diagnostics),
     )
-    text += f" ({years})." if years else "."
-    if not covered.empty:
-        latest = covered.iloc[-1]
-        direction = "deficit" if latest["value_gbp_m"] < 0 else "surplus or balance"
-        text += (
-            f" The latest, {latest['financial_year']} ({readable(latest['stage'])}), is a "
-            f"{direction} of "
-            f"£{format_number(abs(latest['value_gbp_m']), 1)}m "
-            f"({format_number(latest['value_pct_allocation'], 1)}% of core allocation), "
-            f"rank {int(latest['rank_by_deficit'])} by deficit of {latest['n_systems']} systems "
-            f"with a figure that year (median {format_number(latest['median_pct'], 1)}%)."
-        )
-    return text
+    columns = ["financial_year", "actual", "fitted", "residual", "leverage", "leverage_rank"]
+    columns += ["cooks_distance", "cooks_rank", "n_obs"]
+    own = frame[frame["icb_code"] == icb_code]
+    return own.sort_values("financial_year")[columns].reset_index(drop=True)
 
 
-def timeline_data(record: pd.DataFrame) -> pd.DataFrame:
-    """Full-year and year-to-date position rows for the timeline chart (support and variance
-    rows are not positions): financial_year, stage (and its readable stage_label),
-    value_gbp_m, best_available, x (the year's
-    index plus a fixed offset per stage: full-year stages from least to most final, then
-    year-to-date)."""
-    order = [*sorted(STAGE_RANK, key=STAGE_RANK.__getitem__, reverse=True), "ytd"]
-    shown = record[record["stage"].isin(order)].copy()
-    years = sorted(record["financial_year"].unique())
-    offsets = dict(zip(order, np.linspace(-0.3, 0.3, len(order)), strict=True))
-    shown["x"] = [
-        years.index(year) + offsets[stage]
-        for year, stage in zip(shown["financial_year"], shown["stage"], strict=True)
-    ]
-    shown["stage_label"] = shown["stage"].map(readable)
-    return shown[["financial_year", "stage", "stage_label", "value_gbp_m", "best_available", "x"]]
-
-
-# --- models, facts, what is not known ----------------------------------------------------------
-
-
-def model_place(diagnostics: pd.DataFrame | None, icb_code: str) -> pd.DataFrame:
-    """The system's row(s) in the driver-model diagnostics: actual, fitted, residual,
-    leverage and Cook's distance with their ranks (1 = largest) and the sample size."""
-    columns = [
-        "model",
-        "actual",
-        "fitted",
-        "residual",
-        "leverage",
-        "leverage_rank",
-        "cooks_distance",
-        "cooks_rank",
-        "n_obs",
-    ]
-    if diagnostics is None or diagnostics.empty:
-        return pd.DataFrame(columns=columns)
-    frame = diagnostics.copy()
-    if "model" not in frame.columns:
-        frame["model"] = "cross-section driver model"
-    code_column = "icb_code" if "icb_code" in frame.columns else "label"
-    rows = []
-    for model, group in frame.groupby("model", sort=False):
-        if icb_code not in set(group[code_column]):
-            continue
-        own = group[group[code_column] == icb_code].iloc[0]
-        rows.append(
-            {
-                "model": model,
-                "actual": own["fitted"] + own["residual"],
-                "fitted": own["fitted"],
-                "residual": own["residual"],
-                "leverage": own["leverage"],
-                "leverage_rank": int(rank_descending(group["leverage"])[own.name]),
-                "cooks_distance": own["cooks_distance"],
-                "cooks_rank": int(rank_descending(group["cooks_distance"])[own.name]),
-                "n_obs": len(group),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def model_sentence(name: str, place: pd.DataFrame, diagnostics: pd.DataFrame | None) -> str:
-    """Whether and how the system sits in the driver models, in computed words."""
-    if diagnostics is None:
-        return (
-            f"The driver-model diagnostics table is {NOT_AVAILABLE}, so {name}'s place in it "
-            "is unknown."
-        )
-    if place.empty:
-        code_column = "icb_code" if "icb_code" in diagnostics.columns else "label"
-        n = diagnostics[code_column].nunique()
-        return (
-            f"{name} is not in the driver models' sample ({n} systems with a best-available "
-            "position and every predictor), so it has no fitted value or leverage."
-        )
-    parts = []
-    for row in place.itertuples(index=False):
-        parts.append(
-            f"In the {row.model} (N = {row.n_obs}) its mean position is "
-            f"{format_number(row.actual, 1)}% of core allocation against a fitted "
-            f"{format_number(row.fitted, 1)}% (residual {format_number(row.residual, 1)} "
-            f"points); its leverage ranks {row.leverage_rank} of {row.n_obs} and its Cook's "
-            f"distance {row.cooks_rank} of {row.n_obs} (1 = most influential)."
-        )
-    return " ".join(parts)
-
-
-def model_display(place: pd.DataFrame) -> pd.DataFrame:
-    """The model place for people."""
-    return pd.DataFrame(
-        {
-            "Model": place["model"],
-            "Actual (% of core allocation)": place["actual"].map(lambda v: format_number(v, 2)),
-            "Fitted": place["fitted"].map(lambda v: format_number(v, 2)),
-            "Residual": place["residual"].map(lambda v: format_number(v, 2)),
-            "Leverage": place["leverage"].map(lambda v: format_number(v, 3)),
-            "Leverage rank": [
-                f"{r} of {n}" for r, n in zip(place["leverage_rank"], place["n_obs"], strict=True)
-            ],
-            "Cook's distance": place["cooks_distance"].map(lambda v: format_number(v, 3)),
-            "Cook's rank": [
-                f"{r} of {n}" for r, n in zip(place["cooks_rank"], place["n_obs"], strict=True)
-            ],
-        }
-    )
-
-
-def facts_for(facts: pd.DataFrame | None, icb_code: str) -> pd.DataFrame:
+def facts_for(facts: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     """The curated leadership and legacy-debt facts that name the system."""
-    if facts is None:
-        return pd.DataFrame(columns=SYSTEM_FACT_COLUMNS)
-    return facts[facts["icb_code"] == icb_code].reset_index(drop=True)
-
-
-def facts_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """The system's facts for people, with source links."""
-    return pd.DataFrame(
-        {
-            "Kind": rows["kind"].map(html.escape),
-            "When": rows["when"].astype(str).map(html.escape),
-            "Fact": rows["fact"].map(html.escape),
-            "Value": [
-                "\u2013" if pd.isna(value) else f"{format_number(value)} {html.escape(str(unit))}"
-                for value, unit in zip(rows["value"], rows["unit"], strict=True)
-            ],
-            "Source": [
-                source_link(url, f"{publisher}, {date}")
-                for url, publisher, date in zip(
-                    rows["source_url"], rows["source_publisher"], rows["source_date"], strict=True
-                )
-            ],
-        }
+    return facts.loc[facts["icb_code"] == icb_code, list(SYSTEM_FACT_COLUMNS)].reset_index(
+        drop=True
     )
 
 
-def unknowns(
+# --- the profile ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one system's page shows (every field computed from the processed tables)."""
+
+    system: dict[str, str]
+    years: list[str]
+    headline: pd.DataFrame  # the system's figure per year on HEADLINE_BASIS, ranked
+    other_basis: pd.DataFrame  # the same on OTHER_BASIS
+    record: pd.DataFrame  # every cited figure
+    measures: pd.DataFrame  # latest year per measure, with group and unit
+    trusts: pd.DataFrame
+    rollups: pd.DataFrame
+    place: pd.DataFrame
+    facts: pd.DataFrame
+    unknowns: list[str]
+    sentences: list[str]
+
+
+def rank_all(
+    inputs: ProfileInputs, years: Sequence[str], groups: dict[str, Sequence[str]]
+) -> dict[str, pd.DataFrame]:
+    """Every system's ranked positions on both bases and ranked measures (computed once)."""
+    names = [name for group in groups.values() for name in group]
+    return {
+        HEADLINE_BASIS: basis_positions(inputs.positions, HEADLINE_BASIS, years),
+        OTHER_BASIS: basis_positions(inputs.positions, OTHER_BASIS, years),
+        "measures": measure_ranks(inputs.panel, names, years),
+    }
+
+
+def build_profile(
     inputs: ProfileInputs,
     icb_code: str,
     years: Sequence[str],
-    measures: Sequence[str],
-    best: pd.DataFrame,
-) -> list[str]:
-    """What is not known about the system, one plain sentence each, from the tables."""
-    notes: list[str] = []
-    missing_years = best.loc[best["value_gbp_m"].isna(), "financial_year"].tolist()
-    if missing_years:
-        notes.append(
-            f"No best-available full-year financial position for {', '.join(missing_years)} "
-            f"({len(missing_years)} of {len(years)} years)."
-        )
-    own = inputs.panel[
-        (inputs.panel["icb_code"] == icb_code) & inputs.panel["financial_year"].isin(list(years))
+    groups: dict[str, Sequence[str]],
+    ranked: dict[str, pd.DataFrame] | None = None,
+) -> Profile:
+    """The profile of one system. ``groups`` maps a group name (funding, population,
+    pressure) to its measures; ``ranked`` (from :func:`rank_all`, for many profiles at once)
+    holds the comparisons of all systems."""
+    code = check_icb_code(icb_code, inputs.lookup)
+    ranked = ranked or rank_all(inputs, years, groups)
+    own = ranked["measures"][ranked["measures"]["icb_code"] == code]
+    measures = latest_with_value(own.drop(columns="icb_code"))
+    measures["group"] = measures["measure"].map(
+        {name: group for group, names in groups.items() for name in names}
+    )
+    measures["unit"] = measures["measure"].map(variables.unit)
+    headline = own_positions(ranked[HEADLINE_BASIS], code, years)
+    other = own_positions(ranked[OTHER_BASIS], code, years)
+    record = finance_record(inputs.positions, code)
+    trusts = system_trusts(inputs, code)
+    place = model_place(inputs.diagnostics, code)
+    system = system_identity(inputs.lookup, code)
+    missing = [
+        name for names in groups.values() for name in names if name not in set(measures["measure"])
     ]
-    for measure in measures:
-        if measure not in inputs.panel.columns:
-            notes.append(
-                f"{variable_label(measure)}: {NOT_AVAILABLE} (no such column in icb_year)."
-            )
-            continue
-        gaps = own.loc[own[measure].isna(), "financial_year"].sort_values().tolist()
-        if gaps:
-            notes.append(f"{variable_label(measure)}: no value for {', '.join(gaps)}.")
-    for column in absent_columns(inputs.positions, FINANCE_DETAIL_COLUMNS):
-        notes.append(
-            f"Financial figures' {column.replace('_', ' ')}: {NOT_AVAILABLE} "
-            "(no such column in finance_positions)."
+    unknowns = unknown_items(system["name"], headline, record, trusts, place, missing, years)
+    sentences = [
+        position_sentence(system["name"], headline, other),
+        funding_sentence(system["name"], inputs.panel, code),
+        unknown_sentence(system["name"], unknowns),
+    ]
+    return Profile(
+        system=system,
+        years=list(years),
+        headline=headline,
+        other_basis=other,
+        record=record,
+        measures=measures,
+        trusts=trusts,
+        rollups=system_rollups(inputs.rollup, code),
+        place=place,
+        facts=facts_for(inputs.facts, code),
+        unknowns=unknowns,
+        sentences=sentences,
+    )
+
+
+# --- the three sentences -----------------------------------------------------------------------
+
+
+def balance_words(value_gbp_m: float) -> str:
+    """'a deficit of £175.0m', 'a surplus of £2.0m' or 'break-even'."""
+    if round(value_gbp_m, 1) == 0:
+        return "break-even"
+    kind = "deficit" if value_gbp_m < 0 else "surplus"
+    return f"a {kind} of {fmt(abs(value_gbp_m), '£m')}"
+
+
+def position_sentence(name: str, headline: pd.DataFrame, other: pd.DataFrame) -> str:
+    """The position: the latest figure before deficit support, its share of allocation and
+    its rank among systems with the same year, stage and basis; then the latest figure after
+    support, named as such (never compared with the first)."""
+    known = headline.dropna(subset=["value_gbp_m"])
+    after = other.dropna(subset=["value_gbp_m"])
+    if known.empty:
+        text = f"No full-year position {BASIS_WORDS[HEADLINE_BASIS]} is on record for {name}"
+    else:
+        row = known.iloc[-1]
+        stage, n = readable(row["stage"]), int(row["n_systems"])
+        place = "" if row["rank"] == 1 else f"{ordinal(row['rank'])} "
+        cell = f"systems with {article(stage)} on that basis that year"
+        among = (
+            f"the only system with {article(stage)} on that basis that year"
+            if n == 1
+            else f"the {place}largest deficit of the {n} {cell}"
+            if row["value_gbp_m"] < 0
+            else f"ranked {ordinal(row['rank'])} of the {n} {cell} (1 = largest deficit)"
         )
-    if "basis" in inputs.positions.columns:
-        record = inputs.positions[inputs.positions["icb_code"] == icb_code]
-        unknown_basis = int((record["basis"].fillna("unknown") == "unknown").sum())
-        if unknown_basis:
-            notes.append(
-                "Basis (before or after deficit support) not stated for "
-                f"{unknown_basis} of {len(record)} figures."
-            )
-    if inputs.diagnostics is None:
-        notes.append(f"Driver-model diagnostics: {NOT_AVAILABLE}.")
-    elif model_place(inputs.diagnostics, icb_code).empty:
-        notes.append("Not in the driver models' sample: no fitted value or leverage.")
-    if inputs.facts is None:
-        notes.append(f"Leadership and legacy-debt facts by system: {NOT_AVAILABLE}.")
-    elif facts_for(inputs.facts, icb_code).empty:
-        notes.append("No curated leadership or legacy-debt fact names this system.")
-    return notes
+        text = (
+            f"{BASIS_WORDS[HEADLINE_BASIS].capitalize()}, {name}'s {stage} for "
+            f"{row['financial_year']} is {balance_words(row['value_gbp_m'])} "
+            f"({fmt(row['value_pct_allocation'], '%')} of core allocation), {among}"
+        )
+    if not after.empty:
+        last = after.iloc[-1]
+        text += (
+            f"; {BASIS_WORDS[OTHER_BASIS]}, its latest figure, {article(readable(last['stage']))} "
+            f"for {last['financial_year']}, is {balance_words(last['value_gbp_m'])}"
+        )
+    return text + "."
 
 
-def markdown_list(items: Sequence[str]) -> str:
-    """A Markdown bullet list (or a sentence when empty)."""
+def timeline_title(profile: Profile) -> str:
+    """The notebook's timeline title: how many figures, and the latest headline figure."""
+    name, known = profile.system["name"], profile.headline.dropna(subset=["value_gbp_m"])
+    title = f"{name}: {len(profile.record)} cited financial figures"
+    if known.empty:
+        return f"{title}, none a full-year position {BASIS_WORDS[HEADLINE_BASIS]}"
+    row = known.iloc[-1]
+    return (
+        f"{title}; {BASIS_WORDS[HEADLINE_BASIS]}, the {row['financial_year']} "
+        f"{readable(row['stage'])} is {balance_words(row['value_gbp_m'])}"
+    )
+
+
+def funding_sentence(name: str, panel: pd.DataFrame, icb_code: str) -> str:
+    """Funding against need in the latest year: distance from the fair-shares target, per-head
+    allocation and need index, each against the England median."""
+    year = panel.loc[panel["distance_from_target_pct"].notna(), "financial_year"].max()
+    rows = panel[panel["financial_year"] == year].set_index("icb_code")
+    own = rows.loc[icb_code]
+    distance = float(own["distance_from_target_pct"])
+    side = "above" if distance > 0 else "below" if distance < 0 else "at"
+    need_rank = int(rows["need_index"].rank(ascending=False, method="min")[icb_code])
+    return (
+        f"In {year} its core allocation of {fmt(own['allocation_per_head_gbp'], '£')} per person "
+        f"(England median {fmt(rows['allocation_per_head_gbp'].median(), '£')}) is "
+        f"{fmt(abs(distance), '%')} {side} its fair-shares target (median "
+        f"{fmt(rows['distance_from_target_pct'].median(), '%')}), for a need index of "
+        f"{fmt(own['need_index'])} (England = 1; {ordinal(need_rank)} highest of {len(rows)})."
+    )
+
+
+def unknown_items(
+    name: str,
+    headline: pd.DataFrame,
+    record: pd.DataFrame,
+    trusts: pd.DataFrame,
+    place: pd.DataFrame,
+    missing_measures: Sequence[str],
+    years: Sequence[str],
+) -> list[str]:
+    """What is not known about the system, one phrase each, computed from the tables."""
+    items = []
+    gaps = headline.loc[headline["value_gbp_m"].isna(), "financial_year"].tolist()
+    if gaps:
+        items.append(
+            f"its full-year position {BASIS_WORDS[HEADLINE_BASIS]} for {word_list(gaps)} "
+            f"({len(gaps)} of {len(years)} years)"
+        )
+    full = record[record["stage"].isin(list(STAGE_RANK))]
+    if not (full["stage"] == "outturn").any():
+        items.append("an outturn (year-end result) for any year")
+    unknown_basis = int((full["basis"] == "unknown").sum())
+    if unknown_basis:
+        items.append(
+            f"whether {unknown_basis} of its {len(full)} cited full-year figures are before or "
+            "after deficit support"
+        )
+    no_margin = int(trusts["operating_margin_pct"].isna().sum())
+    if no_margin:
+        items.append(f"the 2024/25 operating margin of {no_margin} of its {len(trusts)} trusts")
+    if place.empty:
+        items.append("its place in the driver models (not in the models' sample)")
+    if missing_measures:
+        labels = [variables.label(measure) for measure in missing_measures]
+        items.append(f"any value of {word_list(labels)}")
+    return items
+
+
+def unknown_sentence(name: str, items: Sequence[str]) -> str:
+    """The third sentence: what is not known, plainly."""
     if not items:
-        return "Nothing on the profile's checklist is missing for this system."
-    return "\n".join(f"- {item}" for item in items)
+        return f"Every figure this profile looks for is on record for {name}."
+    return f"Not known for {name}: {'; '.join(items)}."
+
+
+# --- the page's sections (HTML), shown by the notebook and written by profile_pages -----------
+
+
+def header_html(profile: Profile) -> str:
+    """The page's opening: the system's name, what it is, and the three sentences."""
+    system = profile.system
+    sentences = "\n".join(f"<li>{html.escape(text)}</li>" for text in profile.sentences)
+    return (
+        f'<header class="profile-head">\n<h1>{html.escape(system["name"])}</h1>\n'
+        f'<p class="subtitle">{html.escape(system["board"])} ({system["icb_code"]}) · '
+        f"NHS England region: {html.escape(system['region'])}</p>\n"
+        f'<ul class="sentences">\n{sentences}\n</ul>\n</header>'
+    )
+
+
+def _table(frame: pd.DataFrame, labels: dict[str, str], name: str, **options: object) -> str:
+    """A table for people (``helpers.report.tables.people_table``) as HTML."""
+    formats = {column: "text" for column in labels}
+    return people_table(frame, labels, formats=formats, name=name, **options).to_html()  # type: ignore[arg-type]
+
+
+def finance_html(profile: Profile) -> str:
+    """Headline positions (one basis, ranked within year and stage), the other basis apart,
+    and every cited figure in a folded table."""
+    code = profile.system["icb_code"]
+
+    def shown(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "year": frame["financial_year"],
+                "stage": ["no figure" if pd.isna(x) else readable(x) for x in frame["stage"]],
+                "gbp": frame["value_gbp_m"].map(lambda v: fmt(v, "£m")),
+                "pct": frame["value_pct_allocation"].map(lambda v: fmt(v, "%")),
+                "rank": [
+                    DASH if pd.isna(r) else f"{int(r)} of {int(n)}"
+                    for r, n in zip(frame["rank"], frame["n_systems"], strict=True)
+                ],
+                "median": frame["median_pct"].map(lambda v: fmt(v, "%")),
+            }
+        )
+
+    labels = {
+        "year": "Financial year",
+        "stage": "Stage",
+        "gbp": "Position (£m; deficit −)",
+        "pct": "Position (% of core allocation)",
+        "rank": "Rank by deficit (1 = largest), same year and stage",
+        "median": "Median of those systems (% of core allocation)",
+    }
+    record = profile.record
+    everything = pd.DataFrame(
+        {
+            "year": record["financial_year"],
+            "stage": record["stage"].map(readable),
+            "as_at": record["as_at"].astype(str),
+            "basis": record["basis"].map(readable),
+            "gbp": record["value_gbp_m"].map(lambda v: fmt(v, "£m")),
+            "pct": record["value_pct_allocation"].map(lambda v: fmt(v, "%")),
+            "kind": record["source_kind"].astype(str),
+            "url": record["source_url"],
+            "publisher": record["source_publisher"].astype(str) + ", " + record["source_date"],
+        }
+    )
+    record_labels = {
+        "year": "Financial year",
+        "stage": "Stage",
+        "as_at": "As at",
+        "basis": "Basis",
+        "gbp": "£m",
+        "pct": "% of core allocation",
+        "kind": "Source kind",
+        "url": "Source",
+    }
+    before, after = (BASIS_WORDS[HEADLINE_BASIS], BASIS_WORDS[OTHER_BASIS])
+    return (
+        f'<section id="finance">\n<h2>Financial position, {before}</h2>\n'
+        f"<p>Each year's most final full-year figure {before} (deficit negative), ranked only "
+        "against systems with a figure of the same year, stage and basis.</p>\n"
+        + _table(shown(profile.headline), labels, f"{code}-position-{HEADLINE_BASIS}")
+        + f"\n<h3>The same, {after}</h3>\n<p>Shown apart: a figure {after} is not comparable "
+        f"with one {before}.</p>\n"
+        + _table(shown(profile.other_basis), labels, f"{code}-position-{OTHER_BASIS}")
+        + f"\n<details>\n<summary>Every cited financial figure ({len(record)})</summary>\n"
+        + _table(
+            everything,
+            {**record_labels},
+            f"{code}-financial-record",
+            links={"url": "publisher"},
+        )
+        + "\n</details>\n</section>"
+    )
+
+
+def trusts_html(profile: Profile) -> str:
+    """The system's trusts: 2024/25 margin, 2025/26 plan, legacy loans; the roll-ups above."""
+    trusts = profile.trusts
+    registry = trust_registry.labels(["operating_margin_pct", "planned_position_pct"])
+    rollups = profile.rollups.set_index("rollup")
+    lines = []
+    for rollup, outcome in ROLLUPS.items():
+        if rollup in rollups.index:
+            row = rollups.loc[rollup]
+            lines.append(
+                f"<li>{html.escape(registry[outcome])}: "
+                f"<strong>{fmt(row['value_pct'], '%')}</strong> for its trusts together, "
+                f"weighted by income ({int(row['n_trusts_covered'])} of {int(row['n_trusts'])} "
+                "trusts with a figure, "
+                f"{fmt(row['share_covered_pct'], '%', 0)} of their total cost)</li>"
+            )
+    total = trusts[LEGACY_BALANCE].sum()
+    holders = int((trusts[LEGACY_BALANCE] > 0).sum())
+    lines.append(
+        "<li>Legacy deficit loans (interim revenue support) held at 31 March 2019 by the "
+        f"predecessors of its trusts: <strong>{fmt(total, '£m')}</strong> ({holders} of "
+        f"{len(trusts)} trusts)</li>"
+    )
+    frame = pd.DataFrame(
+        {
+            "trust": trusts["trust"],
+            "type": trusts["type"],
+            "income": trusts["operating_income_gbp_m"].map(lambda v: fmt(v, "£m")),
+            "margin": trusts["operating_margin_pct"].map(lambda v: fmt(v, "%")),
+            "plan": trusts["planned_position_pct"].map(lambda v: fmt(v, "%")),
+            "loans": trusts[LEGACY_BALANCE].map(lambda v: fmt(v, "£m")),
+            "share": trusts[LEGACY_SHARE].map(lambda v: fmt(v, "%")),
+        }
+    )
+    labels = {
+        "trust": "Trust",
+        "type": "Type",
+        "income": "Operating income 2024/25 (£m)",
+        "margin": "Operating margin 2024/25 (% of income)",
+        "plan": "Planned position 2025/26 (% of income)",
+        "loans": "Legacy loans at 31 March 2019 (£m)",
+        "share": "Legacy loans (% of 2024/25 income)",
+    }
+    return (
+        f'<section id="trusts">\n<h2>Its {len(trusts)} NHS trusts</h2>\n<ul>\n'
+        + "\n".join(lines)
+        + "\n</ul>\n"
+        + _table(frame, labels, f"{profile.system['icb_code']}-trusts")
+        + "\n</section>"
+    )
+
+
+def measures_html(profile: Profile) -> str:
+    """Funding, population and pressure measures (latest year each) against the other systems."""
+    measures = profile.measures
+    frame = pd.DataFrame(
+        {
+            "group": measures["group"].str.capitalize(),
+            "measure": measures["measure"].map(variables.label),
+            "unit": measures["unit"],
+            "year": measures["financial_year"],
+            "value": [fmt(v, u) for v, u in zip(measures["value"], measures["unit"], strict=True)],
+            "rank": [
+                f"{int(r)} of {n}"
+                for r, n in zip(measures["rank"], measures["n_systems"], strict=True)
+            ],
+            "median": [
+                fmt(v, u) for v, u in zip(measures["england_median"], measures["unit"], strict=True)
+            ],
+            "range": [
+                f"{fmt(low, u)} to {fmt(high, u)}"
+                for low, high, u in zip(
+                    measures["lowest"], measures["highest"], measures["unit"], strict=True
+                )
+            ],
+        }
+    )
+    labels = {
+        "group": "Group",
+        "measure": "Measure",
+        "unit": "Unit",
+        "year": "Year",
+        "value": "This system",
+        "rank": "Rank (1 = highest)",
+        "median": "England median",
+        "range": "Range of systems",
+    }
+    return (
+        '<section id="measures">\n<h2>Funding, population and pressure</h2>\n'
+        "<p>Each measure in the latest year the system has a value, against the systems with a "
+        "value that year.</p>\n"
+        + _table(frame, labels, f"{profile.system['icb_code']}-measures")
+        + "\n</section>"
+    )
+
+
+def model_html(profile: Profile) -> str:
+    """The system's place in the primary driver model (per system-year in its sample)."""
+    place, name = profile.place, profile.system["name"]
+    if place.empty:
+        text = f"{name} is not in the primary driver model's sample, so it has no fitted value."
+        table = ""
+    else:
+        top = place.sort_values("cooks_rank").iloc[0]
+        text = (
+            f"{name} enters the primary driver model with {len(place)} system-year"
+            f"{'s' if len(place) != 1 else ''} of {int(top['n_obs'])}; its most influential, "
+            f"{top['financial_year']}, ranks {ordinal(top['cooks_rank'])} of "
+            f"{int(top['n_obs'])} by Cook's distance (1 = most influential)."
+        )
+        frame = pd.DataFrame(
+            {
+                "year": place["financial_year"],
+                "actual": place["actual"].map(lambda v: fmt(v, "%")),
+                "fitted": place["fitted"].map(lambda v: fmt(v, "%")),
+                "residual": place["residual"].map(lambda v: fmt(v)),
+                "cooks": [
+                    f"{fmt(v, '', 2)} ({int(r)} of {int(n)})"
+                    for v, r, n in zip(
+                        place["cooks_distance"], place["cooks_rank"], place["n_obs"], strict=True
+                    )
+                ],
+                "leverage": [
+                    f"{fmt(v, '', 2)} ({int(r)} of {int(n)})"
+                    for v, r, n in zip(
+                        place["leverage"], place["leverage_rank"], place["n_obs"], strict=True
+                    )
+                ],
+            }
+        )
+        labels = {
+            "year": "Financial year",
+            "actual": "Position (% of core allocation)",
+            "fitted": "Fitted by the model (% of core allocation)",
+            "residual": "Residual (percentage points)",
+            "cooks": "Cook's distance (rank)",
+            "leverage": "Leverage (rank)",
+        }
+        table = _table(frame, labels, f"{profile.system['icb_code']}-driver-model")
+    return (
+        f'<section id="model">\n<h2>Place in the driver models</h2>\n<p>{html.escape(text)}</p>\n'
+        f"{table}\n</section>"
+    )
+
+
+def facts_html(profile: Profile) -> str:
+    """Curated leadership and legacy-debt facts that name the system, with sources."""
+    facts = profile.facts
+    if facts.empty:
+        name = html.escape(profile.system["name"])
+        body = f"<p>No curated leadership or legacy-debt fact names {name}.</p>"
+    else:
+        frame = facts.assign(
+            shown=[
+                fmt(v, u) if u == "£m" or pd.isna(v) else f"{fmt(v)} {u}"
+                for v, u in zip(facts["value"], facts["unit"], strict=True)
+            ],
+            when=facts["when"].astype(str),
+            publisher=facts["source_publisher"].astype(str)
+            + ", "
+            + facts["source_date"].astype(str),
+        )
+        labels = {
+            "kind": "Kind",
+            "when": "When",
+            "fact": "Fact",
+            "shown": "Value",
+            "source_url": "Source",
+        }
+        body = _table(
+            frame, labels, f"{profile.system['icb_code']}-facts", links={"source_url": "publisher"}
+        )
+    return f'<section id="facts">\n<h2>Historic debt and leadership</h2>\n{body}\n</section>'
+
+
+def unknowns_html(profile: Profile) -> str:
+    """What is not known, as a list."""
+    items = profile.unknowns or ["nothing this profile looks for is missing"]
+    listed = "\n".join(f"<li>{html.escape(item[:1].upper() + item[1:])}.</li>" for item in items)
+    return f'<section id="unknowns">\n<h2>What is not known</h2>\n<ul>\n{listed}\n</ul>\n</section>'
+
+
+def profile_sections(profile: Profile) -> list[str]:
+    """The page's sections in order (the notebook shows each; the runner writes them)."""
+    return [
+        header_html(profile),
+        finance_html(profile),
+        trusts_html(profile),
+        measures_html(profile),
+        model_html(profile),
+        facts_html(profile),
+        unknowns_html(profile),
+    ]
+
+
+def profile_csv_frame(profile: Profile) -> pd.DataFrame:
+    """The profile's numbers as one long table (the page's CSV download): section, item,
+    financial_year, stage_or_unit, value, rank, n_systems."""
+    code = profile.system["icb_code"]
+    parts = []
+    for basis, frame in ((HEADLINE_BASIS, profile.headline), (OTHER_BASIS, profile.other_basis)):
+        known = frame.dropna(subset=["value_gbp_m"])
+        for column, unit in (
+            ("value_gbp_m", "£m"),
+            ("value_pct_allocation", "% of core allocation"),
+        ):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "section": f"position {BASIS_WORDS[basis]}",
+                        "item": known["stage"].map(readable),
+                        "financial_year": known["financial_year"],
+                        "unit": unit,
+                        "value": known[column],
+                        "rank": known["rank"],
+                        "n_systems": known["n_systems"],
+                    }
+                )
+            )
+    measures = profile.measures
+    parts.append(
+        pd.DataFrame(
+            {
+                "section": measures["group"],
+                "item": measures["measure"].map(variables.label),
+                "financial_year": measures["financial_year"],
+                "unit": measures["unit"],
+                "value": measures["value"],
+                "rank": measures["rank"],
+                "n_systems": measures["n_systems"],
+            }
+        )
+    )
+    trusts = profile.trusts
+    for column, year, unit in (
+        ("operating_margin_pct", "2024/25", "% of income"),
+        ("planned_position_pct", "2025/26", "% of income"),
+        (LEGACY_BALANCE, "2018/19", "£m"),
+    ):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "section": "trust " + trust_registry.label(column)
+                    if column != LEGACY_BALANCE
+                    else "trust legacy loans at 31 March 2019",
+                    "item": trusts["trust"],
+                    "financial_year": year,
+                    "unit": unit,
+                    "value": trusts[column],
+                    "rank": np.nan,
+                    "n_systems": np.nan,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, "icb_code", code)
+    return frame
 
 
 # --- the index of all systems ------------------------------------------------------------------
 
 
-def system_index(inputs: ProfileInputs, years: Sequence[str]) -> pd.DataFrame:
-    """One row per system for the index page: code, name, region, the latest best-available
-    position (year, stage, £m, % of core allocation) and the years with a figure."""
-    best = best_positions(inputs.positions, years)
-    if "stage" not in best.columns:
-        best = best.assign(stage=best["measure"])
-    latest = best.sort_values("financial_year").groupby("icb_code").tail(1).set_index("icb_code")
-    counts = best.groupby("icb_code")["financial_year"].nunique()
-    rows = []
-    for row in inputs.lookup.sort_values("icb_code").itertuples(index=False):
-        own = latest.loc[row.icb_code] if row.icb_code in latest.index else None
-        rows.append(
-            {
-                "icb_code": row.icb_code,
-                "name": short_name(row.icb_name),
-                "region": row.region_name,
-                "latest_year": None if own is None else own["financial_year"],
-                "latest_stage": None if own is None else own["stage"],
-                "latest_gbp_m": np.nan if own is None else float(own["value_gbp_m"]),
-                "latest_pct": np.nan if own is None else float(own["value_pct_allocation"]),
-                "years_with_figure": int(counts.get(row.icb_code, 0)),
-                "n_years": len(years),
-            }
-        )
-    return pd.DataFrame(rows)
+def system_index(inputs: ProfileInputs, years: Sequence[str], count: int = 3) -> pd.DataFrame:
+    """One row per system for the index page: icb_code, name, region, the position before
+    deficit support (% of core allocation) in each of the ``count`` most-covered (year, stage)
+    cells (columns named '<year> <stage>'), the trusts' 2024/25 operating margin roll-up and the
+    number of years with a figure before deficit support."""
+    ranked = basis_positions(inputs.positions, HEADLINE_BASIS, years)
+    frame = pd.DataFrame(
+        {
+            "icb_code": inputs.lookup["icb_code"],
+            "name": inputs.lookup["icb_name"].map(short_name),
+            "region": inputs.lookup["region_name"].astype(str),
+        }
+    )
+    for year, stage in comparison_cells(ranked, count):
+        cell = ranked[(ranked["financial_year"] == year) & (ranked["stage"] == stage)]
+        values = cell.set_index("icb_code")["value_pct_allocation"]
+        frame[f"{year} {stage}"] = frame["icb_code"].map(values).astype(float)
+    margin = inputs.rollup[inputs.rollup["rollup"] == "operating_margin_2024_25"]
+    frame["trust_margin_pct"] = frame["icb_code"].map(margin.set_index("icb_code")["value_pct"])
+    frame["years_with_figure"] = frame["icb_code"].map(ranked.groupby("icb_code").size())
+    frame["years_with_figure"] = frame["years_with_figure"].fillna(0).astype(int)
+    return frame.sort_values("icb_code", ignore_index=True)
 
 
 def check_system_index(index: pd.DataFrame, n_expected: int) -> None:
     """The index must list every system once."""
     if len(index) != n_expected or index["icb_code"].duplicated().any():
         raise DataError(f"system index: expected {n_expected} distinct systems, got {len(index)}")
-
-
-# --- page text ------------------------------------------------------------------------------------
-
-
-def header_markdown(system: dict[str, str], years: Sequence[str], n_systems: int) -> str:
-    """The page's title and one line of context."""
-    return (
-        f"# {system['name']} ({system['icb_code']})\n\n"
-        f"{system['board']} · NHS England region: {system['region']} · financial years "
-        f"{years[0]} to {years[-1]} · compared with the other {n_systems - 1} integrated care "
-        "systems. [All systems](index.html)"
-    )
-
-
-def group_title(system: dict[str, str], group: str, counts: dict[str, int]) -> str:
-    """A distribution chart's title stating the finding (above/below the median)."""
-    return (
-        f"{system['name']}: above the England median on {counts['above']} of "
-        f"{counts['measures']} {group} measures, below on {counts['below']}"
-    )
-
-
-def timeline_title(system: dict[str, str], best: pd.DataFrame) -> str:
-    """The timeline's title: the latest best-available position, or that there is none."""
-    covered = best[best["value_gbp_m"].notna()]
-    if covered.empty:
-        return f"{system['name']}: no best-available full-year position on record"
-    latest = covered.iloc[-1]
-    return (
-        f"{system['name']}: latest best-available position "
-        f"£{format_number(latest['value_gbp_m'], 1)}m "
-        f"({latest['financial_year']}, {readable(latest['stage'])}); every cited figure by year "
-        "and stage"
-    )
-
-
-def facts_sentence(name: str, rows: pd.DataFrame, facts: pd.DataFrame | None) -> str:
-    """How many curated facts name the system."""
-    if facts is None:
-        return f"The table of facts by system is {NOT_AVAILABLE}."
-    if rows.empty:
-        return (
-            f"No curated leadership or legacy-debt fact names {name} (the curated tables hold "
-            f"{facts['icb_code'].nunique()} systems with such facts; trust-level facts are not "
-            "mapped to systems)."
-        )
-    kinds = rows["kind"].value_counts().sort_index()
-    listed = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
-    plural = len(rows) != 1
-    return f"{len(rows)} curated fact{'s name' if plural else ' names'} {name}: {listed}."
-
-
-def profile_link(icb_code: str, text: str, folder: str = "systems") -> str:
-    """A link to a system's profile page, relative to the report."""
-    return f'<a href="{folder}/{icb_code}.html">{html.escape(text)}</a>'
-
-
-def coverage_with_links(coverage: pd.DataFrame, n_years: int) -> str:
-    """The coverage map's table: every system, its years with a best-available position and
-    mean position, each linked to its profile page (HTML)."""
-    table = pd.DataFrame(
-        {
-            "System (profile)": [
-                profile_link(code, name)
-                for code, name in zip(coverage["icb_code"], coverage["icb_name"], strict=True)
-            ],
-            "Region": coverage["region_name"].map(html.escape),
-            "Code": coverage["icb_code"],
-            "Years with a figure": [f"{n} of {n_years}" for n in coverage["n_years"]],
-            "Mean position (% of core allocation)": coverage["mean_position_pct"].map(
-                lambda value: format_number(value, 1)
-            ),
-        }
-    )
-    return html_table(table)
