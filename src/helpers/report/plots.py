@@ -17,6 +17,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from helpers.precision import sort_by_value
 from helpers.report import figure_images
@@ -243,6 +244,21 @@ def titled(figure: Figure, title: str | None = None, note: str | None = None) ->
         reserved = min(0.3, lines * NOTE_SIZE * 1.5 / 72 / height_inches)
         figure.set_layout_engine(TightLayoutEngine(rect=(0, reserved, 1, 1)))
     return figure
+
+
+def panel_title(axis: plt.Axes, text: str) -> None:
+    """Name a panel above its plot, starting at the figure's left edge (not the plot's, which
+    long tick labels push right), wrapped to the figure's width."""
+    width = characters_across(axis.figure.get_size_inches()[0] - 0.3, 12)
+    axis.annotate(
+        wrap_title(text, width),
+        xy=(0.01, 1.03),
+        xycoords=("figure fraction", "axes fraction"),
+        ha="left",
+        va="bottom",
+        fontsize=12,
+        fontweight="bold",
+    )
 
 
 @contextmanager
@@ -849,16 +865,22 @@ def specification_estimates(
             label=significance[0],
         )
         axis.axvline(0, color="black", linewidth=0.8)
-        axis.set_title(
-            wrap_title(outcome_labels.get(outcome, outcome), 50), fontsize=12, loc="left"
-        )
+        panel_title(axis, outcome_labels.get(outcome, outcome))
         axis.set_yticks(
             range(len(terms)), [wrap_title(term_labels[t], COEFFICIENT_LABEL_WIDTH) for t in terms]
         )
         axis.set_ylim(len(terms) - 0.5, -0.5)
     axes[-1, 0].set_xlabel("Percentage points per SD of the driver")
     legend_below(axes[-1, 0], ncol=2)
-    axes[-1, 0].get_legend().set_bbox_to_anchor((0.5, -0.35))
+    legend = axes[-1, 0].get_legend()  # from the figure's left edge, under the axis label
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor(
+        (0.01, 0.0),
+        transform=blended_transform_factory(
+            figure.transFigure,
+            axes[-1, 0].transAxes + ScaledTranslation(0, -0.75, figure.dpi_scale_trans),
+        ),
+    )
     return finish(figure)
 
 
@@ -918,7 +940,7 @@ def specification_curve_plot(
             color=np.where(significant, significant_colour, other_colour),
         )
         top.axhline(0, color="black", linewidth=0.8)
-        top.set_title(wrap_title(labels[driver], 50), fontsize=12, loc="left")
+        panel_title(top, labels[driver])
         top.set_ylabel(wrap_title(ylabel, 20))
         top.set_xticks([])
         top.set_xlim(-1, len(rows))
