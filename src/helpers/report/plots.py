@@ -206,19 +206,27 @@ def characters_across(inches: float, fontsize: float, *, bold: bool = True) -> i
 def legend_below(
     axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **options: object
 ) -> None:
-    """The axis's legend outside the data, centred below the plot."""
+    """The axis's legend outside the data: centred on the figure, below the plot's tick
+    labels and axis label (whatever the plot's height), its labels wrapped to the width."""
     handles, labels = axis.get_legend_handles_labels()
     if not handles:
         return
+    figure = axis.figure
     columns = min(ncol, len(handles))
-    inches = axis.figure.get_size_inches()[0] * 0.9 / columns - 0.4
+    inches = figure.get_size_inches()[0] * 0.9 / columns - 0.4
     width = characters_across(inches, MIN_TEXT_PT, bold=False)
+    label_lines = axis.get_xlabel().count("\n") + 1 if axis.get_xlabel() else 0
+    below = 0.4 + 0.24 * label_lines  # inches: tick labels, then each line of the axis label
     axis.legend(
         handles,
         [wrap_title(label, width) for label in labels],
         title=title,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.2),
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=blended_transform_factory(
+            figure.transFigure,
+            axis.transAxes + ScaledTranslation(0, -below, figure.dpi_scale_trans),
+        ),
         ncol=columns,
         frameon=False,
         fontsize=MIN_TEXT_PT,
@@ -906,7 +914,9 @@ def specification_curve_plot(
     ylabel: str,
 ) -> Figure:
     """Specification curve: per driver (stacked), the estimates sorted with 95% intervals
-    (nominally significant in the significance colour) and, beneath, a mark for each choice.
+    (nominally significant in the significance colour); beneath, for each choice, each
+    driver's median estimate over the specifications that make it (one colour per driver),
+    so the choices that move an estimate stand out.
 
     Estimates are divided by the outcome's SD in each specification's sample, so that
     specifications with different denominators (units) share one axis.
@@ -915,49 +925,74 @@ def specification_curve_plot(
     options = [
         (dimension, option) for dimension in dimensions for option in curve[dimension].unique()
     ]
-    grid_inches = 0.2 * len(options)
+    scaled = curve[curve["driver"].isin(drivers)].copy()
+    for column in ["estimate", "conf_low", "conf_high"]:
+        scaled[column] = scaled[column] / scaled["outcome_sd"]
+    row_inches = 0.32
     figure, axes = plt.subplots(
-        2 * len(drivers),
+        len(drivers) + 1,
         1,
-        figsize=(FIGURE_WIDTH, len(drivers) * (2.4 + grid_inches) + 0.8),
-        height_ratios=[2.4, grid_inches] * len(drivers),
+        figsize=(FIGURE_WIDTH, 1.9 * len(drivers) + row_inches * len(options) + 2.6),
+        height_ratios=[1.9] * len(drivers) + [row_inches * len(options)],
         squeeze=False,
     )
     significant_colour, other_colour = SIGNIFICANCE_COLOURS.values()
-    option_labels = [f"{dimension.replace('_', ' ')}: {option}" for dimension, option in options]
     for index, driver in enumerate(drivers):
-        rows = curve[curve["driver"] == driver].copy()
-        for scaled in ["estimate", "conf_low", "conf_high"]:
-            rows[scaled] = rows[scaled] / rows["outcome_sd"]
-        rows = rows.sort_values("estimate", ignore_index=True)
+        rows = scaled[scaled["driver"] == driver].sort_values("estimate", ignore_index=True)
         significant = rows["p_value"] < 0.05
-        top, bottom = axes[2 * index, 0], axes[2 * index + 1, 0]
-        top.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.8", linewidth=0.6)
-        top.scatter(
+        axis = axes[index, 0]
+        axis.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.88", linewidth=0.5)
+        axis.scatter(
             rows.index,
             rows["estimate"],
-            s=6,
+            s=10,
+            zorder=3,
             color=np.where(significant, significant_colour, other_colour),
         )
-        top.axhline(0, color="black", linewidth=0.8)
-        panel_title(top, labels[driver])
-        top.set_ylabel(wrap_title(ylabel, 20))
-        top.set_xticks([])
-        top.set_xlim(-1, len(rows))
-        for position, (dimension, option) in enumerate(options):
-            chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
-            bottom.scatter(chosen, np.full(len(chosen), position), s=3, marker="|", color="0.2")
-        bottom.set_yticks(range(len(options)), [wrap_title(text, 34) for text in option_labels])
-        bottom.tick_params(axis="y", labelsize=MIN_TEXT_PT)
-        bottom.set_ylim(len(options) - 0.5, -0.5)
-        bottom.set_xlim(-1, len(rows))
-        bottom.set_xlabel("Specifications, by estimate")
-        bottom.grid(False)
-    axes[0, 0].scatter([], [], color=significant_colour, s=12, label="p < 0.05 (unadjusted)")
-    axes[0, 0].scatter([], [], color=other_colour, s=12, label="p ≥ 0.05")
+        axis.axhline(0, color="black", linewidth=0.8)
+        panel_title(axis, labels[driver])
+        axis.set_ylabel(wrap_title(ylabel, 14))
+        axis.set_xticks([])
+        axis.set_xlim(-1, len(rows))
+    axes[len(drivers) - 1, 0].set_xlabel("Specifications, sorted by estimate")
+    axes[0, 0].scatter([], [], color=significant_colour, s=14, label="p < 0.05 (unadjusted)")
+    axes[0, 0].scatter([], [], color=other_colour, s=14, label="p ≥ 0.05")
     axes[0, 0].legend(frameon=False, loc="upper left", fontsize=MIN_TEXT_PT)
-    figure.suptitle(
-        wrap_title(title, characters_across(FIGURE_WIDTH - 0.3, 13)),
+    choices = axes[-1, 0]
+    driver_colours = colours("group", drivers)
+    offsets = np.linspace(-0.25, 0.25, len(drivers)) if len(drivers) > 1 else [0.0]
+    for driver, offset in zip(drivers, offsets, strict=True):
+        rows = scaled[scaled["driver"] == driver]
+        medians = [
+            rows.loc[rows[dimension] == option, "estimate"].median()
+            for dimension, option in options
+        ]
+        choices.scatter(
+            medians,
+            np.arange(len(options)) + offset,
+            s=22,
+            color=driver_colours[driver],
+            label=labels[driver],
+        )
+    choices.axvline(0, color="black", linewidth=0.8)
+    choices.set_yticks(range(len(options)), [wrap_title(str(option), 32) for _, option in options])
+    choices.set_ylim(len(options) - 0.5, -0.5)
+    choices.set_xlabel(
+        wrap_title(f"Median over the specifications making the choice ({ylabel})", 30)
+    )
+    panel_title(choices, "Median estimate by choice made")
+    legend_below(choices, ncol=1)
+    legend = choices.get_legend()
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor(
+        (0.01, 0.0),
+        transform=blended_transform_factory(
+            figure.transFigure,
+            choices.transAxes + ScaledTranslation(0, -0.8, figure.dpi_scale_trans),
+        ),
+    )
+    figure.suptitle(  # an empty last line keeps the first panel's name clear of the title
+        wrap_title(title, characters_across(FIGURE_WIDTH - 0.3, 13)) + "\n",
         fontsize=13,
         fontweight="bold",
         x=0.01,
