@@ -550,9 +550,9 @@ def scatter_with_fit(
         color=None if hue else GROUP_COLOURS[0],
     )
     axis.set_xlabel(wrap_title(xlabel, 50))
-    axis.set_ylabel(wrap_title(ylabel, 40))
+    axis.set_ylabel(wrap_title(ylabel, 24))
     if hue:
-        legend_below(axis, ncol=1, title=hue.replace("_", " "))
+        legend_below(axis, ncol=1, title=hue.replace("_", " ").capitalize())
     return finish(figure)
 
 
