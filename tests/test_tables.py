@@ -215,24 +215,6 @@ def test_people_text_has_no_internal_names() -> None:
         assert tables.internal_names(text) == [], text
 
 
-def test_labels_come_from_the_registries() -> None:
-    from helpers.panel import trust_registry, variables
-
-    assert tables.label_of("imd_score") == variables.label("imd_score")
-    assert tables.label_of("imd_score", trust_first=True) == trust_registry.label("imd_score")
-    assert tables.label_of("teaching") == trust_registry.label("teaching")
-    assert tables.label_of("C(region_name)[T.London]") == "NHS England region: London"
-    assert tables.label_of("financial_year") == "Financial year"
-    assert tables.labels_of(["need_index"]) == {"need_index": variables.label("need_index")}
-
-
-def test_an_unknown_variable_has_no_label_and_the_error_says_where_to_add_one() -> None:
-    with pytest.raises(tables.LabelError, match=r"no label for 'not_a_variable'.*variables\.csv"):
-        tables.label_of("not_a_variable")
-    with pytest.raises(tables.LabelError, match="not_a_variable"):
-        tables.label_of("C(not_a_variable)[T.x]")
-
-
 def test_relabel_replaces_identifiers_inside_texts() -> None:
     from helpers.panel import finance
 

@@ -435,66 +435,6 @@ def auto_table(
 
 # --- Labels from the registries, and the checks a table for people must pass -----------------
 
-#: Labels of the columns a model design adds to the panel (fixed effects, outcomes) that are not
-#: panel variables, so are not rows of a variable registry.
-DESIGN_LABELS: dict[str, str] = {
-    "Intercept": "Intercept",
-    "financial_year": "Financial year",
-    "stage": "Stage of the figure",
-    "source_kind": "Kind of source",
-    "region_name": "NHS England region",
-    "basis": "Basis of the figure",
-    "position_pct": "Financial position, % of core allocation",
-    "position_pct_total": "Financial position, % of total allocation",
-    "position_gbp_per_head": "Financial position, £ per registered person",
-    "in_deficit": "In deficit (0/1)",
-}
-#: A categorical term as patsy names it: ``C(region_name)[T.London]``.
-PATSY_TERM = re.compile(r"^C\((?P<variable>[^)]+)\)\[T\.(?P<level>.+)\]$")
-
-
-class LabelError(KeyError):
-    """A variable has no human label in any registry."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; this one reads as a sentence
-        return str(self.args[0])
-
-
-def label_of(name: str, *, trust_first: bool = False) -> str:
-    """The human label of a variable or model term, from its one home: the ICB variable
-    registry (``src/helpers/panel/variables.csv``), then the trust registry
-    (``trust_variables.csv``; first with ``trust_first``, for trust-level tables), then
-    :data:`DESIGN_LABELS`; a patsy term
-    ``C(region_name)[T.London]`` reads 'NHS England region: London'.
-
-    Raises:
-        LabelError: naming the variable and the registries searched.
-    """
-    from helpers.panel import trust_registry, variables
-
-    term = PATSY_TERM.match(name)
-    if term:
-        return f"{label_of(term['variable'], trust_first=trust_first)}: {term['level']}"
-    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
-    if in_trust and (trust_first or not in_icb):
-        return trust_registry.label(name)
-    if in_icb:
-        return variables.label(name)
-    if name in DESIGN_LABELS:
-        return DESIGN_LABELS[name]
-    raise LabelError(
-        f"no label for {name!r}: add it to src/helpers/panel/variables.csv or "
-        "trust_variables.csv (a panel variable) or to helpers.report.tables.DESIGN_LABELS "
-        "(a model design column)"
-    )
-
-
-def labels_of(names: Sequence[str], *, trust_first: bool = False) -> dict[str, str]:
-    """``{name: label_of(name)}`` for each name (raises :class:`LabelError` on the first
-    unknown one)."""
-    return {name: label_of(name, trust_first=trust_first) for name in names}
-
-
 #: Row names of ``DataFrame.describe()`` as people read them.
 DESCRIBE_LABELS: dict[str, str] = {
     "count": "Number with a value",
@@ -509,7 +449,7 @@ DESCRIBE_LABELS: dict[str, str] = {
 IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
-def relabel(values: pd.Series | pd.Index, lookup: Callable[[str], str] = label_of) -> pd.Series:
+def relabel(values: pd.Series | pd.Index, lookup: Callable[[str], str]) -> pd.Series:
     """``values`` with every snake_case identifier inside each text replaced by
     ``lookup(identifier)``: 'ytd_variance (press)' -> 'variance against plan, year to date
     (press)' with ``lookup=helpers.panel.finance.readable``. Returns a Series (index kept)."""
