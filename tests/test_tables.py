@@ -232,3 +232,11 @@ def test_auto_table_refuses_to_drop_row_labels() -> None:
         tables.auto_table(frame)
     markup = tables.auto_table(frame.rename_axis("Driver")).to_html()
     assert "<td>Deprivation</td>" in markup and f"{MINUS}2.00" in markup
+
+
+def test_a_number_that_rounds_to_zero_has_no_minus() -> None:
+    assert tables.format_number(-0.001, "2dp") == "0.00"
+    assert tables.format_number("-0.00 (0.32)", None) == "0.00 (0.32)"
+    assert tables.format_number(-0.04, "gbp_m1") == "£0.0m"
+    assert tables.true_minus("a score of 10-0") == "a score of 10-0"
+    assert tables.format_number(-0.07, "2dp") == f"{MINUS}0.07"

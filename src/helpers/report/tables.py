@@ -66,8 +66,14 @@ class TableError(ValueError):
     """A table specification does not fit its frame (unknown column, format or link)."""
 
 
+#: A minus on a number that rounded to zero ('-0.00', '−0%'): shown without a sign.
+NEGATIVE_ZERO = re.compile("(?<![\\w.])[-\\u2212](?=£?0(?:\\.0+)?(?![\\d.,]))")
+
+
 def signed(text: str) -> str:
-    """Replace a leading hyphen-minus of a formatted number by the true minus sign."""
+    """Replace a leading hyphen-minus of a formatted number by the true minus sign (none on a
+    number that rounded to zero)."""
+    text = NEGATIVE_ZERO.sub("", text, count=1) if text[:1] in "-\u2212" else text
     return MINUS + text[1:] if text.startswith("-") else text
 
 
@@ -75,7 +81,7 @@ def true_minus(text: str) -> str:
     """Every hyphen-minus that signs a number in ``text`` as the true minus sign (U+2212), and
     a minus written after the pound sign moved before it (``£-5m`` -> ``−£5m``)."""
     text = re.sub("£[-\u2212]", MINUS + "£", text)
-    return HYPHEN_MINUS.sub(MINUS, text)
+    return NEGATIVE_ZERO.sub("", HYPHEN_MINUS.sub(MINUS, text))
 
 
 def gbp(value: float, decimals: int = 0, suffix: str = "") -> str:
