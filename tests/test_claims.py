@@ -660,3 +660,19 @@ def test_committed_register_and_the_known_cases() -> None:
         and "trust rows" in status[("C08", "c")].evidence
     )
     assert status[("C08", "b")].status == MATCH
+
+
+def test_the_table_for_people_leaves_fact_ids_out_of_the_evidence() -> None:
+    """claim_parts_check.csv keeps each fact id for audit; the report's table shows the
+    publisher and date that cite the fact, not its id."""
+    evidence = (
+        "5 systems (HFMA, 2023-05-19; nat_2223_systems_started_year_deficit) [matches]; "
+        "left out: nat_2324_x = £100m (Pub, 2023): traces to the claim's own source"
+    )
+    assert claims.without_fact_ids(evidence) == (
+        "5 systems (HFMA, 2023-05-19) [matches]; left out: £100m (Pub, 2023): traces to the "
+        "claim's own source"
+    )
+    assert claims.without_fact_ids("between 16 and 21 (HSJ, 2023)") == (
+        "between 16 and 21 (HSJ, 2023)"
+    )

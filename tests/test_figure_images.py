@@ -170,3 +170,19 @@ def test_labels_outside_names_the_labels_a_layout_left_beyond_the_edges() -> Non
     canvas.draw()
     assert figure_images.labels_outside(figure, canvas.get_renderer()) == ["x" * 120, "legend"]
     plt.close("all")
+
+
+def test_figure_png_stores_the_title_and_the_smallest_text_with_the_image() -> None:
+    """The stored image says what it finds (its title) and how small its text is (display
+    px at its own size), which tests/test_exhibits_for_people.py reads at 390 px."""
+    plots.set_house_style()
+    figure, axis = plt.subplots(figsize=(4, 3))
+    axis.plot([0, 1], [0, 1])
+    axis.set_xlabel("x", fontsize=14)
+    axis.annotate("small", (0.5, 0.5), fontsize=7.2)
+    plots.titled(plots.finish(figure), "Deficits were deeper in 2024/25")
+    assert figure_images.smallest_text_points(figure) == 7.2
+    _, metadata = figure_images.figure_png(figure)  # type: ignore[misc]
+    assert metadata[figure_images.TITLE_KEY] == "Deficits were deeper in 2024/25"
+    assert metadata[figure_images.SMALLEST_TEXT_KEY] == 10.0  # 7.2 pt at 100 dpi
+    plt.close("all")

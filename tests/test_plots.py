@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
@@ -106,7 +107,7 @@ def test_titled_wraps_a_long_title_to_a_narrow_figure_and_reserves_room_for_the_
     figure = plots.slope_chart(frame, "distance", "2022/23", "2025/26", ylabel="Distance (%)")
     title = "34 of 42 ICBs moved closer to their fair-shares target between 2022/23 and 2025/26"
     plots.titled(figure, title, "N = 42 ICBs")
-    assert figure.axes[0].get_title(loc="left").count("\n") >= 2  # 5 inches: three lines
+    assert figure.get_suptitle().count("\n") >= 1  # 5 inches: two lines
     assert figure.get_layout_engine().get()["rect"][1] > 0  # room kept for the note
     assert _drawn_outside(figure) == [0.0, 0.0, 0.0, 0.0]
     plt.close("all")
@@ -137,3 +138,164 @@ def test_house_style_sets_fonts_sizes_and_unhinted_text() -> None:
     assert plt.rcParams["figure.dpi"] == 100
     assert plt.rcParams["axes.titlelocation"] == "left"
     assert plt.rcParams["text.hinting"] == "no_hinting"
+
+
+def _hexes(values: object) -> set[str]:
+    from matplotlib.colors import to_hex
+
+    return {to_hex(value).lower() for value in values}  # type: ignore[attr-defined]
+
+
+def _is_grey(colour: str) -> bool:
+    return colour[1:3] == colour[3:5] == colour[5:7]
+
+
+def test_each_colour_meaning_maps_to_one_colour_and_no_colour_has_two_meanings() -> None:
+    """The palette registry: within a meaning each value has its own colour; across meanings
+    (stage, source kind, significance, change, highlight, groups, years, counts) no colour is
+    used twice, so stage and year can never share a palette again."""
+    years = ["2022/23", "2023/24", "2024/25", "2025/26"]
+    used: dict[str, str] = {}
+    meanings = {
+        **{meaning: dict(table) for meaning, table in plots.COLOURS.items()},
+        "year": plots.colours("year", years),
+        "count": plots.colours("count", [1, 2, 3, 4]),
+    }
+    for meaning, table in meanings.items():
+        shades = [str(colour).lower() for colour in table.values()]
+        assert len(set(shades)) == len(shades), f"{meaning}: two values share a colour"
+        for colour in shades:
+            assert not _is_grey(colour), f"{meaning} uses grey {colour}: greys carry no meaning"
+            assert colour not in used, f"{colour} means both {used[colour]} and {meaning}"
+            used[colour] = meaning
+
+
+def test_colours_are_looked_up_by_meaning_and_fail_clearly() -> None:
+    assert plots.colours("stage", ["draft plans", "final_plan", "outturn"]) == {
+        "draft plans": plots.STAGE_COLOURS["draft plan"],
+        "final_plan": plots.STAGE_COLOURS["final plan"],
+        "outturn": plots.STAGE_COLOURS["outturn"],
+    }
+    assert plots.colours("year", ["2023/24", "2022/23"]) == plots.colours(
+        "year", ["2022/23", "2023/24"]
+    )
+    with pytest.raises(KeyError, match="no colour meaning 'mood'"):
+        plots.colours("mood", ["happy"])
+    with pytest.raises(KeyError, match="no stage colour for \\['audit'\\]"):
+        plots.colours("stage", ["audit"])
+
+
+def _best_positions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "financial_year": ["2022/23", "2022/23", "2023/24", "2024/25"],
+            "value_pct_allocation": [-2.0, 0.5, -1.0, -3.0],
+            "stage": ["draft plan", "outturn", "final plan", "forecast"],
+            "region_name": ["London", "Midlands", "London", "North West"],
+        }
+    )
+
+
+def test_charts_draw_stage_and_year_in_their_registered_colours() -> None:
+    """The strip plots take their colours from the registry: stage colours in one chart, the
+    year scale in the other, and the two share no colour."""
+    best = _best_positions()
+    by_stage = plots.position_distribution(best, hue="stage")
+    stage_drawn = {
+        colour
+        for collection in by_stage.axes[0].collections
+        for colour in _hexes(collection.get_facecolors())
+    }
+    assert {colour.lower() for colour in plots.STAGE_COLOURS.values()} <= stage_drawn
+    by_year = plots.positions_by_group(best, "region_name")
+    year_drawn = {
+        colour
+        for collection in by_year.axes[0].collections
+        for colour in _hexes(collection.get_facecolors())
+    }
+    years = plots.colours("year", sorted(best["financial_year"].unique()))
+    assert {colour.lower() for colour in years.values()} <= year_drawn
+    assert not (stage_drawn - {"#ffffff"}) & set(years.values())
+
+
+def test_the_lead_chart_keeps_deficits_and_overspends_on_separate_axes() -> None:
+    timeline = pd.DataFrame(
+        {
+            "financial_year": ["2023/24", "2023/24", "2024/25"],
+            "stage": ["draft plans", "forecast", "final plans"],
+            "basis": ["aggregate deficit", "overspend against plan", "aggregate deficit"],
+            "value_gbp_m": [3000.0, 800.0, 1500.0],
+            "is_lower_bound": [False, False, True],
+        }
+    )
+    figure = plots.timeline_chart(timeline)
+    assert [axis.get_ylabel() for axis in figure.axes] == [
+        "Deficit, £ billion",
+        "Overspend against\nplan, £ billion",
+    ]
+    only_deficits = plots.timeline_chart(timeline[timeline["basis"] == "aggregate deficit"])
+    assert len(only_deficits.axes) == 1
+
+
+def test_every_report_chart_keeps_its_text_at_the_minimum_size() -> None:
+    """Text no smaller than MIN_TEXT_PT on charts no wider than FIGURE_WIDTH: at a phone's
+    364 px column that is at least 9 px."""
+    from helpers.report.figure_images import smallest_text_points
+
+    plots.set_house_style()
+    best = _best_positions()
+    influence = pd.DataFrame(
+        {
+            "fitted": [1.0, 2.0, 3.0],
+            "residual": [0.1, -0.2, 0.1],
+            "cooks_distance": [0.5, 0.1, 0.2],
+            "label": ["QOC 2024/25", "QE1 2023/24", "QUA 2023/24"],
+        }
+    )
+    figures = [
+        plots.position_distribution(best, hue="stage"),
+        plots.positions_by_group(best, "region_name"),
+        plots.diagnostics(influence, units="trusts"),
+        plots.permutation_histogram(np.linspace(-1, 1, 50), 0.5, xlabel="Driver: coefficient"),
+    ]
+    for figure in figures:
+        FigureCanvasAgg(figure).draw()
+        assert figure.get_size_inches()[0] <= plots.FIGURE_WIDTH
+        assert smallest_text_points(figure) >= plots.MIN_TEXT_PT
+        assert _drawn_outside(figure) == [0.0, 0.0, 0.0, 0.0]
+    assert plots.MIN_TEXT_PT * 100 / 72 * 364 / (plots.FIGURE_WIDTH * 100) >= 9
+    assert figures[2].axes[1].get_xlabel() == "Trusts, by Cook's distance"
+
+
+def test_finding_titles_are_computed_from_the_plotted_data() -> None:
+    influence = pd.DataFrame(
+        {
+            "cooks_distance": [0.9, 0.1, 0.05, 0.02, 0.01, 0.01, 0.3, 0.01],
+            "label": list("ABCDEFGH"),
+        }
+    )
+    assert plots.diagnostics_title(influence, "trusts") == (
+        "1 of 8 trusts exceed Cook's distance 4/N; the largest is A (0.90)"
+    )
+    null = np.array([-0.3, -0.1, 0.1, 0.2, 0.6])
+    assert plots.permutation_title(null, -0.5) == (
+        "20.0% of 5 whole-system shuffles give a coefficient as far from zero as the "
+        "observed \u22120.50"
+    )
+    coefficients = pd.DataFrame(
+        {
+            "term": ["a", "b", "a", "b"],
+            "model": ["M1", "M1", "M2", "M2"],
+            "conf_low": [0.1, -1.0, -0.2, -1.0],
+            "conf_high": [0.5, 1.0, 0.4, -0.1],
+        }
+    )
+    assert plots.coefficient_title(coefficients, {"a": "A", "b": "B"}) == (
+        "1 of 2 drivers have 95% intervals that exclude zero (M1)"
+    )
+    curve = pd.DataFrame(
+        {"outcome": ["y"] * 4, "term": ["a", "a", "b", "b"], "estimate": [1.0, 2.0, -1.0, 1.0]}
+    )
+    assert plots.specification_estimates_title(curve, {"a": "A", "b": "B"}) == (
+        "1 of 2 driver-outcome pairs keep one sign in every specification"
+    )

@@ -154,3 +154,89 @@ def test_auto_table_turns_any_frame_into_a_table_for_people() -> None:
     assert '<a href="https://www.ons.gov.uk/x">ons.gov.uk</a>' in markup
     unnamed = tables.auto_table(pd.DataFrame({"a": [1, 2]}, index=[7, 8]))
     assert list(unnamed.labels) == ["a"] and ">7<" not in unnamed.to_html()
+
+
+def test_one_number_format_pounds_percent_and_millions_with_a_true_minus() -> None:
+    """The formats issue 20 asks for: £1,467; −2.8%; −£129.8m (U+2212, before the £)."""
+    assert tables.format_number(1467, "gbp") == "£1,467"
+    assert tables.format_number(-2.84, "pct1") == "\u22122.8%"
+    assert tables.format_number(-129.84, "gbp_m1") == "\u2212£129.8m"
+    assert tables.format_number(129.84, "gbp_m1") == "£129.8m"
+    assert tables.gbp(-1467.4) == "\u2212£1,467"
+    assert tables.gbp(-0.04, 1, "m") == "£0.0m"  # no minus on a number that rounds to zero
+    assert tables.percent(-2.84) == "\u22122.8%"
+    assert tables.percent(-0.04) == "0.0%"
+    for text in ["£1,467", "\u22122.8%", "\u2212£129.8m"]:
+        assert "-" not in text and tables.number_format_problems(text) == []
+
+
+def test_numbers_written_inside_text_get_the_true_minus() -> None:
+    """A coefficient written as text ('-0.87 (0.45)') gets the true minus; ranges and dates
+    keep their hyphens; a minus after the pound sign moves before it."""
+    assert tables.format_number("-0.87 (0.45)*", None) == "\u22120.87 (0.45)*"
+    assert tables.format_number("2021-2025", None) == "2021-2025"
+    assert tables.format_number("2023-05-19", "text") == "2023-05-19"
+    assert tables.true_minus("£-5m and £\u22125m") == "\u2212£5m and \u2212£5m"
+    assert tables.format_number("-1", "code") == "-1"  # identifiers are shown as they are
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("£1467", ["thousands without a separator"]),
+        ("-2.8%", ["hyphen-minus for a minus sign"]),
+        ("£\u2212129.8m", ["minus after the pound sign"]),
+        ("12345 ICBs", ["thousands without a separator"]),
+        ("1.2e-05", ["scientific notation"]),
+        ("2024/25 and 2019, 1,467 and \u22122.8%", []),
+    ],
+)
+def test_number_format_problems_name_each_break(text: str, kinds: list[str]) -> None:
+    found = [problem.split(":")[0] for problem in tables.number_format_problems(text)]
+    assert found == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ytd_variance (press)", "snake_case identifier"),
+        ("C(region_name)[T.London]", "patsy term"),
+        ("(HSJ, 2023-05; nat_2324_icss_forecasting_deficits_final)", "snake_case identifier"),
+        ("leadership_facts.csv has national shares", "file name"),
+        ("see params.yaml", "file name"),
+    ],
+)
+def test_internal_names_are_found_in_any_cell_text(text: str, kind: str) -> None:
+    assert kind in [problem.split(":")[0] for problem in tables.internal_names(text)]
+
+
+def test_people_text_has_no_internal_names() -> None:
+    for text in ["NHS England region: London", "Deprivation, IoD2025", "A&E seen within 4 hours"]:
+        assert tables.internal_names(text) == [], text
+
+
+def test_relabel_replaces_identifiers_inside_texts() -> None:
+    from helpers.panel import finance
+
+    shown = tables.relabel(
+        pd.Index(["ytd_variance (press)", "outturn (official)"]), finance.readable
+    )
+    assert shown.tolist() == ["variance against plan, year to date (press)", "outturn (official)"]
+    assert shown.index.tolist() == ["ytd_variance (press)", "outturn (official)"]
+
+
+def test_auto_table_refuses_to_drop_row_labels() -> None:
+    """An unnamed index of labels (a regression table's terms) would vanish: an error."""
+    frame = pd.DataFrame({"estimate": [1.0, -2.0]}, index=["Deprivation", "Bed occupancy"])
+    with pytest.raises(TableError, match="rename_axis"):
+        tables.auto_table(frame)
+    markup = tables.auto_table(frame.rename_axis("Driver")).to_html()
+    assert "<td>Deprivation</td>" in markup and f"{MINUS}2.00" in markup
+
+
+def test_a_number_that_rounds_to_zero_has_no_minus() -> None:
+    assert tables.format_number(-0.001, "2dp") == "0.00"
+    assert tables.format_number("-0.00 (0.32)", None) == "0.00 (0.32)"
+    assert tables.format_number(-0.04, "gbp_m1") == "£0.0m"
+    assert tables.true_minus("a score of 10-0") == "a score of 10-0"
+    assert tables.format_number(-0.07, "2dp") == f"{MINUS}0.07"

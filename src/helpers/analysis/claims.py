@@ -68,6 +68,8 @@ import pandas as pd
 
 from helpers.data import curated
 from helpers.errors import DataError
+from helpers.panel import variables
+from helpers.panel.finance import readable
 from helpers.paths import PROCESSED_DIR
 
 MATCH, MISMATCH, INCONCLUSIVE, UNTESTABLE = "match", "mismatch", "inconclusive", "untestable"
@@ -332,7 +334,8 @@ def count_positions(
     rows = rows[~own]
     if rows.empty:
         raise NotTestable(
-            f"no independent {args['measure']} rows for {args['year']} in the curated panel"
+            f"no independent {readable(args['measure'])} rows for {args['year']} in the "
+            "curated panel"
         )
     pick = args.get("pick", "latest")
     if pick not in ("latest", "deepest"):
@@ -348,7 +351,7 @@ def count_positions(
     missing = N_ICBS - int(values.size)
     label = (
         f"{below} of the {values.size} systems with an independent {args['year']} "
-        f"{args['measure']} figure in the curated panel ({pick} figure) are below "
+        f"{readable(args['measure'])} figure in the curated panel ({pick} figure) are below "
         f"{_fmt(threshold, '£m')}; {missing} systems have none, so between {below} and "
         f"{below + missing} of {N_ICBS}"
     )
@@ -438,7 +441,9 @@ def england_share_of_allocation(
     year = inputs.icb_year[inputs.icb_year["financial_year"] == args["year"]]
     present = year[column].dropna()
     if present.size != N_ICBS:
-        raise NotTestable(f"{column} covers {present.size} of {N_ICBS} ICBs in {args['year']}")
+        raise NotTestable(
+            f"{variables.label(column)} covers {present.size} of {N_ICBS} ICBs in {args['year']}"
+        )
     months = int(args.get("months", "12"))
     allocation = float(present.sum()) * months / 12
     amount = sum(_fact_value(fact) for fact in facts["amount"])
@@ -1090,6 +1095,18 @@ def citation_text(row: pd.Series) -> str:
     return text
 
 
+#: A fact id where the evidence text names one: '(HSJ, 2023; nat_2324_x)' and 'nat_2324_x = '.
+FACT_ID_IN_TEXT = re.compile(
+    r"; [a-z][a-z0-9]*(?:_[a-z0-9]+)+\)|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+ = "
+)
+
+
+def without_fact_ids(evidence: str) -> str:
+    """Evidence text for people: the fact ids (kept in claim_parts_check.csv for audit) left
+    out, the publisher and date that cite each fact kept."""
+    return FACT_ID_IN_TEXT.sub(lambda found: ")" if found.group(0).endswith(")") else "", evidence)
+
+
 def display_table(checks: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
     """For the report: each part beside its claim; the claim, verdict and source are shown on
     the claim's first part only."""
@@ -1107,7 +1124,7 @@ def display_table(checks: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
             "Part": merged["statement"],
             "Claimed": merged["claimed"],
             "Status": merged["status"].map(STATUS_LABEL),
-            "Evidence": merged["evidence"],
+            "Evidence": merged["evidence"].map(without_fact_ids),
             "Source": np.where(first, merged["source"], ""),
         }
     )

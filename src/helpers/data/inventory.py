@@ -95,7 +95,10 @@ def sha256_check(source: Source, actual: str) -> str:
 
 
 def publisher(official_source: str) -> str:
-    """Who published a source: the catalogue's official-source text before its first ' - '."""
+    """Who published a source: the catalogue's official-source text before its first ' - ';
+    for the project's own curated tables, 'this project' (their description names files)."""
+    if official_source.startswith("compiled by this project"):
+        return "this project (each row cites its source)"
     return official_source.split(" - ", 1)[0].strip()
 
 
@@ -168,7 +171,7 @@ def inventory_people_table(source_inventory: pd.DataFrame) -> PeopleTable:
             "sha256_check": "Check",
             "address": "Pinned address",
         },
-        formats={"rows": "int", "megabytes": "2dp", "sha256": "code"},
+        formats={"file": "code", "rows": "int", "megabytes": "2dp", "sha256": "code"},
         links={"address": "address_text"},
         name="tbl-source-inventory",
     )

@@ -17,6 +17,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from helpers.precision import sort_by_value
 from helpers.report import figure_images
@@ -27,13 +28,97 @@ PALETTE = "colorblind"
 #: Sequential palette (perceptually ordered, colour-blind safe) for ordered groups: years,
 #: stages of a year, counts.
 ORDERED_PALETTE = "plasma"
+#: The smallest text on any chart (points). With charts at most :data:`FIGURE_WIDTH` inches
+#: wide at 100 dpi, shrunk to a phone's 364 px column (390 px less the page's margins), text
+#: of this size is drawn at least 11 x 100/72 x 364/600 = 9.3 px high.
+MIN_TEXT_PT = 11.0
+#: The widest chart (inches): wider ones shrink too far on a phone.
+FIGURE_WIDTH = 6.0
 FONT_FAMILY = "DejaVu Sans"  # the report's body font is the same family (report/assets/report.css)
 TITLE_WIDTH = 54  # characters per line of a chart title before it wraps
 NOTE_COLOUR = "0.35"
-NOTE_SIZE = 9.5
+NOTE_SIZE = MIN_TEXT_PT
 MISSING_COLOUR = (0.88, 0.88, 0.88)
-#: Okabe-Ito vermillion and blue, for "fell"/"rose" pairs.
-FELL, ROSE = "#D55E00", "#0072B2"
+
+# --- One meaning per colour ----------------------------------------------------------------
+# Every chart takes its colours from here, so a colour means one thing across the report:
+# a stage is the same colour in every chart, years have their own (blue-green) scale, and no
+# colour of one meaning is reused for another. Greys carry no meaning (marks without one).
+
+#: Stages of a figure, earliest to final: an ordered (plasma) scale.
+STAGE_COLOURS: dict[str, str] = {
+    "draft plan": "#0D0887",
+    "final plan": "#9C179E",
+    "forecast": "#ED7953",
+    "outturn": "#F0C127",
+}
+#: Kinds of source (Paul Tol's high-contrast scheme, colour-blind safe).
+SOURCE_KIND_COLOURS: dict[str, str] = {
+    "official": "#004488",
+    "press": "#DDAA33",
+    "campaign": "#BB5566",
+}
+#: Whether an estimate is nominally significant (unadjusted p below 0.05).
+SIGNIFICANCE_COLOURS: dict[str, str] = {"p < 0.05 (unadjusted)": "#EE3377", "p ≥ 0.05": "#33BBEE"}
+#: A value that fell or rose between two years (Tol's teal and orange).
+CHANGE_COLOURS: dict[str, str] = {"fell": "#009988", "rose": "#EE7733"}
+#: The one thing a chart singles out: the observed value, the profiled system.
+HIGHLIGHT_COLOURS: dict[str, str] = {"highlighted": "#AA3377"}
+#: Unordered groups named by a chart's legend (models, outcomes, series, comparisons):
+#: seaborn's colour-blind palette.
+GROUP_COLOURS: list[str] = ["#0173B2", "#DE8F05", "#029E73", "#D55E00", "#CC78BC", "#CA9161"]
+#: Colour maps of the ordered meanings whose values the data decide: financial years
+#: (light to dark blue-green) and counts (light to dark green).
+SCALE_MAPS: dict[str, tuple[str, float, float]] = {
+    "year": ("YlGnBu", 0.35, 0.95),
+    "count": ("Greens", 0.3, 0.9),
+}
+#: Fixed meanings: each value's colour.
+COLOURS: dict[str, dict[str, str]] = {
+    "stage": STAGE_COLOURS,
+    "source kind": SOURCE_KIND_COLOURS,
+    "significance": SIGNIFICANCE_COLOURS,
+    "change": CHANGE_COLOURS,
+    "highlight": HIGHLIGHT_COLOURS,
+    "group": {str(index): colour for index, colour in enumerate(GROUP_COLOURS)},
+}
+FELL, ROSE = CHANGE_COLOURS["fell"], CHANGE_COLOURS["rose"]
+HIGHLIGHT = HIGHLIGHT_COLOURS["highlighted"]
+
+
+def stage_key(stage: str) -> str:
+    """A stage as :data:`STAGE_COLOURS` names it: 'draft_plan', 'draft plans' -> 'draft plan'."""
+    text = str(stage).replace("_", " ")
+    return text.removesuffix("s") if text.endswith(" plans") else text
+
+
+def colours(meaning: str, values: list[object]) -> dict[object, str]:
+    """The colour of each of ``values`` under ``meaning`` (a key of :data:`COLOURS` or
+    :data:`SCALE_MAPS`; 'group': the values in order). Raises KeyError naming an unknown
+    meaning or value."""
+    if meaning in SCALE_MAPS:
+        name, low, high = SCALE_MAPS[meaning]
+        ordered = sorted(values)
+        stops = np.linspace(low, high, len(ordered)) if len(ordered) > 1 else [high]
+        colour_map = matplotlib.colormaps[name]
+        return {
+            value: matplotlib.colors.to_hex(colour_map(stop))
+            for value, stop in zip(ordered, stops, strict=True)
+        }
+    if meaning == "group":
+        if len(values) > len(GROUP_COLOURS):
+            raise KeyError(f"{len(values)} groups: the group palette has {len(GROUP_COLOURS)}")
+        return dict(zip(values, GROUP_COLOURS, strict=False))
+    if meaning not in COLOURS:
+        raise KeyError(f"no colour meaning {meaning!r}; known: {sorted([*COLOURS, *SCALE_MAPS])}")
+    table = COLOURS[meaning]
+    key = stage_key if meaning == "stage" else str
+    unknown = [value for value in values if key(value) not in table]  # type: ignore[arg-type]
+    if unknown:
+        raise KeyError(f"no {meaning} colour for {unknown}; known: {sorted(table)}")
+    return {value: table[key(value)] for value in values}  # type: ignore[arg-type]
+
+
 #: Width of the system-profile charts (inches), and how much of it their measure labels take.
 PROFILE_WIDTH = 8.0
 PROFILE_LABEL_INCHES = 3.2
@@ -77,12 +162,18 @@ def set_house_style(*, crop: bool = True) -> None:
         if shell is not None:
             shell.run_line_magic("matplotlib", "inline")
             figure_images.use_figure_png(shell, crop=crop)
-    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=1.15)
+    sns.set_theme(style="whitegrid", context="notebook", palette=GROUP_COLOURS, font_scale=1.15)
     plt.rcParams.update(
         {
             "font.family": "sans-serif",
             "font.sans-serif": [FONT_FAMILY],
-            "figure.figsize": (7, 4.4),
+            "font.size": MIN_TEXT_PT,
+            "axes.labelsize": 12,
+            "xtick.labelsize": MIN_TEXT_PT,
+            "ytick.labelsize": MIN_TEXT_PT,
+            "legend.fontsize": MIN_TEXT_PT,
+            "legend.title_fontsize": MIN_TEXT_PT,
+            "figure.figsize": (FIGURE_WIDTH, 4.2),
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "axes.titleweight": "bold",
@@ -115,36 +206,44 @@ def characters_across(inches: float, fontsize: float, *, bold: bool = True) -> i
 def legend_below(
     axis: plt.Axes, *, ncol: int = 3, title: str | None = None, **options: object
 ) -> None:
-    """The axis's legend outside the data, centred below the plot."""
+    """The axis's legend outside the data: centred on the figure, below the plot's tick
+    labels and axis label (whatever the plot's height), its labels wrapped to the width."""
     handles, labels = axis.get_legend_handles_labels()
     if not handles:
         return
+    figure = axis.figure
+    columns = min(ncol, len(handles))
+    inches = figure.get_size_inches()[0] * 0.9 / columns - 0.4
+    width = characters_across(inches, MIN_TEXT_PT, bold=False)
+    label_lines = axis.get_xlabel().count("\n") + 1 if axis.get_xlabel() else 0
+    below = 0.4 + 0.24 * label_lines  # inches: tick labels, then each line of the axis label
     axis.legend(
         handles,
-        labels,
+        [wrap_title(label, width) for label in labels],
         title=title,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.2),
-        ncol=min(ncol, len(handles)),
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=blended_transform_factory(
+            figure.transFigure,
+            axis.transAxes + ScaledTranslation(0, -below, figure.dpi_scale_trans),
+        ),
+        ncol=columns,
         frameon=False,
-        fontsize=10,
-        title_fontsize=10,
+        fontsize=MIN_TEXT_PT,
+        title_fontsize=MIN_TEXT_PT,
         **options,
     )
 
 
 def titled(figure: Figure, title: str | None = None, note: str | None = None) -> Figure:
-    """Give a figure a finding as its title (on the first axis, wrapped to the figure's width
-    less an inch for the axis labels) and a small note (N, coverage) under the plot, wrapped
+    """Give a figure a finding as its title (the figure's title, from its left edge, wrapped to
+    its width) and a small note (N, coverage) under the plot, wrapped
     to the figure's width; returns the figure, its layout (done when
     it is drawn) leaving room for the note."""
-    axis = figure.axes[0]
     width_inches, height_inches = figure.get_size_inches()
-    if title:
-        width = min(TITLE_WIDTH, characters_across(width_inches - 1.0, 13))
-        axis.set_title(
-            wrap_title(title, width), loc="left", fontsize=13, fontweight="bold", wrap=True
-        )  # wrapped again when drawn if the plot starts far enough right for it to run off
+    if title:  # across the whole figure from its left edge, whatever the axes' labels take
+        width = min(TITLE_WIDTH, characters_across(width_inches - 0.3, 13))
+        figure.suptitle(wrap_title(title, width), x=0.01, ha="left", fontsize=13, fontweight="bold")
     if note:
         characters = max(40, int(width_inches * 72 / (NOTE_SIZE * 0.62)))
         wrapped = wrap_title(note, characters)
@@ -153,6 +252,21 @@ def titled(figure: Figure, title: str | None = None, note: str | None = None) ->
         reserved = min(0.3, lines * NOTE_SIZE * 1.5 / 72 / height_inches)
         figure.set_layout_engine(TightLayoutEngine(rect=(0, reserved, 1, 1)))
     return figure
+
+
+def panel_title(axis: plt.Axes, text: str) -> None:
+    """Name a panel above its plot, starting at the figure's left edge (not the plot's, which
+    long tick labels push right), wrapped to the figure's width."""
+    width = characters_across(axis.figure.get_size_inches()[0] - 0.3, 12)
+    axis.annotate(
+        wrap_title(text, width),
+        xy=(0.01, 1.03),
+        xycoords=("figure fraction", "axes fraction"),
+        ha="left",
+        va="bottom",
+        fontsize=12,
+        fontweight="bold",
+    )
 
 
 @contextmanager
@@ -189,55 +303,74 @@ def timeline_chart(timeline: pd.DataFrame) -> Figure:
     """National aggregate positions by year and stage (draft, final plan, forecast, outturn).
 
     ``timeline`` has columns financial_year, stage, basis, value_gbp_m and is_lower_bound.
-    Hollow markers are lower bounds; marker shape distinguishes aggregate deficits from
-    overspends against plan, which are not the same quantity.
+    Aggregate deficits (top) and forecast overspends against plan (bottom, when there are
+    any) are different quantities, so each has its own axis. Hollow markers are lower bounds;
+    colours are the stages of :data:`STAGE_COLOURS`.
     """
-    figure, axis = plt.subplots(figsize=(7.5, 5.2))
+    kinds = [
+        kind
+        for kind in ["aggregate deficit", "overspend against plan"]
+        if (timeline["basis"] == kind).any()
+    ]
+    figure, axes = plt.subplots(
+        len(kinds),
+        1,
+        figsize=(FIGURE_WIDTH, 3.4 + 2.2 * (len(kinds) - 1)),
+        sharex=True,
+        height_ratios=[3, 1.6][: len(kinds)],
+        squeeze=False,
+    )
     years = sorted(timeline["financial_year"].unique())
-    colours = dict(zip(STAGE_ORDER, ordered_colours(len(STAGE_ORDER)), strict=True))
-    markers = {"aggregate deficit": "o", "overspend against plan": "s"}
+    stage_colours = colours("stage", STAGE_ORDER)
     width = 0.8 / len(STAGE_ORDER)
-    for _, row in timeline.iterrows():
-        position = (
-            years.index(row["financial_year"])
-            + (STAGE_ORDER.index(row["stage"]) - (len(STAGE_ORDER) - 1) / 2) * width
+    for axis, kind in zip(axes[:, 0], kinds, strict=True):
+        for _, row in timeline[timeline["basis"] == kind].iterrows():
+            position = (
+                years.index(row["financial_year"])
+                + (STAGE_ORDER.index(row["stage"]) - (len(STAGE_ORDER) - 1) / 2) * width
+            )
+            colour = stage_colours[row["stage"]]
+            value = row["value_gbp_m"] / 1000
+            axis.vlines(position, 0, value, color=colour, linewidth=3, alpha=0.6)
+            axis.scatter(
+                position,
+                value,
+                s=60,
+                marker="o",
+                facecolor="white" if row["is_lower_bound"] else colour,
+                edgecolor=colour,
+                linewidth=2,
+                zorder=3,
+            )
+        axis.set_ylim(bottom=0)
+        axis.set_ylabel(
+            "Deficit, £ billion"
+            if kind == "aggregate deficit"
+            else "Overspend against\nplan, £ billion"
         )
-        colour = colours[row["stage"]]
-        axis.vlines(position, 0, row["value_gbp_m"] / 1000, color=colour, linewidth=3, alpha=0.6)
-        axis.scatter(
-            position,
-            row["value_gbp_m"] / 1000,
-            s=60,
-            marker=markers[row["basis"]],
-            facecolor="white" if row["is_lower_bound"] else colour,
-            edgecolor=colour,
-            linewidth=2,
-            zorder=3,
-        )
-    for stage, colour in colours.items():
-        axis.scatter([], [], color=colour, marker="o", label=stage)
-    axis.scatter([], [], color="grey", marker="s", label="overspend against plan (not deficit)")
-    axis.scatter([], [], facecolor="white", edgecolor="grey", marker="o", label="lower bound")
-    axis.set_xticks(range(len(years)), years)
-    axis.set_ylabel("£ billion (deficit or overspend)")
-    axis.set_xlabel("Financial year")
-    legend_below(axis, ncol=3)
-    axis.set_ylim(bottom=0)
+        axis.grid(axis="x", visible=False)  # year groups straddle the tick
+    bottom = axes[-1, 0]
+    for stage, colour in stage_colours.items():
+        bottom.scatter([], [], color=colour, marker="o", label=stage)
+    bottom.scatter([], [], facecolor="white", edgecolor="grey", marker="o", label="lower bound")
+    bottom.set_xticks(range(len(years)), years)
+    bottom.set_xlabel("Financial year")
+    legend_below(bottom, ncol=3)
     return finish(figure)
 
 
 def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figure:
     """Best-available system positions (% of core allocation) per financial year."""
-    figure, axis = plt.subplots(figsize=(7, 5))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 4.8))
     order = sorted(best["financial_year"].unique())
     present = list(best[hue].dropna().unique())
     ranks = {value: index for index, value in enumerate(ORDERED_STAGES)}
-    if all(value in ranks for value in present):  # an ordered scale: ordered colours
-        hue_order = sorted(present, key=ranks.__getitem__)
-        palette = dict(zip(hue_order, ordered_colours(len(hue_order)), strict=True))
+    meaning = hue.replace("_", " ")
+    if all(stage_key(value) in ranks for value in present):  # an ordered scale
+        hue_order = sorted(present, key=lambda value: ranks[stage_key(value)])
     else:
         hue_order = sorted(present)
-        palette = dict(zip(hue_order, sns.color_palette(PALETTE, len(hue_order)), strict=True))
+    palette = colours(meaning, hue_order)
     sns.boxplot(
         data=best,
         x="financial_year",
@@ -264,13 +397,13 @@ def position_distribution(best: pd.DataFrame, hue: str = "source_kind") -> Figur
     axis.axhline(0, color="black", linewidth=0.8)
     axis.set_xlabel("Financial year")
     axis.set_ylabel("Position, % of core allocation\n(surplus +, deficit \u2212)")
-    legend_below(axis, ncol=4, title=hue.replace("_", " "))
+    legend_below(axis, ncol=2, title={"stage": "Stage of the figure"}.get(hue, meaning))
     return finish(figure)
 
 
 def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
     """Best-available positions (% of allocation) by a grouping such as region."""
-    figure, axis = plt.subplots(figsize=(7, 5.2))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 5.0))
     medians = best.groupby(group)["value_pct_allocation"].median().rename("median").reset_index()
     order = sort_by_value(medians, "median", [group])[group].tolist()
     years = sorted(best["financial_year"].unique())
@@ -282,15 +415,15 @@ def positions_by_group(best: pd.DataFrame, group: str) -> Figure:
             order=order,
             hue="financial_year",
             hue_order=years,
-            palette=dict(zip(years, ordered_colours(len(years)), strict=True)),
+            palette=colours("year", years),
             size=6,
             jitter=0.15,
             ax=axis,
         )
     axis.axvline(0, color="black", linewidth=0.8)
-    axis.set_xlabel("Position, % of core allocation (surplus +, deficit \u2212)")
+    axis.set_xlabel("Position, % of core allocation\n(surplus +, deficit \u2212)")
     axis.set_ylabel("")
-    legend_below(axis, ncol=4, title="Financial year")
+    legend_below(axis, ncol=2, title="Financial year")
     return finish(figure)
 
 
@@ -319,18 +452,21 @@ def choropleth(
     centre: float | None = None,
     missing_label: str = "no figure",
     categorical: bool = False,
+    label_lowest: int = 0,
 ) -> Figure:
     """Map of the ICBs shaded by ``column`` (``shapes`` has a shapely ``geometry`` column).
 
     Missing values are drawn in light grey and named in the legend by ``missing_label``.
+    Categories are shaded on the count scale (:data:`SCALE_MAPS`). The ``label_lowest``
+    systems with the lowest values are named on the map (by ``icb_name``, else ``icb_code``).
     """
-    figure, axis = plt.subplots(figsize=(6.5, 6.5))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 6.2))
     values = shapes[column]
     present = values.notna()
     if categorical:
         categories = sorted(values[present].unique())
-        palette = dict(zip(categories, ordered_colours(len(categories))[::-1], strict=True))
-        colours = [palette.get(value, MISSING_COLOUR) for value in values]
+        palette = colours("count", categories)
+        shades = [palette.get(value, MISSING_COLOUR) for value in values]
         for category, colour in palette.items():
             axis.scatter([], [], marker="s", color=colour, label=category)
     else:
@@ -342,15 +478,35 @@ def choropleth(
         )
         norm = matplotlib.colors.Normalize(vmin=lower, vmax=upper)
         mapper = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        colours = [
+        shades = [
             mapper.to_rgba(value) if pd.notna(value) else (0.88, 0.88, 0.88, 1.0)
             for value in values
         ]
-        figure.colorbar(mapper, ax=axis, shrink=0.6, label=title, location="bottom", pad=0.02)
-    for geometry, colour in zip(shapes["geometry"], colours, strict=True):
+        figure.colorbar(mapper, ax=axis, shrink=0.8, label=title, location="bottom", pad=0.02)
+    for geometry, colour in zip(shapes["geometry"], shades, strict=True):
         axis.add_patch(_polygon_patch(geometry, facecolor=colour, edgecolor="white", linewidth=0.4))
+    names = shapes["icb_name"] if "icb_name" in shapes else shapes.get("icb_code")
+    if label_lowest and names is not None:
+        lowest = values[present].sort_values(kind="stable").index[:label_lowest]
+        for index in lowest:
+            point = shapes.loc[index, "geometry"].representative_point()
+            axis.annotate(
+                wrap_title(str(names.loc[index]), 16),
+                (point.x, point.y),
+                xytext=(0, 0),
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                fontsize=MIN_TEXT_PT,
+                bbox={
+                    "boxstyle": "round,pad=0.2",
+                    "facecolor": "white",
+                    "alpha": 0.85,
+                    "edgecolor": "0.5",
+                },
+            )
     axis.scatter([], [], marker="s", color=MISSING_COLOUR, label=missing_label)
-    axis.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axis.legend(frameon=False, fontsize=MIN_TEXT_PT, loc="upper left", bbox_to_anchor=(0.0, 1.0))
     axis.autoscale_view()
     axis.set_aspect("equal")
     axis.set_axis_off()
@@ -366,6 +522,9 @@ def slope_chart(frame: pd.DataFrame, value: str, first: str, last: str, *, ylabe
         axis.plot(
             [0, 1], [row[first], row[last]], color=colour, alpha=0.6, marker="o", markersize=3
         )
+    axis.plot([], [], color=FELL, label="fell")
+    axis.plot([], [], color=ROSE, label="rose")
+    legend_below(axis, ncol=2, title=f"{ylabel.split(' (')[0]}, {first} to {last}")
     axis.set_xticks([0, 1], [first, last])
     axis.set_xlim(-0.2, 1.2)
     axis.axhline(0, color="black", linewidth=0.8)
@@ -377,13 +536,23 @@ def scatter_with_fit(
     frame: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str, hue: str | None = None
 ) -> Figure:
     """Scatter of ``y`` on ``x`` with a least-squares line and 95% band."""
-    figure, axis = plt.subplots(figsize=(6, 4.5))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 4.6))
     sns.regplot(data=frame, x=x, y=y, scatter=False, color="0.3", ax=axis, seed=0)
-    sns.scatterplot(data=frame, x=x, y=y, hue=hue, ax=axis, s=40)
-    axis.set_xlabel(xlabel)
-    axis.set_ylabel(ylabel)
+    groups = list(dict.fromkeys(frame[hue].dropna())) if hue else []
+    sns.scatterplot(
+        data=frame,
+        x=x,
+        y=y,
+        hue=hue,
+        ax=axis,
+        s=40,
+        palette=colours("group", groups) if hue else None,
+        color=None if hue else GROUP_COLOURS[0],
+    )
+    axis.set_xlabel(wrap_title(xlabel, 50))
+    axis.set_ylabel(wrap_title(ylabel, 24))
     if hue:
-        legend_below(axis, title=hue.replace("_", " "))
+        legend_below(axis, ncol=1, title=hue.replace("_", " ").capitalize())
     return finish(figure)
 
 
@@ -393,10 +562,11 @@ def coefficient_plot(coefficients: pd.DataFrame, labels: dict[str, str]) -> Figu
     shown["label"] = shown["term"].map(labels)
     models = list(dict.fromkeys(shown["model"]))
     terms = list(labels.values())
-    figure, axis = plt.subplots(figsize=(8, 0.6 * len(terms) + 1.5))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 0.6 * len(terms) + 2.0))
     offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
-    colours = sns.color_palette(PALETTE, len(models))
-    for model, offset, colour in zip(models, offsets, colours, strict=True):
+    model_colours = colours("group", models)
+    for model, offset in zip(models, offsets, strict=True):
+        colour = model_colours[model]
         rows = shown[shown["model"] == model].set_index("label").reindex(terms)
         positions = np.arange(len(terms)) + offset
         axis.errorbar(
@@ -405,7 +575,7 @@ def coefficient_plot(coefficients: pd.DataFrame, labels: dict[str, str]) -> Figu
             xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
             fmt="o",
             color=colour,
-            label=model,
+            label=wrap_title(model, 28),
             capsize=3,
         )
     axis.axvline(0, color="black", linewidth=0.8)
@@ -416,41 +586,83 @@ def coefficient_plot(coefficients: pd.DataFrame, labels: dict[str, str]) -> Figu
     axis.set_xlabel(
         wrap_title("Change in outcome per 1 SD of the driver (95% interval)", 32)
     )  # two lines, so the label stays within the plot's width and the figure
-    axis.legend(frameon=False, fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=1)
+    legend_below(axis, ncol=1)  # then moved above the plot, right-aligned: inside the figure
+    axis.get_legend().set_loc("lower right")
+    axis.get_legend().set_bbox_to_anchor((1.0, 1.01), transform=axis.transAxes)
     return finish(figure)
 
 
-def diagnostics(influence: pd.DataFrame) -> Figure:
-    """Residuals against fitted values, and Cook's distance per system (largest labelled)."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.scatter(influence["fitted"], influence["residual"], color="tab:blue")
+def diagnostics(influence: pd.DataFrame, units: str = "system-years") -> Figure:
+    """Residuals against fitted values (top), and Cook's distance per unit (bottom; ``units``
+    names them on the axis, e.g. 'trusts'), the three largest labelled."""
+    figure, (left, right) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 7.6))
+    left.scatter(influence["fitted"], influence["residual"], color="0.3", s=18)
     left.axhline(0, color="black", linewidth=0.8)
     left.set_xlabel("Fitted value")
     left.set_ylabel("Residual")
-    left.set_title("Residuals vs fitted")
     ordered = sort_by_value(influence, "cooks_distance", ["label"], ascending=False)
-    right.bar(range(len(ordered)), ordered["cooks_distance"], color="tab:orange")
+    right.bar(range(len(ordered)), ordered["cooks_distance"], color="0.45")
     threshold = 4 / len(ordered)
     right.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label="4 / N")
     for index, (_, row) in enumerate(ordered.head(3).iterrows()):
-        right.annotate(row["label"], (index, row["cooks_distance"]), fontsize=8, ha="left")
-    right.set_xlabel("Systems, by Cook's distance")
+        right.annotate(
+            row["label"],
+            (index, row["cooks_distance"]),
+            xytext=(4, -2 - 12 * index),
+            textcoords="offset points",
+            fontsize=MIN_TEXT_PT,
+            ha="left",
+            va="top",
+        )
+    right.set_xlabel(f"{units[:1].upper()}{units[1:]}, by Cook's distance")
     right.set_ylabel("Cook's distance")
-    right.set_title("Influence")
     right.legend(frameon=False)
     return finish(figure)
 
 
+def diagnostics_title(influence: pd.DataFrame, units: str = "system-years") -> str:
+    """The diagnostics' finding: how many units pass the 4/N rule of thumb, and the largest."""
+    threshold = 4 / len(influence)
+    above = int((influence["cooks_distance"] > threshold).sum())
+    top = sort_by_value(influence, "cooks_distance", ["label"], ascending=False).iloc[0]
+    return (
+        f"{above} of {len(influence)} {units} exceed Cook's distance 4/N; the largest is "
+        f"{top['label']} ({top['cooks_distance']:.2f})"
+    )
+
+
 def permutation_histogram(null: np.ndarray, observed: float, *, xlabel: str) -> Figure:
     """Null distribution of a coefficient under permutation, with the observed value marked."""
-    figure, axis = plt.subplots(figsize=(6, 3.5))
+    figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
     axis.hist(null, bins=40, color="0.7")
-    axis.axvline(observed, color="tab:red", linewidth=2, label="observed")
-    axis.axvline(-observed, color="tab:red", linewidth=1, linestyle="--", label="mirror")
-    axis.set_xlabel(xlabel)
+    axis.axvline(observed, color=HIGHLIGHT, linewidth=2, label="observed")
+    axis.axvline(-observed, color=HIGHLIGHT, linewidth=1, linestyle="--", label="mirror")
+    axis.set_xlabel(wrap_title(xlabel, 50))
     axis.set_ylabel("Permutations")
     legend_below(axis, ncol=2)
     return finish(figure)
+
+
+def permutation_title(null: np.ndarray, observed: float) -> str:
+    """The permutation test's finding: the share of shuffles at least as far from zero."""
+    share = float(np.mean(np.abs(np.asarray(null)) >= abs(observed)))
+    shown = f"{observed:.2f}".replace("-", "\u2212")
+    return (
+        f"{share:.1%} of {len(null):,} whole-system shuffles give a coefficient as far from "
+        f"zero as the observed {shown}"
+    )
+
+
+def coefficient_title(coefficients: pd.DataFrame, labels: dict[str, str]) -> str:
+    """The coefficient plot's finding: how many intervals exclude zero, per model shown."""
+    shown = coefficients[coefficients["term"].isin(labels)]
+    excluding = (shown["conf_low"] > 0) | (shown["conf_high"] < 0)
+    models = list(dict.fromkeys(shown["model"]))
+    counts = [int(excluding[shown["model"] == model].sum()) for model in models]
+    if not any(counts):
+        return f"No 95% interval of the {len(labels)} drivers excludes zero in any model shown"
+    best = models[int(np.argmax(counts))]
+    return f"{max(counts)} of {len(labels)} drivers have 95% intervals that exclude zero ({best})"
 
 
 def race_equality_chart(points: pd.DataFrame) -> Figure:
@@ -461,16 +673,21 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
     line joins the points of one series but does not imply the years between were measured.
     """
     panels = [("share", "Ethnic-minority (BME) share, %"), ("headcount", "BME people (headcount)")]
-    figure, axes = plt.subplots(2, 1, figsize=(7, 9), height_ratios=[3, 2])
+    figure, axes = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 9), height_ratios=[3, 2])
     series_names = list(dict.fromkeys(points["series"]))
-    colours = dict(zip(series_names, sns.color_palette(PALETTE, len(series_names)), strict=True))
+    series_colours = colours("group", series_names)
     years = sorted(points["year"].unique())
     for axis, (measure, ylabel) in zip(axes, panels, strict=True):
         shown = points[points["measure"] == measure]
         for name in dict.fromkeys(shown["series"]):
             rows = shown[shown["series"] == name].sort_values("year")
             axis.plot(
-                rows["year"], rows["value"], marker="o", color=colours[name], label=name, lw=2
+                rows["year"],
+                rows["value"],
+                marker="o",
+                color=series_colours[name],
+                label=name,
+                lw=2,
             )
             for year, value in zip(rows["year"], rows["value"], strict=True):
                 axis.annotate(
@@ -479,8 +696,8 @@ def race_equality_chart(points: pd.DataFrame) -> Figure:
                     textcoords="offset points",
                     xytext=(0, 6),
                     ha="center",
-                    fontsize=8,
-                    color=colours[name],
+                    fontsize=MIN_TEXT_PT,
+                    color=series_colours[name],
                 )
         shown_years = sorted(shown["year"].unique()) or years
         axis.set_xticks(shown_years, [str(year) for year in shown_years])
@@ -507,7 +724,7 @@ def distribution_panels(
     sideways by a generator seeded with ``seed``, so the figure is the same on every run.
     """
     rows, cols = _panel_grid(len(columns))
-    figure, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.6 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(FIGURE_WIDTH, 3.6 * rows), squeeze=False)
     for axis, (column, label) in zip(axes.flat, columns.items(), strict=False):
         shown = frame[[by, column]].dropna()
         order = sorted(shown[by].unique())
@@ -519,9 +736,9 @@ def distribution_panels(
         generator = np.random.default_rng(seed)
         positions = shown[by].map({group: index for index, group in enumerate(order)})
         jitter = generator.uniform(-0.2, 0.2, len(shown))
-        axis.scatter(positions + jitter, shown[column], s=16, color="tab:blue", zorder=3)
+        axis.scatter(positions + jitter, shown[column], s=16, color="0.3", zorder=3)
         axis.set_xlabel("Financial year")
-        axis.set_ylabel(label)
+        axis.set_ylabel(wrap_title(label, 26))
         axis.tick_params(axis="x", labelrotation=30)
     return finish(figure)
 
@@ -539,16 +756,18 @@ def scatter_panels_with_fit(
     ``notes`` (column -> text, e.g. N and correlation) is written above each panel.
     """
     rows, cols = _panel_grid(len(panels))
-    figure, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.6 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(FIGURE_WIDTH, 3.8 * rows), squeeze=False)
     for axis, (column, label) in zip(axes.flat, panels.items(), strict=False):
         shown = frame[[column, y]].dropna()
         sns.regplot(data=shown, x=column, y=y, scatter=False, color="0.3", ax=axis, seed=0)
-        axis.scatter(shown[column], shown[y], s=30, color="tab:blue", alpha=0.8)
+        axis.scatter(shown[column], shown[y], s=30, color="0.3", alpha=0.8)
         axis.axhline(0, color="black", linewidth=0.8)
         axis.set_xlabel(label)
-        axis.set_ylabel(ylabel)
+        axis.set_ylabel(wrap_title(ylabel, 26))
         if notes and column in notes:
-            axis.set_title(notes[column], fontsize=8, fontweight="normal", loc="left")
+            axis.set_title(
+                wrap_title(notes[column], 60), fontsize=MIN_TEXT_PT, fontweight="normal", loc="left"
+            )
     return finish(figure)
 
 
@@ -622,14 +841,19 @@ def profile_distributions(data: pd.DataFrame, title: str) -> Figure:
 def specification_estimates(
     curve: pd.DataFrame, term_labels: dict[str, str], outcome_labels: dict[str, str]
 ) -> Figure:
-    """Each driver's estimate under every specification, one panel per outcome (dots filled
-    where the unadjusted p is below 0.05)."""
+    """Each driver's estimate under every specification, one panel per outcome, stacked
+    (dots filled in the significance colour where the unadjusted p is below 0.05)."""
     outcomes = list(dict.fromkeys(curve["outcome"]))
     terms = list(term_labels)
+    significance = list(SIGNIFICANCE_COLOURS)
     figure, axes = plt.subplots(
-        1, len(outcomes), figsize=(4 * len(outcomes), 0.45 * len(terms) + 1.8), sharey=True
+        len(outcomes),
+        1,
+        figsize=(FIGURE_WIDTH, len(outcomes) * (0.42 * len(terms) + 1.4) + 0.8),
+        sharex=True,
+        squeeze=False,
     )
-    for axis, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
+    for axis, outcome in zip(axes[:, 0], outcomes, strict=True):
         rows = curve[curve["outcome"] == outcome]
         positions = rows["term"].map({term: index for index, term in enumerate(terms)})
         significant = rows["p_value"] < 0.05
@@ -637,27 +861,48 @@ def specification_estimates(
             rows["estimate"][~significant],
             positions[~significant],
             facecolors="none",
-            edgecolors="tab:blue",
-            s=18,
-            label="p ≥ 0.05",
+            edgecolors=SIGNIFICANCE_COLOURS[significance[1]],
+            s=22,
+            label=significance[1],
         )
         axis.scatter(
             rows["estimate"][significant],
             positions[significant],
-            color="tab:red",
-            s=18,
-            label="p < 0.05 (unadjusted)",
+            color=SIGNIFICANCE_COLOURS[significance[0]],
+            s=22,
+            label=significance[0],
         )
         axis.axvline(0, color="black", linewidth=0.8)
-        axis.set_title(
-            wrap_title(outcome_labels.get(outcome, outcome), PANEL_TITLE_WIDTH), fontsize=9
+        panel_title(axis, outcome_labels.get(outcome, outcome))
+        axis.set_yticks(
+            range(len(terms)), [wrap_title(term_labels[t], COEFFICIENT_LABEL_WIDTH) for t in terms]
         )
-        axis.set_xlabel("pp per SD")
-    first = np.atleast_1d(axes)[0]
-    first.set_yticks(range(len(terms)), [term_labels[t] for t in terms])
-    first.invert_yaxis()
-    first.legend(frameon=False, fontsize=7, loc="lower left")
+        axis.set_ylim(len(terms) - 0.5, -0.5)
+    axes[-1, 0].set_xlabel("Percentage points per SD of the driver")
+    legend_below(axes[-1, 0], ncol=2)
+    legend = axes[-1, 0].get_legend()  # from the figure's left edge, under the axis label
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor(
+        (0.01, 0.0),
+        transform=blended_transform_factory(
+            figure.transFigure,
+            axes[-1, 0].transAxes + ScaledTranslation(0, -0.75, figure.dpi_scale_trans),
+        ),
+    )
     return finish(figure)
+
+
+def specification_estimates_title(curve: pd.DataFrame, term_labels: dict[str, str]) -> str:
+    """The trust specification chart's finding: how many driver-outcome pairs keep one sign in
+    every specification."""
+    shown = curve[curve["term"].isin(term_labels)]
+    signs = shown.groupby(["outcome", "term"])["estimate"].agg(
+        lambda values: (values > 0).all() or (values < 0).all()
+    )
+    return (
+        f"{int(signs.sum())} of {len(signs)} driver-outcome pairs keep one sign in every "
+        "specification"
+    )
 
 
 def specification_curve_plot(
@@ -668,8 +913,10 @@ def specification_curve_plot(
     title: str,
     ylabel: str,
 ) -> Figure:
-    """Specification curve: per driver (columns), the estimates sorted with 95% intervals
-    (top, nominally significant in colour) and, beneath, a marker for each choice made.
+    """Specification curve: per driver (stacked), the estimates sorted with 95% intervals
+    (nominally significant in the significance colour); beneath, for each choice, each
+    driver's median estimate over the specifications that make it (one colour per driver),
+    so the choices that move an estimate stand out.
 
     Estimates are divided by the outcome's SD in each specification's sample, so that
     specifications with different denominators (units) share one axis.
@@ -678,42 +925,79 @@ def specification_curve_plot(
     options = [
         (dimension, option) for dimension in dimensions for option in curve[dimension].unique()
     ]
+    scaled = curve[curve["driver"].isin(drivers)].copy()
+    for column in ["estimate", "conf_low", "conf_high"]:
+        scaled[column] = scaled[column] / scaled["outcome_sd"]
+    row_inches = 0.32
     figure, axes = plt.subplots(
-        2,
-        len(drivers),
-        figsize=(CURVE_PANEL_INCHES * len(drivers) + 2.5, 3 + 0.22 * len(options)),
-        gridspec_kw={"height_ratios": [3, 0.3 * len(options)]},
-        sharex="col",
+        len(drivers) + 1,
+        1,
+        figsize=(FIGURE_WIDTH, 1.9 * len(drivers) + row_inches * len(options) + 2.6),
+        height_ratios=[1.9] * len(drivers) + [row_inches * len(options)],
         squeeze=False,
     )
-    for column, driver in enumerate(drivers):
-        rows = curve[curve["driver"] == driver].copy()
-        for scaled in ["estimate", "conf_low", "conf_high"]:
-            rows[scaled] = rows[scaled] / rows["outcome_sd"]
-        rows = rows.sort_values("estimate", ignore_index=True)
+    significant_colour, other_colour = SIGNIFICANCE_COLOURS.values()
+    for index, driver in enumerate(drivers):
+        rows = scaled[scaled["driver"] == driver].sort_values("estimate", ignore_index=True)
         significant = rows["p_value"] < 0.05
-        top, bottom = axes[0, column], axes[1, column]
-        top.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.8", linewidth=0.6)
-        top.scatter(
-            rows.index, rows["estimate"], s=4, color=np.where(significant, "tab:red", "0.3")
+        axis = axes[index, 0]
+        axis.vlines(rows.index, rows["conf_low"], rows["conf_high"], color="0.88", linewidth=0.5)
+        axis.scatter(
+            rows.index,
+            rows["estimate"],
+            s=10,
+            zorder=3,
+            color=np.where(significant, significant_colour, other_colour),
         )
-        top.axhline(0, color="black", linewidth=0.8)
-        top.set_title(
-            wrap_title(labels[driver], characters_across(CURVE_PANEL_INCHES, 9)), fontsize=9
+        axis.axhline(0, color="black", linewidth=0.8)
+        panel_title(axis, labels[driver])
+        axis.set_ylabel(wrap_title(ylabel, 14))
+        axis.set_xticks([])
+        axis.set_xlim(-1, len(rows))
+    axes[len(drivers) - 1, 0].set_xlabel("Specifications, sorted by estimate")
+    axes[0, 0].scatter([], [], color=significant_colour, s=14, label="p < 0.05 (unadjusted)")
+    axes[0, 0].scatter([], [], color=other_colour, s=14, label="p ≥ 0.05")
+    axes[0, 0].legend(frameon=False, loc="upper left", fontsize=MIN_TEXT_PT)
+    choices = axes[-1, 0]
+    driver_colours = colours("group", drivers)
+    offsets = np.linspace(-0.25, 0.25, len(drivers)) if len(drivers) > 1 else [0.0]
+    for driver, offset in zip(drivers, offsets, strict=True):
+        rows = scaled[scaled["driver"] == driver]
+        medians = [
+            rows.loc[rows[dimension] == option, "estimate"].median()
+            for dimension, option in options
+        ]
+        choices.scatter(
+            medians,
+            np.arange(len(options)) + offset,
+            s=22,
+            color=driver_colours[driver],
+            label=labels[driver],
         )
-        top.set_ylabel(ylabel if column == 0 else "", fontsize=8)
-        for position, (dimension, option) in enumerate(options):
-            chosen = np.flatnonzero(rows[dimension].to_numpy() == option)
-            bottom.scatter(chosen, np.full(len(chosen), position), s=2, marker="|", color="0.2")
-        bottom.set_yticks(range(len(options)))
-        bottom.set_yticklabels(
-            [f"{d.replace('_', ' ')}: {o}" for d, o in options] if column == 0 else [],
-            fontsize=7,
-        )
-        bottom.set_ylim(len(options) - 0.5, -0.5)
-        bottom.set_xlabel("Specifications, by estimate", fontsize=8)
-        bottom.grid(False)
-    figure.suptitle(title, fontsize=11, fontweight="bold")
+    choices.axvline(0, color="black", linewidth=0.8)
+    choices.set_yticks(range(len(options)), [wrap_title(str(option), 32) for _, option in options])
+    choices.set_ylim(len(options) - 0.5, -0.5)
+    choices.set_xlabel(
+        wrap_title(f"Median over the specifications making the choice ({ylabel})", 30)
+    )
+    panel_title(choices, "Median estimate by choice made")
+    legend_below(choices, ncol=1)
+    legend = choices.get_legend()
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor(
+        (0.01, 0.0),
+        transform=blended_transform_factory(
+            figure.transFigure,
+            choices.transAxes + ScaledTranslation(0, -0.8, figure.dpi_scale_trans),
+        ),
+    )
+    figure.suptitle(  # an empty last line keeps the first panel's name clear of the title
+        wrap_title(title, characters_across(FIGURE_WIDTH - 0.3, 13)) + "\n",
+        fontsize=13,
+        fontweight="bold",
+        x=0.01,
+        ha="left",
+    )
     return finish(figure)
 
 

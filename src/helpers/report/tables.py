@@ -21,7 +21,8 @@ hold) and which both renderers embed as is. What it does to a frame:
 
 Formats (``formats`` maps a *source* column name to one of them): ``"int"``, ``"1dp"``,
 ``"2dp"``, ``"3dp"``, ``"pct0"``/``"pct1"`` (a number already in %, shown with ``%``),
-``"gbp_m"`` (``£1,234m``), ``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``),
+``"gbp_m"`` (``£1,234m``), ``"gbp_m1"`` (``−£129.8m``),
+``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``),
 ``"text"``, ``"code"`` (monospace, e.g. a hash), ``"verdict"``, ``"year"`` (no separator).
 Unformatted numeric columns get a separator and at most two decimals.
 """
@@ -32,7 +33,7 @@ import base64
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -45,8 +46,11 @@ MINUS = "\u2212"
 MISSING = "\u2013"  # an en dash marks a missing value
 DECIMALS: dict[str, int] = {"int": 0, "1dp": 1, "2dp": 2, "3dp": 3, "pct0": 0, "pct1": 1}
 FORMATS: frozenset[str] = frozenset(
-    [*DECIMALS, "gbp_m", "gbp", "p", "text", "code", "verdict", "year", "pct2"]
+    [*DECIMALS, "gbp_m", "gbp_m1", "gbp", "p", "text", "code", "verdict", "year", "pct2"]
 )
+#: A hyphen-minus that signs a number written inside a text (``-0.87 (0.45)``): not after a
+#: letter or digit, so ranges (``2021-2025``) and dates keep their hyphens.
+HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=£?\d)")
 VERDICT_CLASSES: dict[str, str] = {
     "supported": "verdict-supported",
     "partly supported": "verdict-partly",
@@ -62,9 +66,34 @@ class TableError(ValueError):
     """A table specification does not fit its frame (unknown column, format or link)."""
 
 
+#: A minus on a number that rounded to zero ('-0.00', '−0%'): shown without a sign.
+NEGATIVE_ZERO = re.compile("(?<![\\w.])[-\\u2212](?=£?0(?:\\.0+)?(?![\\d.,]))")
+
+
 def signed(text: str) -> str:
-    """Replace a leading hyphen-minus of a formatted number by the true minus sign."""
+    """Replace a leading hyphen-minus of a formatted number by the true minus sign (none on a
+    number that rounded to zero)."""
+    text = NEGATIVE_ZERO.sub("", text, count=1) if text[:1] in "-\u2212" else text
     return MINUS + text[1:] if text.startswith("-") else text
+
+
+def true_minus(text: str) -> str:
+    """Every hyphen-minus that signs a number in ``text`` as the true minus sign (U+2212), and
+    a minus written after the pound sign moved before it (``£-5m`` -> ``−£5m``)."""
+    text = re.sub("£[-\u2212]", MINUS + "£", text)
+    return NEGATIVE_ZERO.sub("", HYPHEN_MINUS.sub(MINUS, text))
+
+
+def gbp(value: float, decimals: int = 0, suffix: str = "") -> str:
+    """Pounds in the report's one format: separators, the sign before the pound sign:
+    ``gbp(1467)`` = '£1,467', ``gbp(-129.84, 1, "m")`` = '−£129.8m'."""
+    text = f"£{abs(value):,.{decimals}f}{suffix}"
+    return MINUS + text if round(value, decimals) < 0 else text
+
+
+def percent(value: float, decimals: int = 1) -> str:
+    """A percentage in the report's one format: ``percent(-2.84)`` = '−2.8%'."""
+    return signed(f"{value:,.{decimals}f}%") if round(value, decimals) else f"{0:.{decimals}f}%"
 
 
 def format_number(value: object, fmt: str | None) -> str:
@@ -73,21 +102,25 @@ def format_number(value: object, fmt: str | None) -> str:
         return MISSING
     if isinstance(value, float):
         value = round_float(value)
-    if fmt in ("text", "verdict", "code"):
-        return signed(str(value)) if _is_number(value) and fmt != "code" else str(value)
-    if fmt is None and not _is_number(value):
+    if fmt == "code":
         return str(value)
+    if fmt in ("text", "verdict"):
+        return signed(str(value)) if _is_number(value) else true_minus(str(value))
+    if fmt is None and not _is_number(value):
+        return true_minus(str(value))
     if fmt == "year":
         return str(int(value)) if _is_number(value) else str(value)
     if not _is_number(value):
-        return str(value)
+        return true_minus(str(value))
     number = float(value)  # type: ignore[arg-type]
     if fmt == "p":
         return "<0.001" if number < 0.001 else f"{number:.3f}"
     if fmt == "gbp_m":
-        return signed(f"£{number:,.0f}m") if number >= 0 else MINUS + f"£{-number:,.0f}m"
+        return gbp(number, 0, "m")
+    if fmt == "gbp_m1":
+        return gbp(number, 1, "m")
     if fmt == "gbp":
-        return signed(f"£{number:,.0f}") if number >= 0 else MINUS + f"£{-number:,.0f}"
+        return gbp(number)
     if fmt == "pct2":
         return signed(f"{number:,.2f}%")
     if fmt in DECIMALS:
@@ -369,14 +402,20 @@ def auto_table(
     name: str | None = None,
 ) -> PeopleTable:
     """Any frame as a :class:`PeopleTable`: a named index becomes columns (a plain row number
-    is dropped), column names get human labels (``labels`` overrides), numbers get formats from
-    their type (``formats`` overrides), and columns of URLs become links."""
+    is dropped; an unnamed index of labels is an error, so no table loses its row labels),
+    column names get human labels (``labels`` overrides), numbers get formats from their type
+    (``formats`` overrides), and columns of URLs become links."""
     shown = frame.copy()
     if isinstance(shown.columns, pd.MultiIndex):
         shown.columns = [
             " · ".join(str(part) for part in column if str(part)) for column in shown.columns
         ]
     named_index = any(level is not None for level in shown.index.names)
+    if not named_index and not pd.api.types.is_integer_dtype(shown.index):
+        raise TableError(
+            "auto_table: the index holds row labels but has no name, so they would be "
+            f"dropped (first: {list(shown.index[:3])}); name it with rename_axis('...')"
+        )
     shown = shown.reset_index(drop=not named_index)
     shown.columns = [str(column) for column in shown.columns]
     if shown.columns.duplicated().any():
@@ -398,3 +437,67 @@ def auto_table(
     return people_table(
         shown, table_labels, formats=table_formats, caption=caption, links=links, name=name
     )
+
+
+# --- Labels from the registries, and the checks a table for people must pass -----------------
+
+#: Row names of ``DataFrame.describe()`` as people read them.
+DESCRIBE_LABELS: dict[str, str] = {
+    "count": "Number with a value",
+    "mean": "Mean",
+    "std": "Standard deviation",
+    "min": "Lowest",
+    "25%": "Lower quartile",
+    "50%": "Median",
+    "75%": "Upper quartile",
+    "max": "Highest",
+}
+IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def relabel(values: pd.Series | pd.Index, lookup: Callable[[str], str]) -> pd.Series:
+    """``values`` with every snake_case identifier inside each text replaced by
+    ``lookup(identifier)``: 'ytd_variance (press)' -> 'variance against plan, year to date
+    (press)' with ``lookup=helpers.panel.finance.readable``. Returns a Series (index kept)."""
+    series = values.to_series(index=values) if isinstance(values, pd.Index) else values
+    return series.map(lambda text: IDENTIFIER.sub(lambda found: lookup(found.group(0)), str(text)))
+
+
+#: What a reader must never see in a table cell: internal identifiers.
+INTERNAL_NAME_PATTERNS: dict[str, re.Pattern[str]] = {
+    "snake_case identifier": re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w(])"),
+    "patsy term": re.compile(r"C\([^)]*\)\[T\.|\[T\.[^\]]*\]"),
+    "file name": re.compile(
+        r"\b[\w-]+\.(?:csv|parquet|ipynb|py|ya?ml|json|xlsx?|ods|zip|pdf)\b", re.IGNORECASE
+    ),
+}
+#: Numbers outside the report's one format: a hyphen for a minus, a minus after the pound
+#: sign, thousands without a separator (years 1900-2099 are not counted as thousands).
+NUMBER_FORMAT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "hyphen-minus for a minus sign": HYPHEN_MINUS,
+    "minus after the pound sign": re.compile("£[-\u2212]"),
+    "thousands without a separator": re.compile(
+        r"(?<![\w.,/\u2212-])(?:\d{5,}|(?!(?:19|20)\d\d)\d{4})(?![\d/])(?!\.\d*[eE])|£\d{4,}"
+    ),
+    "scientific notation": re.compile(r"\b\d(?:\.\d+)?e[-+]?\d+\b", re.IGNORECASE),
+}
+
+
+def internal_names(text: str) -> list[str]:
+    """The internal identifiers in a cell's text (snake_case names, patsy terms, file names),
+    each as '<kind>: <match>'; empty for a text made for people."""
+    return [
+        f"{kind}: {match.group(0)}"
+        for kind, pattern in INTERNAL_NAME_PATTERNS.items()
+        for match in pattern.finditer(text)
+    ]
+
+
+def number_format_problems(text: str) -> list[str]:
+    """Numbers in a cell's text that break the one number format (:func:`format_number`),
+    each as '<problem>: <match>'."""
+    return [
+        f"{kind}: {match.group(0)}"
+        for kind, pattern in NUMBER_FORMAT_PATTERNS.items()
+        for match in pattern.finditer(text)
+    ]

@@ -1,0 +1,74 @@
+"""Human labels of variables and model terms, read from their one home: the variable registries.
+
+:func:`label_of` looks a name up in the ICB variable registry
+(``src/helpers/panel/variables.csv``), the trust registry (``trust_variables.csv``) and the few
+columns a model design adds (:data:`DESIGN_LABELS`), and reads patsy's categorical terms
+(``C(region_name)[T.London]``). A name in none of them is an error that says where to add it,
+so a table never falls back to showing the internal name. (Apart from
+:mod:`helpers.report.tables` so that a stage that only formats tables does not depend on the
+registries.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from helpers.panel import trust_registry, variables
+
+#: Labels of the columns a model design adds to the panel (fixed effects, outcomes) that are not
+#: panel variables, so are not rows of a variable registry.
+DESIGN_LABELS: dict[str, str] = {
+    "Intercept": "Intercept",
+    "financial_year": "Financial year",
+    "stage": "Stage of the figure",
+    "source_kind": "Kind of source",
+    "region_name": "NHS England region",
+    "basis": "Basis of the figure",
+    "position_pct": "Financial position, % of core allocation",
+    "position_pct_total": "Financial position, % of total allocation",
+    "position_gbp_per_head": "Financial position, £ per registered person",
+    "in_deficit": "In deficit (0/1)",
+}
+#: A categorical term as patsy names it: ``C(region_name)[T.London]``.
+PATSY_TERM = re.compile(r"^C\((?P<variable>[^)]+)\)\[T\.(?P<level>.+)\]$")
+
+
+class LabelError(KeyError):
+    """A variable has no human label in any registry."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; this one reads as a sentence
+        return str(self.args[0])
+
+
+def label_of(name: str, *, trust_first: bool = False) -> str:
+    """The human label of a variable or model term, from its one home: the ICB variable
+    registry (``src/helpers/panel/variables.csv``), then the trust registry
+    (``trust_variables.csv``; first with ``trust_first``, for trust-level tables), then
+    :data:`DESIGN_LABELS`; a patsy term
+    ``C(region_name)[T.London]`` reads 'NHS England region: London'.
+
+    Raises:
+        LabelError: naming the variable and the registries searched.
+    """
+    term = PATSY_TERM.match(name)
+    if term:
+        return f"{label_of(term['variable'], trust_first=trust_first)}: {term['level']}"
+    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
+    if in_trust and (trust_first or not in_icb):
+        return trust_registry.label(name)
+    if in_icb:
+        return variables.label(name)
+    if name in DESIGN_LABELS:
+        return DESIGN_LABELS[name]
+    raise LabelError(
+        f"no label for {name!r}: add it to src/helpers/panel/variables.csv or "
+        "trust_variables.csv (a panel variable) or to helpers.report.labelling.DESIGN_LABELS "
+        "(a model design column)"
+    )
+
+
+def labels_of(names: Sequence[str], *, trust_first: bool = False) -> dict[str, str]:
+    """``{name: label_of(name)}`` for each name (raises :class:`LabelError` on the first
+    unknown one)."""
+    return {name: label_of(name, trust_first=trust_first) for name in names}
