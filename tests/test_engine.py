@@ -348,3 +348,92 @@ def test_curve_chunks_merge_to_the_same_table_byte_for_byte(tmp_path: Path, kind
             for part in parts:
                 (ROOT / part).unlink(missing_ok=True)
     assert merged[1].read_bytes() == merged[3].read_bytes() == built.read_bytes()
+
+
+# --- reruns: only what a change reaches ----------------------------------------------------------
+
+CUTOFF_SNAKEFILE = """
+checkpoint stage:
+    input: "source.txt"
+    output: "stage.txt"
+    shell: "cut -c1 {input} > {output}"
+
+rule after:
+    input: "stage.txt"
+    output: "after.txt"
+    shell: "cat {input} > {output} && echo ran >> runs.log"
+"""
+
+
+def test_a_stage_whose_output_bytes_did_not_change_reruns_nothing_after_it(tmp_path: Path) -> None:
+    """What the workflow's stages rely on (they are checkpoints, workflow/rules/stages.smk):
+    Snakemake reruns the stage when its input changes, and the job after it only when the
+    stage's output bytes changed (the checksum recorded at that job's last run), in the same
+    invocation."""
+    (tmp_path / "Snakefile").write_text(CUTOFF_SNAKEFILE)
+
+    def build(source: str) -> list[str]:
+        (tmp_path / "source.txt").write_text(source)
+        command = [*workflow.SNAKEMAKE, "--cores", "1", "after.txt"]
+        subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)
+        return (tmp_path / "runs.log").read_text().split()
+
+    assert build("a1\n") == ["ran"]
+    time.sleep(0.05)  # a later modification time for the changed source
+    assert build("a2\n") == ["ran"]  # the stage reran, its output is the same bytes: no rerun
+    assert (tmp_path / "stage.txt").stat().st_mtime_ns > (tmp_path / "after.txt").stat().st_mtime_ns
+    assert build("b1\n") == ["ran", "ran"]  # the stage's output changed: the job after it reran
+
+
+def test_every_stage_and_publish_is_a_checkpoint() -> None:
+    """So the cut-off above applies to every stage of the workflow."""
+    rules = (ROOT / "workflow" / "rules" / "stages.smk").read_text()
+    names = [line.split()[1].rstrip(":") for line in rules.splitlines() if line.startswith("rule ")]
+    checkpoints = [
+        line.split()[1].rstrip(":") for line in rules.splitlines() if line.startswith("checkpoint ")
+    ]
+    assert names == ["notebooks"]  # the aggregate target runs nothing
+    assert len(checkpoints) == 10 and "publish" in checkpoints
+
+
+def test_a_parameter_the_curve_does_not_read_leaves_its_parameters_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notebook 03's power changes notebook 03's parameters file, not its curve's: the curve's
+    chunks are not refitted (the edit loop)."""
+    from helpers import curves
+    from helpers.config import load_params
+
+    monkeypatch.setattr(workflow, "PARAMS_DIR", tmp_path)
+    params = load_params()
+
+    def written(name: str, only: tuple[str, ...] | None = None) -> Path:
+        path = workflow.params_file(MODEL, params, only=only, name=name)
+        return ROOT / path if not Path(path).is_absolute() else Path(path)
+
+    curve, stage = written("curve-icb", curves.PARAMETERS["icb"]), written(MODEL)
+    assert set(json.loads(curve.read_text())) == set(curves.PARAMETERS["icb"])
+    os.utime(curve, ns=(1, 1))
+    os.utime(stage, ns=(1, 1))
+    params["notebooks"][MODEL]["power"] = 0.81
+    written("curve-icb", curves.PARAMETERS["icb"])
+    written(MODEL)
+    assert curve.stat().st_mtime_ns == 1 and stage.stat().st_mtime_ns > 1
+    params["notebooks"][MODEL]["years"] = ["2023/24", "2024/25"]
+    written("curve-icb", curves.PARAMETERS["icb"])
+    assert curve.stat().st_mtime_ns > 1
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("kind", ["trust", "icb"])
+def test_a_curve_needs_only_the_parameters_it_declares(kind: str) -> None:
+    """helpers.curves.PARAMETERS lists every parameter curve_inputs reads (a KeyError here
+    would mean a parameter change that does not refit the curve)."""
+    from helpers import curves
+    from helpers.config import load_params
+
+    stage = curves.STAGES[kind]
+    values = workflow.parameters_for(NOTEBOOKS_DIR / f"{stage}.ipynb", load_params())
+    only = {key: values[key] for key in curves.PARAMETERS[kind]}
+    base, choices = curves.curve_inputs(kind, only)
+    assert len(base.data) and choices

@@ -1,4 +1,8 @@
 # One rule per notebook stage (notebooks/NN_verb_object.ipynb); see the Snakefile's header.
+# Each stage, and publish, is a checkpoint: Snakemake re-evaluates what is downstream once it
+# has run, and an input newer than a job's outputs but with the checksum recorded at the job's
+# last run is no change (workflow/profiles/default). So a stage whose files came out the same
+# bytes reruns nothing after it (notebook 03's power: no profile reruns).
 WRITES = {
     "00_inventory_sources": ["source_inventory.csv"],
     "01_build_icb_panel": ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet",
@@ -23,10 +27,9 @@ WRITES = {
     "08_profile_system": [],
 }
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
-STAGE_DEFAULTS = dict(threads=1)
 
 
-rule inventory_sources:
+checkpoint inventory_sources:
     input: **stage("00_inventory_sources", raw=["all"], files=["data/sources.yaml"])
     output: outputs("00_inventory_sources", *WRITES["00_inventory_sources"])
     log: wf.log("00_inventory_sources")
@@ -34,7 +37,7 @@ rule inventory_sources:
     shell: RUN
 
 
-rule build_icb_panel:
+checkpoint build_icb_panel:
     input: **stage("01_build_icb_panel", raw=["curated"])
     output: outputs("01_build_icb_panel", *WRITES["01_build_icb_panel"])
     log: wf.log("01_build_icb_panel")
@@ -42,7 +45,7 @@ rule build_icb_panel:
     shell: RUN
 
 
-rule describe_deficits:
+checkpoint describe_deficits:
     input: **stage("02_describe_deficits", raw=["curated"], reads=[*PANEL, "national_facts.parquet"])
     output: outputs("02_describe_deficits", *WRITES["02_describe_deficits"])
     log: wf.log("02_describe_deficits")
@@ -50,7 +53,7 @@ rule describe_deficits:
     shell: RUN
 
 
-rule model_deficit_drivers:
+checkpoint model_deficit_drivers:
     input:
         **stage("03_model_deficit_drivers", reads=PANEL),
         curve=".build/curves/icb.parquet",
@@ -60,7 +63,7 @@ rule model_deficit_drivers:
     shell: RUN
 
 
-rule describe_workforce:
+checkpoint describe_workforce:
     input: **stage("04_describe_workforce", raw=["curated"], reads=PANEL)
     output: outputs("04_describe_workforce", *WRITES["04_describe_workforce"])
     log: wf.log("04_describe_workforce")
@@ -68,7 +71,7 @@ rule describe_workforce:
     shell: RUN
 
 
-rule check_claims:
+checkpoint check_claims:
     input: **stage("05_check_claims", raw=["curated"], reads=[*PANEL, "national_facts.parquet"])
     output: outputs("05_check_claims", *WRITES["05_check_claims"])
     log: wf.log("05_check_claims")
@@ -76,7 +79,7 @@ rule check_claims:
     shell: RUN
 
 
-rule build_trust_panel:
+checkpoint build_trust_panel:
     input:
         **stage(
             "06_build_trust_panel",
@@ -90,7 +93,7 @@ rule build_trust_panel:
     shell: RUN
 
 
-rule model_trust_finance:
+checkpoint model_trust_finance:
     input:
         **stage(
             "07_model_trust_finance",
@@ -105,7 +108,7 @@ rule model_trust_finance:
     shell: RUN
 
 
-rule profile_system:
+checkpoint profile_system:
     input:
         **stage(
             "08_profile_system", reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv"]
@@ -116,7 +119,7 @@ rule profile_system:
     shell: RUN
 
 
-rule publish:
+checkpoint publish:
     """Copy the stages' processed files into data/processed/ (only bytes that changed)."""
     input: wf.processed(*[name for written in WRITES.values() for name in written])
     output: [f"data/processed/{name}" for written in WRITES.values() for name in written]
