@@ -24,6 +24,7 @@ rule curve_chunk:
     output: temp(".build/curves/{kind}-{index}-of-{chunks}.parquet")
     wildcard_constraints: kind="icb|trust", index=r"\d+", chunks=r"\d+"
     params: python=PYTHON
+    priority: 1
     shell: "exec {params.python} -m helpers.curves chunk {wildcards.kind} {wildcards.index} {wildcards.chunks} {output}"
 
 
@@ -33,4 +34,5 @@ rule curve_merge:
     output: ".build/curves/{kind}.parquet"
     wildcard_constraints: kind="icb|trust"
     params: python=PYTHON
+    priority: 1
     shell: "exec {params.python} -m helpers.curves merge {output} {input}"

@@ -48,6 +48,9 @@ STAGES = {
     "profile_system": ("08_profile_system",
                        dict(reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv"])),
 }
+#: The stages on the longest path of a build (panel, curve, models): run first when they are
+#: ready, so the other stages fill the cores around them (Snakemake's `priority`).
+FIRST = {"build_icb_panel", "build_trust_panel", "model_deficit_drivers", "model_trust_finance"}
 #: The merged specification curve a model stage reads (workflow/rules/curves.smk).
 CURVES = {"model_deficit_drivers": ".build/curves/icb.parquet",
           "model_trust_finance": ".build/curves/trust.parquet"}
@@ -59,6 +62,7 @@ for name, (notebook, declared) in STAGES.items():
         output: outputs(notebook, *WRITES[notebook])
         log: wf.log(notebook)
         params: stage=notebook, python=PYTHON
+        priority: 1 if name in FIRST else 0
         shell: RUN
 
 
