@@ -104,9 +104,9 @@ def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
         registry.write_bytes(content)
         os.utime(registry, ns=(before.st_atime_ns, before.st_mtime_ns))
     planned = done.stdout + done.stderr
-    assert "rule model_deficit_drivers:" in planned and "rule build_icb_panel:" in planned
+    assert "model_deficit_drivers:" in planned and "build_icb_panel:" in planned
     assert "src/helpers/panel/variables.csv" in planned
-    assert "rule inventory_sources:" not in planned
+    assert "inventory_sources:" not in planned
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -318,33 +318,59 @@ def test_an_interrupted_make_leaves_no_process_behind(tmp_path: Path, sig: int) 
             os.kill(pid, signal.SIGKILL)
 
 
-# --- the specification curves in chunks -----------------------------------------------------------
+# --- reruns: only what a change reaches ----------------------------------------------------------
+
+CUTOFF_SNAKEFILE = """
+checkpoint stage:
+    input: "source.txt"
+    output: "stage.txt"
+    shell: "cut -c1 {input} > {output}"
+
+rule after:
+    input: "stage.txt"
+    output: "after.txt"
+    shell: "cat {input} > {output} && echo ran >> runs.log"
+"""
 
 
-@pytest.mark.realdata
-@pytest.mark.parametrize("kind", ["trust", "icb"])
-def test_curve_chunks_merge_to_the_same_table_byte_for_byte(tmp_path: Path, kind: str) -> None:
-    """Snakemake fits the curve in 1 and in 3 chunks (--cores 2); merged, the chunks are the
-    same bytes as each other and as the build's own merged table (2 chunks)."""
-    from helpers import curves
+def test_a_stage_whose_output_bytes_did_not_change_reruns_nothing_after_it(tmp_path: Path) -> None:
+    """What the workflow's stages rely on (they are checkpoints, workflow/rules/stages.smk):
+    Snakemake reruns the stage when its input changes, and the job after it only when the
+    stage's output bytes changed (the checksum recorded at that job's last run), in the same
+    invocation."""
+    (tmp_path / "Snakefile").write_text(CUTOFF_SNAKEFILE)
 
-    built = ROOT / ".build" / "curves" / f"{kind}.parquet"
-    if not built.is_file():
-        pytest.fail(f"{built} missing: run make report first")
-    merged = {}
-    for count in (1, 3):
-        parts = [f".build/curves/{kind}-{index}-of-{count}.parquet" for index in range(count)]
-        try:
-            subprocess.run(
-                [*workflow.SNAKEMAKE, "--cores", "2", "--quiet", "all", "--notemp", *parts],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            merged[count] = tmp_path / f"{count}.parquet"
-            curves.merge([ROOT / part for part in parts], merged[count])
-        finally:
-            for part in parts:
-                (ROOT / part).unlink(missing_ok=True)
-    assert merged[1].read_bytes() == merged[3].read_bytes() == built.read_bytes()
+    def build(source: str) -> list[str]:
+        (tmp_path / "source.txt").write_text(source)
+        command = [*workflow.SNAKEMAKE, "--cores", "1", "after.txt"]
+        subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)
+        return (tmp_path / "runs.log").read_text().split()
+
+    assert build("a1\n") == ["ran"]
+    time.sleep(0.05)  # a later modification time for the changed source
+    assert build("a2\n") == ["ran"]  # the stage reran, its output is the same bytes: no rerun
+    assert (tmp_path / "stage.txt").stat().st_mtime_ns > (tmp_path / "after.txt").stat().st_mtime_ns
+    assert build("b1\n") == ["ran", "ran"]  # the stage's output changed: the job after it reran
+
+
+def test_every_stage_and_publish_is_a_checkpoint() -> None:
+    """So the cut-off above applies to every stage of the workflow (Snakemake's own plan of a
+    forced build: each job is a checkpoint but the curves, the profiles and the render)."""
+    done = subprocess.run(
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    planned = done.stdout + done.stderr
+    checkpoints = {
+        line.split()[1].rstrip(":")
+        for line in planned.splitlines()
+        if line.startswith("checkpoint ")
+    }
+    rules = {
+        line.split()[1].rstrip(":") for line in planned.splitlines() if line.startswith("rule ")
+    }
+    assert len(checkpoints) == 10 and {"publish", "model_deficit_drivers"} <= checkpoints
+    assert rules == {"curve_chunk", "curve_merge", "notebooks"}

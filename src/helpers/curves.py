@@ -28,8 +28,23 @@ if TYPE_CHECKING:
 
 CURVES_VARIABLE = "ICSFIN_CURVES_DIR"
 CURVES_DIR: Path = BUILD_DIR / "curves"
-#: The notebook whose parameters (``.build/params/<stage>.yaml``) define each kind's curve.
+#: The notebook whose parameters define each kind's curve.
 STAGES: dict[str, str] = {"icb": "03_model_deficit_drivers", "trust": "07_model_trust_finance"}
+#: The parameters each kind's curve reads (:func:`curve_inputs`): its chunks' parameters file
+#: (``.build/params/curve-<kind>.yaml``) holds these alone, so changing another parameter of
+#: the notebook (notebook 03's ``power``, say) reruns the notebook but refits no curve.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "icb": (
+        "main_predictors",
+        "candidate_predictors",
+        "years",
+        "stages",
+        "source_kinds",
+        "outcome",
+        "specification_curve",
+    ),
+    "trust": ("drop_raac", "outcomes", "accounting_outcomes", "main_predictors", "controls"),
+}
 
 
 def curve_inputs(kind: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -119,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             int(arguments[3]),
             arguments[4],
         )
-        params = json.loads((BUILD_PARAMS_DIR / f"{STAGES[kind]}.yaml").read_text(encoding="utf-8"))
+        params = json.loads((BUILD_PARAMS_DIR / f"curve-{kind}.yaml").read_text(encoding="utf-8"))
         chunk = fit_chunk(kind, params, index, count)
         atomic_write(Path(output), lambda tmp: chunk.to_parquet(tmp, index=False), redirect=False)
         return 0

@@ -180,16 +180,21 @@ def write_if_changed(path: Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def params_file(stage: str, params: dict[str, Any]) -> str:
-    """Write the stage's parameters to ``.build/params/<stage>.yaml`` (JSON, which YAML
-    reads) when they changed; return its path for the rule's input."""
+def params_file(
+    stage: str, params: dict[str, Any], only: Iterable[str] | None = None, name: str = ""
+) -> str:
+    """Write the stage's parameters (``only`` these, if given) to ``.build/params/<name or
+    stage>.yaml`` (JSON, which YAML reads) when they changed; return its path for the rule's
+    input."""
     try:
         values = parameters_for(NOTEBOOKS_DIR / f"{stage}.ipynb", params)
-    except PipelineError as error:  # a parameter the notebook does not declare, ...
-        print(f"BUILD STOPPED before any rule ran: {error}", file=sys.stderr)
+        if only is not None:
+            values = {key: values[key] for key in only}
+    except (PipelineError, KeyError) as error:  # a parameter the notebook does not declare
+        print(f"BUILD STOPPED before any rule ran: {stage}: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    path = write_if_changed(PARAMS_DIR / f"{stage}.yaml", json.dumps(values, indent=1) + "\n")
-    return relative(path)
+    text = json.dumps(values, indent=1) + "\n"
+    return relative(write_if_changed(PARAMS_DIR / f"{name or stage}.yaml", text))
 
 
 def prepare(params_file: Path | None = None) -> dict[str, Any]:

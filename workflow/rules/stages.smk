@@ -1,4 +1,8 @@
 # One rule per notebook stage (notebooks/NN_verb_object.ipynb); see the Snakefile's header.
+# Each stage, and publish, is a checkpoint: Snakemake re-evaluates what is downstream once it
+# has run, and an input newer than a job's outputs but with the checksum recorded at the job's
+# last run is no change (workflow/profiles/default). So a stage whose files came out the same
+# bytes reruns nothing after it (notebook 03's power: no profile reruns).
 WRITES = {
     "00_inventory_sources": ["source_inventory.csv"],
     "01_build_icb_panel": ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet",
@@ -23,102 +27,48 @@ WRITES = {
     "08_profile_system": [],
 }
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
-STAGE_DEFAULTS = dict(threads=1)
+#: Each stage's rule: its notebook and what the notebook reads beyond its imports (stage()).
+STAGES = {
+    "inventory_sources": ("00_inventory_sources", dict(raw=["all"], files=["data/sources.yaml"])),
+    "build_icb_panel": ("01_build_icb_panel", dict(raw=["curated"])),
+    "describe_deficits": ("02_describe_deficits",
+                          dict(raw=["curated"], reads=[*PANEL, "national_facts.parquet"])),
+    "model_deficit_drivers": ("03_model_deficit_drivers", dict(reads=PANEL)),
+    "describe_workforce": ("04_describe_workforce", dict(raw=["curated"], reads=PANEL)),
+    "check_claims": ("05_check_claims",
+                     dict(raw=["curated"], reads=[*PANEL, "national_facts.parquet"])),
+    "build_trust_panel": ("06_build_trust_panel", dict(
+        raw=["trust_metrics_2025_26", "sickness_absence", "trust_icb_lookup", "geographr",
+             "healthyr", "staff_survey_2024", "trust_deficit_loans"],
+        reads=["icb_lookup.parquet", "icb_year.parquet"])),
+    "model_trust_finance": ("07_model_trust_finance", dict(
+        raw=["curated"],
+        reads=["trust_panel.parquet", "trust_rollup.parquet", *PANEL, "trust_legacy_loans.csv",
+               "model_drivers.csv"])),
+    "profile_system": ("08_profile_system",
+                       dict(reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv",
+                                   "trust_panel.parquet", "trust_rollup.parquet",
+                                   "trust_legacy_loans.csv"])),
+}
+#: The stages on the longest path of a build (panel, curve, models): run first when they are
+#: ready, so the other stages fill the cores around them (Snakemake's `priority`).
+FIRST = {"build_icb_panel", "build_trust_panel", "model_deficit_drivers", "model_trust_finance"}
+#: The merged specification curve a model stage reads (workflow/rules/curves.smk).
+CURVES = {"model_deficit_drivers": ".build/curves/icb.parquet",
+          "model_trust_finance": ".build/curves/trust.parquet"}
+
+for name, (notebook, declared) in STAGES.items():
+    checkpoint:
+        name: name
+        input: **stage(notebook, **declared), **({"curve": CURVES[name]} if name in CURVES else {})
+        output: outputs(notebook, *WRITES[notebook])
+        log: wf.log(notebook)
+        params: stage=notebook, python=PYTHON
+        priority: 1 if name in FIRST else 0
+        shell: RUN
 
 
-rule inventory_sources:
-    input: **stage("00_inventory_sources", raw=["all"], files=["data/sources.yaml"])
-    output: outputs("00_inventory_sources", *WRITES["00_inventory_sources"])
-    log: wf.log("00_inventory_sources")
-    params: stage="00_inventory_sources", python=PYTHON
-    shell: RUN
-
-
-rule build_icb_panel:
-    input: **stage("01_build_icb_panel", raw=["curated"])
-    output: outputs("01_build_icb_panel", *WRITES["01_build_icb_panel"])
-    log: wf.log("01_build_icb_panel")
-    params: stage="01_build_icb_panel", python=PYTHON
-    shell: RUN
-
-
-rule describe_deficits:
-    input: **stage("02_describe_deficits", raw=["curated"], reads=[*PANEL, "national_facts.parquet"])
-    output: outputs("02_describe_deficits", *WRITES["02_describe_deficits"])
-    log: wf.log("02_describe_deficits")
-    params: stage="02_describe_deficits", python=PYTHON
-    shell: RUN
-
-
-rule model_deficit_drivers:
-    input:
-        **stage("03_model_deficit_drivers", reads=PANEL),
-        curve=".build/curves/icb.parquet",
-    output: outputs("03_model_deficit_drivers", *WRITES["03_model_deficit_drivers"])
-    log: wf.log("03_model_deficit_drivers")
-    params: stage="03_model_deficit_drivers", python=PYTHON
-    shell: RUN
-
-
-rule describe_workforce:
-    input: **stage("04_describe_workforce", raw=["curated"], reads=PANEL)
-    output: outputs("04_describe_workforce", *WRITES["04_describe_workforce"])
-    log: wf.log("04_describe_workforce")
-    params: stage="04_describe_workforce", python=PYTHON
-    shell: RUN
-
-
-rule check_claims:
-    input: **stage("05_check_claims", raw=["curated"], reads=[*PANEL, "national_facts.parquet"])
-    output: outputs("05_check_claims", *WRITES["05_check_claims"])
-    log: wf.log("05_check_claims")
-    params: stage="05_check_claims", python=PYTHON
-    shell: RUN
-
-
-rule build_trust_panel:
-    input:
-        **stage(
-            "06_build_trust_panel",
-            raw=["trust_metrics_2025_26", "sickness_absence", "trust_icb_lookup", "geographr",
-                 "healthyr", "staff_survey_2024", "trust_deficit_loans"],
-            reads=["icb_lookup.parquet", "icb_year.parquet"],
-        )
-    output: outputs("06_build_trust_panel", *WRITES["06_build_trust_panel"])
-    log: wf.log("06_build_trust_panel")
-    params: stage="06_build_trust_panel", python=PYTHON
-    shell: RUN
-
-
-rule model_trust_finance:
-    input:
-        **stage(
-            "07_model_trust_finance",
-            raw=["curated"],
-            reads=["trust_panel.parquet", "trust_rollup.parquet", *PANEL,
-                   "trust_legacy_loans.csv", "model_drivers.csv"],
-        ),
-        curve=".build/curves/trust.parquet",
-    output: outputs("07_model_trust_finance", *WRITES["07_model_trust_finance"])
-    log: wf.log("07_model_trust_finance")
-    params: stage="07_model_trust_finance", python=PYTHON
-    shell: RUN
-
-
-rule profile_system:
-    input:
-        **stage(
-            "08_profile_system",
-            reads=[*PANEL, "model_diagnostics.csv", "system_facts.csv", "trust_panel.parquet",
-                   "trust_rollup.parquet", "trust_legacy_loans.csv"],
-        )
-    output: outputs("08_profile_system")
-    log: wf.log("08_profile_system")
-    params: stage="08_profile_system", python=PYTHON
-    shell: RUN
-
-
-rule publish:
+checkpoint publish:
     """Copy the stages' processed files into data/processed/ (only bytes that changed)."""
     input: wf.processed(*[name for written in WRITES.values() for name in written])
     output: [f"data/processed/{name}" for written in WRITES.values() for name in written]

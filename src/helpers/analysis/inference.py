@@ -489,6 +489,11 @@ def fit_specification(spec: Specification) -> pd.DataFrame:
     rows = estimation_rows(spec)
     if rows is None:
         return pd.DataFrame(columns=CURVE_COLUMNS[1:])
+    return fit_rows(spec, rows)
+
+
+def fit_rows(spec: Specification, rows: EstimationRows) -> pd.DataFrame:
+    """:func:`fit_specification` on estimation rows already found (:func:`estimation_rows`)."""
     numeric = [*rows.drivers, *spec.controls]
     exog, names = design.design_array(rows.n_obs, rows.values, numeric, rows.effects, rows.levels)
     endog = np.asarray(rows.values[spec.outcome], dtype=float)
@@ -827,10 +832,10 @@ def fit_specification_wild(
     must be clustered. Each driver's draws start from ``seed`` (the same weights for all)."""
     if not spec.cluster:
         raise ValueError("fit_specification_wild: the specification has no cluster column")
-    table = fit_specification(spec)
     rows = estimation_rows(spec)
     if rows is None:
-        return table.assign(wild_t=[], wild_p=[], wild_weights=[])
+        return fit_specification(spec).assign(wild_t=[], wild_p=[], wild_weights=[])
+    table = fit_rows(spec, rows)
     exog, endog, names = _arrays(spec, rows)
     groups = pd.factorize(rows.values[spec.cluster])[0]
     results = [

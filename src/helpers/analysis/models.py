@@ -26,7 +26,7 @@ from helpers.data.curated import STAGE_OF_MEASURE
 from helpers.errors import ConfigError, DataError
 from helpers.panel import variables
 from helpers.panel.finance import STAGE_RANK, flag_best_available
-from helpers.precision import round_frame, sort_by_value
+from helpers.precision import round_float, round_frame, sort_by_value
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -662,17 +662,16 @@ def curve_choices(
             raise ConfigError(f"params.yaml: timings must be lagged or same_year, not {kind!r}")
         return same_year_option if kind == "same_year" else (lambda spec: spec)
 
-    # The same data reach the rule once per denominator and control set: choose once per set.
-    # Keyed by the rows and their values (the timing option changes values, not rows: keyed by
-    # rows alone, same-year specifications reused the lagged choice in a one-process run).
-    chosen: dict[tuple[object, ...], pd.DataFrame] = {}
+    # The same frame reaches the rule once per denominator and control set (the curve reuses
+    # a specification transformed by the same leading options): choose once per frame. Keyed by
+    # the frame itself (options never change a frame in place; the entry holds the frame, so
+    # its id cannot be reused), not by its contents, whose hashing cost more than the choice.
+    chosen: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     def best(spec: inference.Specification) -> inference.Specification:
-        values = pd.util.hash_pandas_object(spec.data, index=False).to_numpy()
-        key = (tuple(spec.data.index), int(values.sum(dtype=np.uint64)))
-        if key not in chosen:
-            chosen[key] = best_per_system_year(spec.data)
-        return spec.with_(data=chosen[key])
+        if id(spec.data) not in chosen:
+            chosen[id(spec.data)] = (spec.data, best_per_system_year(spec.data))
+        return spec.with_(data=chosen[id(spec.data)][1])
 
     if outcome == "position_pct":
         denominators = {
@@ -696,6 +695,10 @@ def curve_choices(
     }
 
 
+#: :func:`helpers.precision.round_float` over an array (as :func:`round_frame` applies it).
+_round_floats = np.vectorize(round_float, otypes=[float])
+
+
 def keyed_fit(spec: inference.Specification) -> pd.DataFrame:
     """:func:`helpers.analysis.inference.fit_specification` (errors clustered by system, as in the
     primary model's analytic errors) plus ``sample_key``: a hash of every value the fit uses
@@ -703,14 +706,23 @@ def keyed_fit(spec: inference.Specification) -> pd.DataFrame:
     declared precision of :mod:`helpers.precision`). Two
     specifications with the same key give the same results: they are one distinct
     specification."""
-    table = inference.fit_specification(spec)
-    if table.empty:
-        return table.assign(sample_key=[])
     rows = inference.estimation_rows(spec)
-    used = pd.DataFrame({column: rows.values[column] for column in sorted(rows.values)})
-    used = used.assign(_outcome=spec.outcome, _controls="|".join(spec.controls))
-    # hashed at the declared precision: the key must not depend on the machine's last bits
-    hashed = pd.util.hash_pandas_object(round_frame(used), index=False).to_numpy()
+    if rows is None:
+        return inference.fit_specification(spec).assign(sample_key=[])
+    table = inference.fit_rows(spec, rows)
+    # hashed at the declared precision: the key must not depend on the machine's last bits.
+    # Float arrays are rounded as round_frame rounds them, before the frame is built (the
+    # curve hashes thousands of small samples: round_frame's copies cost more than the fits);
+    # a column pandas keeps as objects may hold floats and goes through round_frame itself.
+    values = {
+        name: _round_floats(column) if column.dtype.kind == "f" else column
+        for name, column in sorted(rows.values.items())
+    }
+    used = pd.DataFrame({**values, "_outcome": spec.outcome, "_controls": "|".join(spec.controls)})
+    objects = [name for name in used if used[name].dtype == object]
+    if objects:
+        used[objects] = round_frame(used[objects])
+    hashed = pd.util.hash_pandas_object(used, index=False).to_numpy()
     key = f"{int(np.sort(hashed).sum(dtype=np.uint64)):016x}-{len(used)}"
     return table.assign(sample_key=key)
 
