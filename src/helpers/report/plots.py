@@ -1023,7 +1023,7 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
     figure, axes = plt.subplots(
         len(outcomes),
         1,
-        figsize=(6.6, height),
+        figsize=(FIGURE_WIDTH, height),
         sharex=True,
         gridspec_kw={"height_ratios": [count + 1.2 for count in counts]},
         squeeze=False,
@@ -1050,23 +1050,22 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
         ]
         axis.set_yticks(positions, labels, fontsize=12)
         axis.set_ylim(len(rows) - 0.5, -0.7)
-        axis.set_title(outcome, loc="left", fontsize=12, fontweight="bold")
-        for position, p_value in zip(positions, rows["p_adjusted"], strict=True):
-            text = (
-                "p < 0.001"
-                if p_value < 0.001
-                else f"p = {p_value:.3f}"
-                if p_value < 0.01
-                else f"p = {p_value:.2f}"
-            )
-            axis.annotate(
-                text,
-                (1.01, position),
-                xycoords=("axes fraction", "data"),
-                va="center",
-                fontsize=11.5,
-                color=FOREST_FOUND if p_value < alpha else NOTE_COLOUR,
-            )
+        panel_title(axis, outcome)
+        p_texts = [
+            "p < 0.001"
+            if p_value < 0.001
+            else f"p = {p_value:.3f}"
+            if p_value < 0.01
+            else f"p = {p_value:.2f}"
+            for p_value in rows["p_adjusted"]
+        ]
+        # The corrected p-values as the right-hand axis's labels, so the layout makes room.
+        p_axis = axis.secondary_yaxis("right")
+        p_axis.set_yticks(positions, p_texts, fontsize=11.5)
+        p_axis.tick_params(axis="y", length=0)
+        p_axis.spines["right"].set_visible(False)
+        for label, p_value in zip(p_axis.get_yticklabels(), rows["p_adjusted"], strict=True):
+            label.set_color(FOREST_FOUND if p_value < alpha else NOTE_COLOUR)
         axis.grid(axis="y", visible=False)
     axes[-1, 0].set_xlabel(
         "Difference in the outcome, percentage points, per standard deviation of the driver "
