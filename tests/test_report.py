@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,29 @@ def test_every_citation_is_in_the_bibliography(article_ast: dict[str, Any]) -> N
     assert keys, "the article cites no source"
     missing = keys - render.bibliography_keys(REPORT_DIR / "references.bib")
     assert not missing, f"citation keys not in references.bib: {sorted(missing)}"
+
+
+#: The peer analysts issue 20 asks the briefing to cite and compare.
+PEER_PUBLISHERS = (
+    "The King's Fund",
+    "National Audit Office",
+    "Nuffield Trust",
+    "The Health Foundation",
+)
+
+
+def test_the_briefing_cites_an_analysis_by_each_peer_publisher(
+    article_ast: dict[str, Any],
+) -> None:
+    """Each peer publisher is the author or institution of an entry the article cites."""
+    bib = (REPORT_DIR / "references.bib").read_text()
+    entries = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"@\w+\{([^,]+),.*?\n\}", bib, flags=re.S)
+    }
+    cited = [entries[key] for key in cited_ids(article_ast) if key in entries]
+    missing = [name for name in PEER_PUBLISHERS if not any(name in entry for entry in cited)]
+    assert not missing, f"no cited analysis by: {missing}"
 
 
 def test_every_var_key_is_produced(article: tuple[dict[str, Any], str]) -> None:
