@@ -198,7 +198,7 @@ def test_trust_point_follows_the_primary_family_and_the_accounting_outcome() -> 
     assert "(3 tests)" in none
     assert none.endswith(
         "in the 2024/25 accounts, a higher estates maintenance backlog went with operating "
-        "margins about 1.5 percentage points lower for a typical difference between trusts."
+        "margins about 1.5 percentage points lower per typical difference."
     )
     found = key_points.key_point_trusts(results(trust_tests=trust_tests(p_primary=0.01)))
     assert "1 of 3 tests of two trust-level explanations survive correction" in found

@@ -358,8 +358,7 @@ def key_point_trusts(results: Results) -> str | None:
         text += (
             f"; in the 2024/25 accounts, a higher {plain(row['term'])} went with operating "
             f"margins about {_number(row['estimate'])} percentage points "
-            f"{'higher' if row['estimate'] > 0 else 'lower'} for a typical difference between "
-            "trusts"
+            f"{'higher' if row['estimate'] > 0 else 'lower'} per typical difference"
         )
     return text + "."
 
