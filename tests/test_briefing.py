@@ -58,9 +58,19 @@ def system_drivers(p_imd: float = 0.81, estimate_imd: float = 0.34) -> pd.DataFr
             "conf_high": [0.52, 0.84, 0.5],
             "p_adjusted": [1.0, p_imd, 0.9],
             "adjustment": ["holm", "holm", "bh"],
-            "mde": [0.92, 0.73, 0.8],
             "n_obs": [29, 29, 29],
             "n_clusters": [21, 21, 21],
+        }
+    )
+
+
+def system_statements() -> pd.DataFrame:
+    """The power-dependent columns of the rows of :func:`system_drivers`."""
+    return pd.DataFrame(
+        {
+            "family": ["declared", "declared", "exploratory"],
+            "driver": ["distance_from_target_pct", "imd_score", "imd_score"],
+            "mde": [0.92, 0.73, 0.8],
         }
     )
 
@@ -119,6 +129,7 @@ def results(**changes: Any) -> Results:
     base: dict[str, Any] = {
         "numbers": NUMBERS,
         "system_drivers": system_drivers(),
+        "system_statements": system_statements(),
         "trust_tests": trust_tests(),
         "legacy_tests": legacy_tests(),
         "claims": claims(),
@@ -160,6 +171,7 @@ def test_system_drivers_point_follows_the_corrected_p_values() -> None:
     assert "29 system-years from 21 systems" in none
     assert "stands out from chance in 29 system-years" in none
     assert "smaller than about 0.7 to 0.9 percentage points" in none  # detectable effects
+    assert key_points.key_point_system_drivers(results(system_statements=None)) is None
     found = key_points.key_point_system_drivers(results(system_drivers=system_drivers(0.01)))
     assert "higher deprivation went with smaller deficits (about 0.3 percentage points" in found
     assert "while the other explanation tested cannot be told apart from chance" in found

@@ -8,6 +8,7 @@ import pytest
 
 from helpers.analysis import models
 from helpers.data.curated import STAGE_OF_MEASURE
+from helpers.errors import DataError
 
 
 def simulated(n: int = 400, seed: int = 7) -> pd.DataFrame:
@@ -177,6 +178,46 @@ def test_describe_drivers_applies_holm_and_writes_the_matching_sentence() -> Non
     assert described.loc["noise", "mde"] == pytest.approx(
         models.inference.mde_per_sd(described.loc["noise", "std_error"])
     )
+
+
+def test_power_moves_only_the_columns_written_apart_from_the_estimates() -> None:
+    """notebook 03 writes a driver table as two files (models.driver_files): a change of
+    power alone changes the statements file, never model_drivers.csv (which notebook 07
+    reads), and each column lives in one of them, the key in both."""
+    data = panel_figures()
+    table = models.inference.fit_specification(
+        models.primary_specification(data, "position_pct", ["driver", "noise"])
+    )
+    files = {
+        power: models.driver_files(
+            models.describe_drivers(
+                table,
+                family="declared",
+                model="m",
+                adjustment="holm",
+                unit="pp per SD",
+                power=power,
+            )
+        )
+        for power in (0.8, 0.9)
+    }
+    drivers, statements = files[0.8][models.DRIVERS_FILE], files[0.8][models.STATEMENTS_FILE]
+    assert set(drivers.columns) & set(statements.columns) == set(models.DRIVER_KEY)
+    assert set(drivers.columns) | set(statements.columns) == set(models.DRIVER_COLUMNS)
+    assert files[0.9][models.DRIVERS_FILE].equals(drivers)
+    changed = files[0.9][models.STATEMENTS_FILE].set_index("driver")
+    assert (changed["mde"] > statements.set_index("driver")["mde"]).all()
+    # the sentence of the estimate that cannot be told from zero quotes its MDE
+    assert (
+        changed.loc["noise", "sentence"] != statements.set_index("driver").loc["noise", "sentence"]
+    )
+    twice = pd.concat([table, table], ignore_index=True)
+    with pytest.raises(DataError, match=r"same \['family', 'model', 'driver'\]"):
+        models.driver_files(
+            models.describe_drivers(
+                twice, family="declared", model="m", adjustment="holm", unit="pp per SD"
+            )
+        )
 
 
 def test_two_part_answers_any_deficit_and_size_given_deficit() -> None:

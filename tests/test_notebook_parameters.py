@@ -13,7 +13,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from helpers.analysis import inference
+from helpers.analysis import inference, models
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR
 from helpers.report import key_points
@@ -63,8 +63,10 @@ def run_variant(tmp_path: Path, parameters: dict[str, object]) -> tuple[dict, pd
         progress_bar=False,
     )
     numbers = json.loads((tmp_path / "numbers_models.json").read_text(encoding="utf-8"))
-    drivers = pd.read_csv(tmp_path / "model_drivers.csv")
-    return numbers, drivers
+    drivers = pd.read_csv(tmp_path / models.DRIVERS_FILE)
+    statements = pd.read_csv(tmp_path / models.STATEMENTS_FILE)
+    assert set(drivers.columns) & set(statements.columns) == set(models.DRIVER_KEY)
+    return numbers, drivers.merge(statements, on=models.DRIVER_KEY, validate="one_to_one")
 
 
 def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: float) -> None:
@@ -113,7 +115,11 @@ def assert_text_agrees_with_tables(numbers: dict, drivers: pd.DataFrame, alpha: 
     # the key point is written from the same table: it names a driver exactly when the
     # conclusion does, and quotes the sample size
     point = key_points.key_point_system_drivers(
-        key_points.Results(numbers=numbers, system_drivers=drivers)
+        key_points.Results(
+            numbers=numbers,
+            system_drivers=drivers,
+            system_statements=drivers[[*models.DRIVER_KEY, *models.POWER_COLUMNS]],
+        )
     )
     assert point.startswith("None of the") == supported.empty, point
     assert f"{numbers['model_n_system_years']} system-years" in point

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
 
+from helpers import workflow
 from helpers.config import load_params, notebook_parameters
 from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
 
@@ -31,6 +33,7 @@ STAGE_OUTPUTS = (
     "model_fit.csv",
     "model_diagnostics.csv",
     "model_drivers.csv",
+    "model_driver_statements.csv",
     "specification_curve.csv",
     "numbers_models.json",
 )
@@ -63,8 +66,15 @@ def simd_features() -> str:
     return " ".join(config.get("SIMD Extensions", {}).get("found", []))
 
 
-def run_stage(tmp: Path, *, first_cell: str | None = None, env: dict[str, str] | None = None):
-    """Run the model stage as the build does (parameters from params.yaml) into ``tmp``."""
+def run_stage(
+    tmp: Path,
+    *,
+    first_cell: str | None = None,
+    env: dict[str, str] | None = None,
+    changed: dict[str, object] | None = None,
+) -> Path:
+    """Run the model stage as the build does (parameters from params.yaml, ``changed`` ones
+    replaced) into ``tmp``."""
     source = nbformat.read(NOTEBOOKS_DIR / f"{STAGE}.ipynb", as_version=4)
     if first_cell:
         source.cells.insert(1, nbformat.v4.new_code_cell(first_cell))
@@ -72,7 +82,11 @@ def run_stage(tmp: Path, *, first_cell: str | None = None, env: dict[str, str] |
     nbformat.write(source, notebook)
     results = tmp / "results"
     results.mkdir()
-    parameters = {**notebook_parameters(STAGE, load_params()), "results_dir": str(results)}
+    parameters = {
+        **notebook_parameters(STAGE, load_params()),
+        **(changed or {}),
+        "results_dir": str(results),
+    }
     # reads come from data/processed only, never from a scratch run's tables
     env = {**(env or {}), RESULTS_VARIABLE: str(tmp / "no-scratch-tables")}
     saved = {name: os.environ.get(name) for name in env}
@@ -131,3 +145,63 @@ def test_another_blas_thread_count_and_cpu_features_give_identical_outputs(
     }
     results = run_stage(scratch, env=env)
     assert differing_outputs(results) == []
+
+
+# --- the edit loop: a power-only change of notebook 03 reaches no input of notebook 07 -----------
+
+TRUST_STAGE = "07_model_trust_finance"
+
+
+def planned_files() -> dict[str, dict[str, list[str]]]:
+    """Job -> its ``input`` and ``output`` files in Snakemake's plan of a forced build (what
+    workflow/rules/stages.smk declares, as Snakemake reads it)."""
+    done = subprocess.run(
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    jobs: dict[str, dict[str, list[str]]] = {}
+    job = ""
+    for line in (done.stdout + done.stderr).splitlines():
+        if line.startswith(("checkpoint ", "rule ")):
+            job = line.split()[1].rstrip(":")
+            jobs[job] = {}
+        elif job and line.startswith("    ") and line.strip().startswith(("input: ", "output: ")):
+            field, _, value = line.strip().partition(": ")
+            jobs[job][field] = value.split(", ")
+    return jobs
+
+
+@pytest.mark.realdata
+def test_a_power_only_change_of_notebook_03_leaves_every_input_of_notebook_07_alone(
+    scratch: Path,
+) -> None:
+    """The edit loop of issue 21 (``make bench``: notebook 03's ``power`` 0.8 -> 0.81): notebook
+    03 reruns, but every file of its outputs that notebook 07 declares as an input comes out the
+    committed bytes, and notebook 07's parameters do not change; with the checkpoint cut-off
+    (test_engine.py::test_a_stage_whose_output_bytes_did_not_change_reruns_nothing_after_it)
+    Snakemake therefore does not rerun notebook 07. Only the power-dependent table (minimum
+    detectable effects and the sentences quoting them) and the report numbers change."""
+    plan = planned_files()
+    trust_inputs = plan["model_trust_finance"]["input"]
+    model_outputs = plan["model_deficit_drivers"]["output"]
+    shared = [Path(name).name for name in model_outputs if name in trust_inputs]
+    assert "model_drivers.csv" in shared  # notebook 07 reads notebook 03's declared drivers
+    params = load_params()
+    trust_parameters = workflow.parameters_for(NOTEBOOKS_DIR / f"{TRUST_STAGE}.ipynb", params)
+    edited = round(params["notebooks"][STAGE]["power"] + 0.01, 2)  # 0.8 -> 0.81, as make bench
+    params["notebooks"][STAGE]["power"] = edited
+    assert (
+        workflow.parameters_for(NOTEBOOKS_DIR / f"{TRUST_STAGE}.ipynb", params) == trust_parameters
+    )
+    results = run_stage(scratch, changed={"power": edited})
+    written = [Path(name).name for name in model_outputs if name.endswith((".csv", ".json"))]
+    changed = [
+        name
+        for name in written
+        if (results / name).read_bytes() != (PROCESSED_DIR / name).read_bytes()
+    ]
+    assert [name for name in shared if name in changed] == []
+    assert sorted(changed) == ["model_driver_statements.csv", "numbers_models.json"]

@@ -381,6 +381,36 @@ def describe_drivers(
     return with_sentences(result[DRIVER_COLUMNS].reset_index(drop=True), alpha)
 
 
+#: The columns of a driver table that depend on ``power`` (the minimum detectable effect and the
+#: sentence that quotes it), written apart from the estimates by :func:`driver_files`.
+POWER_COLUMNS: list[str] = ["mde", "sentence"]
+#: What identifies a driver row in both files notebook 03 writes.
+DRIVER_KEY: list[str] = ["family", "model", "driver"]
+DRIVERS_FILE = "model_drivers.csv"
+STATEMENTS_FILE = "model_driver_statements.csv"
+
+
+def driver_files(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """A driver table (:data:`DRIVER_COLUMNS`) as the two files notebook 03 writes: the
+    estimates, intervals and p-values (``model_drivers.csv``, which notebook 07 reads) and, by
+    :data:`DRIVER_KEY`, what depends on ``power`` (``model_driver_statements.csv``: MDE and
+    sentence). Each column lives in one file, so a change of ``power`` alone leaves
+    ``model_drivers.csv`` the same bytes and reruns nothing in notebook 07.
+
+    Raises:
+        DataError: if two rows share a key (the statements could not be matched).
+    """
+    duplicated = table.duplicated(DRIVER_KEY)
+    if duplicated.any():
+        keys = table.loc[duplicated, DRIVER_KEY].drop_duplicates().to_dict("records")
+        raise DataError(f"driver table: rows with the same {DRIVER_KEY}: {keys}")
+    estimates = [column for column in table.columns if column not in POWER_COLUMNS]
+    return {
+        DRIVERS_FILE: table[estimates].reset_index(drop=True),
+        STATEMENTS_FILE: table[[*DRIVER_KEY, *POWER_COLUMNS]].reset_index(drop=True),
+    }
+
+
 def with_sentences(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """``table`` (driver rows) with each ``sentence`` generated from its own numbers."""
     result = table.copy()

@@ -1,11 +1,12 @@
 """The briefing's key points and the sentences under the forest plot, written from the results.
 
 Every sentence is computed from the numbers the notebooks saved (``numbers_*.json``) and from
-the processed result tables (``model_drivers.csv``, ``trust_model_coefficients.csv``,
-``legacy_loans_tests.csv``, ``claims_check.csv``) plus the curated national timeline: change a
-result and the words change (which driver, which direction, whether it survives the correction
-for multiple testing). Plain names of drivers and outcomes live once, in ``plain_words.csv``
-next to this module; a name missing there is an error naming the file.
+the processed result tables (``model_drivers.csv`` with ``model_driver_statements.csv``,
+``trust_model_coefficients.csv``, ``legacy_loans_tests.csv``, ``claims_check.csv``) plus the
+curated national timeline: change a result and the words change (which driver, which
+direction, whether it survives the correction for multiple testing). Plain names of drivers
+and outcomes live once, in ``plain_words.csv`` next to this module; a name missing there is an
+error naming the file.
 
 :func:`key_points` gives the six numbered points (scale, system drivers, what cannot be tested,
 legacy deficits, trusts, claims); :func:`reported_tests` gathers every reported driver test into
@@ -69,6 +70,7 @@ class Results:
 
     numbers: dict[str, Number] = field(default_factory=dict)
     system_drivers: pd.DataFrame | None = None  # model_drivers.csv
+    system_statements: pd.DataFrame | None = None  # model_driver_statements.csv (MDE, sentence)
     trust_tests: pd.DataFrame | None = None  # trust_model_coefficients.csv
     legacy_tests: pd.DataFrame | None = None  # legacy_loans_tests.csv
     claims: pd.DataFrame | None = None  # claims_check.csv
@@ -224,13 +226,15 @@ def _effect_words(estimate: float, outcome_noun: str) -> str:
 
 def key_point_system_drivers(results: Results) -> str | None:
     """What the system-level models find: which declared drivers (if any) are distinguishable
-    from zero after correction, at what N, and the smallest effect they could detect."""
-    frame = results.system_drivers
+    from zero after correction, at what N, and the smallest effect they could detect (the
+    declared rows' MDE in ``system_statements``)."""
+    frame, statements = results.system_drivers, results.system_statements
     numbers = results.numbers
-    if frame is None or frame.empty:
+    if frame is None or frame.empty or statements is None:
         return None
     declared = frame[frame["family"] == "declared"]
-    if declared.empty:
+    mde = statements.loc[statements["family"] == "declared", "mde"]
+    if declared.empty or mde.empty:
         return None
     names = [plain(name) for name in declared["driver"]]
     n_years = numbers.get("model_n_system_years", int(declared["n_obs"].max()))
@@ -241,9 +245,7 @@ def key_point_system_drivers(results: Results) -> str | None:
         if "unit" in declared
         else ("percentage points of allocation")
     )
-    detectable = (
-        f"about {_number(declared['mde'].min())} to {_number(declared['mde'].max())} {unit}"
-    )
+    detectable = f"about {_number(mde.min())} to {_number(mde.max())} {unit}"
     found = declared[declared["p_adjusted"] < ALPHA]
     if found.empty:
         return (
@@ -555,6 +557,7 @@ def load_results(numbers: dict[str, Number], processed_dir: Path = PROCESSED_DIR
     return Results(
         numbers=numbers,
         system_drivers=_read(processed_dir / "model_drivers.csv"),
+        system_statements=_read(processed_dir / "model_driver_statements.csv"),
         trust_tests=_read(processed_dir / "trust_model_coefficients.csv"),
         legacy_tests=_read(processed_dir / "legacy_loans_tests.csv"),
         claims=_read(processed_dir / "claims_check.csv"),
