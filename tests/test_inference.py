@@ -61,11 +61,26 @@ def test_describe_estimate_significant_negative() -> None:
 
 
 def test_describe_estimate_not_significant_states_mde() -> None:
-    text = inference.describe_estimate("Deprivation", 0.30, -0.2, 0.8, 0.41, "pp per SD", mde=0.71)
+    text = inference.describe_estimate(
+        "Deprivation", 0.30, -0.2, 0.8, 0.41, "pp per SD", mde=0.71, power=0.8
+    )
     assert "positive point estimate" in text
     assert "cannot be distinguished from zero" in text
     assert "adjusted p = 0.41" in text
-    assert "about 0.71 pp per SD or larger" in text
+    assert text.endswith(
+        "about 0.71 pp per SD or larger in either direction would be detected with 80% power."
+    )
+
+
+def test_describe_estimate_states_the_power_the_mde_was_computed_at() -> None:
+    """The sentence follows the power parameter; an MDE without its power is an error."""
+    text = inference.describe_estimate("X", 0.3, -0.2, 0.8, 0.41, "u", mde=0.8, power=0.9)
+    assert text.endswith("would be detected with 90% power.")
+    assert "with 81.5% power" in inference.describe_estimate(
+        "X", 0.3, -0.2, 0.8, 0.41, "u", mde=0.8, power=0.815
+    )
+    with pytest.raises(ValueError, match="X: a minimum detectable effect needs its power"):
+        inference.describe_estimate("X", 0.3, -0.2, 0.8, 0.41, "u", mde=0.8)
 
 
 def test_describe_estimate_uses_alpha_and_handles_missing() -> None:

@@ -340,7 +340,7 @@ def test_exploratory_family_pools_every_other_estimate_under_one_bh_correction()
         unit="pp",
     )
     second = models.two_part(data, ["noise"], "pp")
-    family = models.exploratory_family([first, second], 0.05)
+    family = models.exploratory_family([first, second], 0.05, 0.8)
     assert set(family["family"]) == {"exploratory"} and set(family["adjustment"]) == {"bh"}
     expected = models.inference.benjamini_hochberg(family["p_value"].to_numpy(float))
     assert family["p_adjusted"].tolist() == pytest.approx(list(expected))

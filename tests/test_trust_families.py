@@ -39,7 +39,7 @@ def test_primary_keeps_holm_and_every_other_test_shares_one_bh_family() -> None:
     main["family"] = ["primary", "primary", "exploratory"]
     main["p_holm"] = [0.02, 0.04, np.nan]
     other = tidy("operating_margin_pct", ["rc_cost_gap_pct", "ae_4h_pct"], [0.02, 0.5])
-    table = trust_models.families({"main": main, "added driver": other}, alpha=0.05)
+    table = trust_models.families({"main": main, "added driver": other}, alpha=0.05, power=0.8)
     primary = table[table["family"] == "primary"]
     assert primary["p_adjusted"].tolist() == pytest.approx([0.02, 0.04])
     exploratory = table[table["family"] == "exploratory"]

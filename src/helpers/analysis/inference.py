@@ -122,6 +122,11 @@ def is_distinguishable(p_adjusted: float, alpha: float = 0.05) -> bool:
     return bool(p_adjusted < alpha)
 
 
+def format_percent_level(share: float) -> str:
+    """A probability as a percentage for prose: 0.8 -> '80%', 0.815 -> '81.5%'."""
+    return f"{100 * share:.4g}%"
+
+
 def describe_estimate(
     label: str,
     estimate: float,
@@ -131,9 +136,11 @@ def describe_estimate(
     unit: str,
     alpha: float = 0.05,
     mde: float | None = None,
+    power: float | None = None,
 ) -> str:
     """One plain-English sentence: direction, interval, and whether the estimate is
-    distinguishable from zero after correction (with the minimum detectable effect if not).
+    distinguishable from zero after correction (with the minimum detectable effect if not, at
+    the ``power`` it was computed for: an MDE without its power is a ValueError).
 
     ``unit`` is the estimate's unit (e.g. "pp of allocation per SD"); the direction is stated
     as the sign of the association with the outcome.
@@ -165,9 +172,11 @@ def describe_estimate(
         f"from zero after correction for multiple testing (adjusted {format_p(p_adjusted)})"
     )
     if mde is not None and not np.isnan(mde):
+        if power is None or not 0 < power < 1:
+            raise ValueError(f"{label}: a minimum detectable effect needs its power in (0, 1)")
         sentence += (
             f"; at this N only an effect of about {format_number(mde)} {unit} or larger in "
-            "either direction would be detected with 80% power"
+            f"either direction would be detected with {format_percent_level(power)} power"
         )
     return sentence + "."
 

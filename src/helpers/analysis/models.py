@@ -378,7 +378,7 @@ def describe_drivers(
     result["label"] = result["driver"].map(lambda name: VARIABLE_LABELS.get(name, name))
     result["family"], result["model"], result["adjustment"] = family, model, adjustment
     result["unit"], result["sentence"] = unit, ""
-    return with_sentences(result[DRIVER_COLUMNS].reset_index(drop=True), alpha)
+    return with_sentences(result[DRIVER_COLUMNS].reset_index(drop=True), alpha, power)
 
 
 #: The columns of a driver table that depend on ``power`` (the minimum detectable effect and the
@@ -411,8 +411,9 @@ def driver_files(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def with_sentences(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """``table`` (driver rows) with each ``sentence`` generated from its own numbers."""
+def with_sentences(table: pd.DataFrame, alpha: float, power: float) -> pd.DataFrame:
+    """``table`` (driver rows) with each ``sentence`` generated from its own numbers (its
+    ``mde`` computed at ``power``)."""
     result = table.copy()
     result["sentence"] = [
         inference.describe_estimate(
@@ -424,6 +425,7 @@ def with_sentences(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
             row.unit,
             alpha=alpha,
             mde=row.mde,
+            power=power,
         )
         for row in result.itertuples()
     ]
@@ -434,7 +436,7 @@ def with_sentences(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
 EXPLORATORY_FAMILY = "exploratory"
 
 
-def exploratory_family(tables: Sequence[pd.DataFrame], alpha: float) -> pd.DataFrame:
+def exploratory_family(tables: Sequence[pd.DataFrame], alpha: float, power: float) -> pd.DataFrame:
     """Pool every reported estimate outside the declared family into one exploratory family:
     Benjamini-Hochberg q over all of them (nominal analytic p), sentences regenerated. The
     rows keep their ``model``; ``family`` becomes ``exploratory``."""
@@ -445,7 +447,7 @@ def exploratory_family(tables: Sequence[pd.DataFrame], alpha: float) -> pd.DataF
     pooled["family"] = EXPLORATORY_FAMILY
     pooled["adjustment"] = "bh"
     pooled["p_adjusted"] = inference.benjamini_hochberg(pooled["p_value"].to_numpy(float))
-    return with_sentences(pooled, alpha)
+    return with_sentences(pooled, alpha, power)
 
 
 def in_model(table: pd.DataFrame, model: str) -> pd.DataFrame:
@@ -939,7 +941,7 @@ DRIVER_TABLE_LABELS: dict[str, str] = {
     "p_adjusted": "p (corrected)",
     "adjustment": "Correction",
     "permutation_p": "p (permutation of systems)",
-    "mde": "MDE (80% power)",
+    "mde": "Minimum detectable effect",
     "ipw_estimate": "Estimate, re-weighted",
     "ipw_p_adjusted": "p (corrected), re-weighted",
     "n_obs": "N system-years",
@@ -1136,6 +1138,7 @@ def report_numbers(
     system_years: pd.DataFrame,
     outcome: str,
     alpha: float,
+    power: float,
     n_permutations: int,
     n_bootstrap: int,
     vif: pd.DataFrame,
@@ -1162,6 +1165,7 @@ def report_numbers(
             label=cross["label"] + ", in the descriptive cross-section that ignores year and stage,"
         ),
         alpha,
+        power,
     )
     weight_type = inference.wild_weight_type("auto", int(primary_fit.n_clusters))
     top = influence.iloc[0]

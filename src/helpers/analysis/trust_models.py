@@ -101,7 +101,7 @@ def main_models(
         inference.mde_per_sd(se, alpha, power) for se in coefficients["std_error"]
     ]
     coefficients["p_adjusted"] = coefficients["p_holm"].fillna(coefficients["p_value"])
-    coefficients["sentence"] = describe_rows(coefficients, alpha)
+    coefficients["sentence"] = describe_rows(coefficients, alpha, power)
     return fitted, coefficients, samples
 
 
@@ -117,8 +117,11 @@ def _unit(row: pd.Series) -> str:
     return "pp" if row["term"] in BINARY else UNIT
 
 
-def describe_rows(table: pd.DataFrame, alpha: float, group: str = "outcome") -> list[str]:
-    """A generated sentence per row (term, outcome, estimate, CI, ``p_adjusted``, MDE)."""
+def describe_rows(
+    table: pd.DataFrame, alpha: float, power: float, group: str = "outcome"
+) -> list[str]:
+    """A generated sentence per row (term, outcome, estimate, CI, ``p_adjusted``, MDE at
+    ``power``)."""
     return [
         inference.describe_estimate(
             f"{any_label(row['term'])} [outcome: {any_label(row[group])}]",
@@ -129,6 +132,7 @@ def describe_rows(table: pd.DataFrame, alpha: float, group: str = "outcome") -> 
             _unit(row),
             alpha=alpha,
             mde=row.get("mde"),
+            power=power,
         )
         for _, row in table.iterrows()
     ]
@@ -284,7 +288,7 @@ def system_deprivation(model_drivers: pd.DataFrame) -> pd.Series:
     return rows.iloc[0]
 
 
-def families(tables: dict[str, pd.DataFrame], alpha: float) -> pd.DataFrame:
+def families(tables: dict[str, pd.DataFrame], alpha: float, power: float) -> pd.DataFrame:
     """Every reported test in one long table with its family and adjusted p.
 
     ``tables``: analysis name -> tidy table with ``outcome``, ``term``, ``estimate``,
@@ -308,7 +312,7 @@ def families(tables: dict[str, pd.DataFrame], alpha: float) -> pd.DataFrame:
     stacked["adjustment"] = np.where(
         stacked["family"] == PRIMARY, "holm (primary family)", "bh q (exploratory family)"
     )
-    stacked["sentence"] = describe_rows(stacked, alpha)
+    stacked["sentence"] = describe_rows(stacked, alpha, power)
     first = ["analysis", "family", "outcome", "term"]
     return stacked[first + [c for c in stacked.columns if c not in first]]
 
@@ -597,6 +601,7 @@ def system_models(
             UNIT,
             alpha=alpha,
             mde=row.mde,
+            power=power,
         )
         for row in coefficients.itertuples()
     ]
@@ -713,7 +718,7 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "conf_high": "95% high",
     "p_value": "p (unadjusted)",
     "p_adjusted": "p adjusted (Holm, primary family; BH q, exploratory)",
-    "mde": "MDE (80% power)",
+    "mde": "Minimum detectable effect",
     "n_obs": "N",
 }
 
