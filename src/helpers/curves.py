@@ -128,14 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     single_threaded()  # before numpy loads: the same sums in every chunk, on every run
     os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED_DIR)  # the workflow's tables
     if arguments[:1] == ["chunk"] and len(arguments) == 5:
-        kind, index, count, output = (
-            arguments[1],
-            int(arguments[2]),
-            int(arguments[3]),
-            arguments[4],
-        )
+        kind, index, count, output = arguments[1:]
         params = json.loads((BUILD_PARAMS_DIR / f"curve-{kind}.yaml").read_text(encoding="utf-8"))
-        chunk = fit_chunk(kind, params, index, count)
+        chunk = fit_chunk(kind, params, int(index), int(count))
         atomic_write(Path(output), lambda tmp: chunk.to_parquet(tmp, index=False), redirect=False)
         return 0
     if arguments[:1] == ["merge"] and len(arguments) >= 3:
