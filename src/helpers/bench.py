@@ -1,8 +1,8 @@
 """Benchmark of the build (``make bench``): issue 21's figures, written to ``bench/benchmark.json``.
 
 - ``cold_make_report``: ``make report`` from nothing built (no ``.build/``, ``.snakemake/``,
-  executed notebooks, profiles, rendered report or ``data/interim/``; environment installed and
-  raw data present): every stage, the 42 profiles and the render;
+  executed notebooks, profiles or rendered report; environment installed and raw data
+  present): every stage, the 42 profiles and the render;
 - ``noop_make_report``: ``make report`` again, nothing changed;
 - ``edit_loop``: one notebook-03 parameter changed in ``params.yaml`` (``power``), then
   ``make report`` (the file is restored and the build rerun afterwards, untimed);
@@ -32,11 +32,12 @@ BENCH_FILE: Path = ROOT / "bench" / "benchmark.json"
 #: The build machinery whose size issue 21 budgets (at most 800 lines), counted as issue 21
 #: counted it before, so that the figures compare: the workflow (Snakefile, rules, profiles),
 #: the Python the rules run to find inputs, run notebooks and fit the curve chunks (workflow,
-#: curves, processes), the raw-file parse cache (data/interim: performance machinery, not data
-#: logic) and this benchmark. Not counted: the renderers, which only write HTML and PDF
-#: (helpers.report.render; helpers.report.profile_pages, since it became one plain process
-#: pouring tables into a template: no kernels, no runner), and the analysis the notebooks call
-#: (the curve's fits live in helpers.analysis, which the notebooks use too).
+#: curves, processes) and this benchmark (the raw-file parse cache, data/interim, counted
+#: before, was deleted: it bought under 2% of make test's CPU time and nothing in a cold
+#: build). Not counted: the renderers, which only write HTML and PDF (helpers.report.render;
+#: helpers.report.profile_pages, since it became one plain process pouring tables into a
+#: template: no kernels, no runner), and the analysis the notebooks call (the curve's fits
+#: live in helpers.analysis, which the notebooks use too).
 MACHINERY: tuple[str, ...] = (
     "Snakefile",
     "workflow/rules/*.smk",
@@ -44,7 +45,6 @@ MACHINERY: tuple[str, ...] = (
     "src/helpers/workflow.py",
     "src/helpers/curves.py",
     "src/helpers/processes.py",
-    "src/helpers/data/interim.py",
     "src/helpers/bench.py",
 )
 TARGETS: dict[str, tuple[str, str, float]] = {
