@@ -141,26 +141,6 @@ def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
     return chosen
 
 
-def clean_source(path: Path) -> bool:
-    """Strip a source notebook, in place: no outputs, execution counts, injected-parameters
-    cell or papermill metadata (executed copies are build outputs). Returns whether it changed."""
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    before = nbformat.writes(notebook)
-    notebook.cells = [c for c in notebook.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
-    notebook.metadata.pop("papermill", None)
-    for cell in notebook.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    after = nbformat.writes(notebook) + "\n"
-    if after != before + "\n":
-        path.write_text(after, encoding="utf-8")
-    return after != before + "\n"
-
-
 def inside_repository(path: Path, what: str) -> Path:
     """``path`` resolved; PipelineError if it lies outside the repository."""
     resolved = path.resolve()
@@ -382,12 +362,9 @@ def run_snakemake(arguments: list[str]) -> int:
         return 130
 
 
-def _without_machine_details(text: Any) -> Any:
-    """``text`` (a string or a list of lines) with :data:`MACHINE_DETAILS` replaced."""
-    if isinstance(text, list):
-        return [_without_machine_details(line) for line in text]
-    if not isinstance(text, str):
-        return text
+def _without_machine_details(text: str) -> str:
+    """``text`` (nbformat holds outputs' text as one string) with :data:`MACHINE_DETAILS`
+    replaced."""
     for pattern, replacement in MACHINE_DETAILS:
         text = pattern.sub(replacement, text)
     return text
@@ -475,16 +452,10 @@ def run_notebook(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.workflow notebook RULE NOTEBOOK TARGET PARAMS LOG``, ``... snakemake
-    [ARGS]`` or ``... clean [NOTEBOOK ...]`` (strip source notebooks; default: all in
-    notebooks/)."""
+    """``python -m helpers.workflow notebook RULE NOTEBOOK TARGET PARAMS LOG`` or ``...
+    snakemake [ARGS]``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = arguments.pop(0) if arguments else ""
-    if command == "clean":
-        paths = [Path(a) for a in arguments] or sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
-        changed = [path for path in paths if clean_source(path)]
-        print(f"{len(changed)} of {len(paths)} notebooks stripped of outputs")
-        return 0
     if command == "snakemake":
         return run_snakemake(arguments)
     if command == "notebook" and len(arguments) == 5:
