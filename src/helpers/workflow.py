@@ -136,17 +136,12 @@ def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
         )
     merged = notebook_parameters(notebook.stem, params)
     chosen = {key: value for key, value in sorted(merged.items()) if key in declared}
-    if "results_dir" in chosen:
-        inside_repository(ROOT / str(chosen["results_dir"]), f"notebooks.{notebook.stem}")
+    results = ROOT / str(chosen.get("results_dir", "."))
+    if not results.resolve().is_relative_to(ROOT):
+        raise PipelineError(
+            f"notebooks.{notebook.stem}: results_dir {results} lies outside the repository {ROOT}"
+        )
     return chosen
-
-
-def inside_repository(path: Path, what: str) -> Path:
-    """``path`` resolved; PipelineError if it lies outside the repository."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(ROOT):
-        raise PipelineError(f"{what}: results_dir {path} lies outside the repository {ROOT}")
-    return resolved
 
 
 def write_if_changed(path: Path, text: str) -> Path:
