@@ -332,6 +332,21 @@ def publish(sources: Iterable[str], targets: Iterable[str]) -> None:
 # --------------------------------------------------------------------------- running
 
 
+def up_to_date(targets: list[str]) -> bool:
+    """Whether Snakemake has nothing to do for ``targets`` (files; a dry run): nbval skips the
+    executed notebooks when so (``report/conftest.py``)."""
+    import subprocess
+
+    done = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", *(relative(Path(t)) for t in targets)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+
+
 def run_snakemake(arguments: list[str]) -> int:
     """Run Snakemake in a process group of its own and take the whole group down (its jobs,
     whose kernels stop with them) when this process is interrupted, terminated, or its parent
