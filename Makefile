@@ -83,7 +83,7 @@ bench: env ## Time a cold make report, a no-op, the edit loop and make test; wri
 lock: ## Recompile requirements.lock from requirements.in (needs uv in .venv)
 	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip compile --python-version 3.11 --no-header --annotation-style line requirements.in -o requirements.lock
 
-clean: ## Remove build state, interim tables and rendered report (never touches data/raw)
-	rm -rf .build .snakemake data/interim report/notebooks report/profile report/_manuscript report/_output report/.quarto report/_variables.yml
+clean: ## Remove build state and the rendered report (never touches data/raw)
+	rm -rf .build .snakemake report/notebooks report/profile report/_manuscript report/_output report/.quarto report/_variables.yml
 
 all: report ## Everything: build the report

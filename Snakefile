@@ -5,7 +5,7 @@
 #            imports (added automatically), or ["all"]
 #   files=   other repository files it reads
 #   reads=   processed files it reads (another rule writes them)
-# and helpers.wf.stage_inputs adds the notebook, its parameters (.build/params/<stage>.yaml,
+# and helpers.workflow.stage_inputs adds the notebook, its parameters (.build/params/<stage>.yaml,
 # rewritten only when its params.yaml values change), the helper modules it imports and the
 # registries they read (variables.csv, trust_variables.csv). Stages write to .build/processed/;
 # `publish` copies their files into data/processed/ once every stage has succeeded, so a failed
@@ -16,18 +16,8 @@ from helpers import workflow as wf  # (Snakemake names its own object `workflow`
 # params.yaml checked as by `make check-params`; every raw file acquired and its SHA-256
 # verified, on every run (a damaged file stops even a build with nothing to do)
 PARAMS = wf.prepare()
-RUN = "exec {params.python} -m helpers.workflow notebook {rule} {params.stage}"
+RUN = "exec {params.python} -m helpers.workflow notebook {rule} {input.notebook} {output.notebook} {input.params} {log}"
 PYTHON = sys.executable
-
-
-def stage(name, raw=(), files=(), reads=()):
-    """The named inputs of the rule running notebooks/<name>.ipynb."""
-    return wf.stage_inputs(name, PARAMS, raw=raw, files=files, reads=reads)
-
-
-def outputs(name, *written):
-    """The stage's processed files and its executed notebook."""
-    return [*wf.processed(*written), wf.executed(name)]
 
 
 include: "workflow/rules/stages.smk"

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
+
+import pytest
 
 from helpers import bench
 
@@ -38,3 +42,12 @@ def test_machinery_lines_count_the_snakefile_and_the_rules() -> None:
     counts = bench.machinery_lines()
     assert "Snakefile" in counts and "workflow/rules/stages.smk" in counts
     assert counts["total"] == sum(v for k, v in counts.items() if k != "total") > 100
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="the benchmark is POSIX-only, as make is")
+def test_measure_counts_the_commands_descendants_and_keeps_its_exit_status() -> None:
+    """A grandchild holding 200 MiB sets the peak (Linux reports KiB, macOS bytes: >= either)."""
+    child = f"{sys.executable} -c 'x = bytearray(200 * 2**20)'; exit 3"
+    figures = bench.measure(["sh", "-c", child])
+    assert figures["exit"] == 3 and figures["peak_rss_mib"] >= 200
+    assert figures["seconds"] >= 0 and figures["cpu_seconds"] >= 0

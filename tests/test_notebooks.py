@@ -51,7 +51,7 @@ def test_notebook_reads_as_analysis(notebook: Path) -> None:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_source_notebook_is_clean(notebook: Path) -> None:
     """No outputs and no injected-parameters cell: editing the parameters cell in JupyterLab
-    is what runs there (python -m helpers.workflow clean strips a notebook)."""
+    is what runs there (jupyter nbconvert --clear-output --inplace strips a notebook)."""
     cells = nbformat.read(notebook, as_version=4).cells
     assert not [c for c in cells if INJECTED_TAG in c.metadata.get("tags", [])], notebook.name
     code = [cell for cell in cells if cell.cell_type == "code"]

@@ -92,8 +92,8 @@ def test_a_truncated_file_is_named_with_what_was_expected(
     [
         ("csv", deflators.read_deflators),
         ("csv", trust_icb_lookup.read_trust_list),
-        ("xlsx", icb_allocations.read_core_allocations.uncached),
-        ("rda", imd.read_imd2019_lsoa11.uncached),
+        ("xlsx", icb_allocations.read_core_allocations),
+        ("rda", imd.read_imd2019_lsoa11),
     ],
 )
 def test_readers_name_an_empty_file(

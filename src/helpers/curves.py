@@ -74,14 +74,6 @@ def _fit(kind: str) -> Any:
     return models.keyed_fit if kind == "icb" else inference.fit_specification
 
 
-def fit_chunk(kind: str, params: dict[str, Any], index: int, count: int) -> pd.DataFrame:
-    """Block ``index`` of ``count`` of the curve's specifications."""
-    from helpers.analysis import inference
-
-    base, choices = curve_inputs(kind, params)
-    return inference.specification_curve(base, choices, fit=_fit(kind), part=(index, count))
-
-
 def merge(parts: list[Path], output: Path) -> None:
     """Concatenate the chunks (in order; empty ones add no rows) into one Parquet table."""
     import pandas as pd
@@ -119,6 +111,7 @@ def fitted(kind: str, base: Any, choices: dict[str, Any]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.curves chunk KIND K N OUT`` or ``... merge OUT PART...``."""
+    from helpers.analysis import inference
     from helpers.data.io import atomic_write
     from helpers.paths import BUILD_PARAMS_DIR, BUILD_PROCESSED_DIR, RESULTS_VARIABLE
     from helpers.processes import die_with_parent, single_threaded
@@ -128,14 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     single_threaded()  # before numpy loads: the same sums in every chunk, on every run
     os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED_DIR)  # the workflow's tables
     if arguments[:1] == ["chunk"] and len(arguments) == 5:
-        kind, index, count, output = (
-            arguments[1],
-            int(arguments[2]),
-            int(arguments[3]),
-            arguments[4],
-        )
+        kind, index, count, output = arguments[1:]
         params = json.loads((BUILD_PARAMS_DIR / f"curve-{kind}.yaml").read_text(encoding="utf-8"))
-        chunk = fit_chunk(kind, params, index, count)
+        base, choices = curve_inputs(kind, params)  # block INDEX of COUNT of the specifications
+        part = (int(index), int(count))
+        chunk = inference.specification_curve(base, choices, fit=_fit(kind), part=part)
         atomic_write(Path(output), lambda tmp: chunk.to_parquet(tmp, index=False), redirect=False)
         return 0
     if arguments[:1] == ["merge"] and len(arguments) >= 3:

@@ -8,7 +8,6 @@ ROOT: Path = Path(__file__).resolve().parents[2]
 DATA_DIR: Path = ROOT / "data"
 RAW_DIR: Path = DATA_DIR / "raw"
 CURATED_DIR: Path = RAW_DIR / "curated"
-INTERIM_DIR: Path = DATA_DIR / "interim"
 PROCESSED_DIR: Path = DATA_DIR / "processed"
 SOURCES_FILE: Path = DATA_DIR / "sources.yaml"
 NOTEBOOKS_DIR: Path = ROOT / "notebooks"

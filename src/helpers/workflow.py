@@ -7,10 +7,11 @@ parameters file, and running one notebook with papermill.
   (followed through their imports), the registries those modules read (``variables.csv``,
   ``trust_variables.csv``), the raw files of the readers it imports plus those declared, and
   the processed tables it reads.
-- ``python -m helpers.workflow notebook RULE STAGE`` runs ``notebooks/<STAGE>.ipynb`` with
-  papermill into ``report/notebooks/<STAGE>.ipynb`` (a build output), its processed files going
-  to ``.build/processed/`` (``ICSFIN_RESULTS_DIR``). A failure prints one message naming the
-  rule, the notebook, the cell and the exception; the kernel's detail goes to the job's log.
+- ``python -m helpers.workflow notebook RULE NOTEBOOK TARGET PARAMS LOG`` (the stage rules'
+  command) runs the notebook with papermill into ``TARGET`` (``report/notebooks/``, a build
+  output), its processed files going to ``.build/processed/`` (``ICSFIN_RESULTS_DIR``). A
+  failure prints one message naming the rule, the notebook, the cell and the exception; the
+  kernel's detail goes to the job's log.
 - ``python -m helpers.workflow snakemake ARGS`` starts Snakemake so that it dies with the
   process that started it (``make``): see :func:`die_with_parent`.
 """
@@ -84,20 +85,17 @@ def relative(path: Path) -> str:
 def notebook_cells(path: Path) -> list[dict[str, Any]]:
     """The cells of a notebook as ``{"cell_type", "source", "tags"}`` (plain JSON reading)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError) as error:
         raise PipelineError(f"{path}: not a readable notebook ({error})") from error
-    cells = []
-    for cell in document.get("cells", []):
-        source = cell.get("source", "")
-        cells.append(
-            {
-                "cell_type": cell.get("cell_type"),
-                "source": "".join(source) if isinstance(source, list) else source,
-                "tags": cell.get("metadata", {}).get("tags", []),
-            }
-        )
-    return cells
+    return [
+        {
+            "cell_type": cell.get("cell_type"),
+            "source": "".join(cell.get("source", "")),  # a string, or a list of lines
+            "tags": cell.get("metadata", {}).get("tags", []),
+        }
+        for cell in cells
+    ]
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -138,37 +136,12 @@ def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
         )
     merged = notebook_parameters(notebook.stem, params)
     chosen = {key: value for key, value in sorted(merged.items()) if key in declared}
-    if "results_dir" in chosen:
-        inside_repository(ROOT / str(chosen["results_dir"]), f"notebooks.{notebook.stem}")
+    results = ROOT / str(chosen.get("results_dir", "."))
+    if not results.resolve().is_relative_to(ROOT):
+        raise PipelineError(
+            f"notebooks.{notebook.stem}: results_dir {results} lies outside the repository {ROOT}"
+        )
     return chosen
-
-
-def clean_source(path: Path) -> bool:
-    """Strip a source notebook, in place: no outputs, execution counts, injected-parameters
-    cell or papermill metadata (executed copies are build outputs). Returns whether it changed."""
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    before = nbformat.writes(notebook)
-    notebook.cells = [c for c in notebook.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
-    notebook.metadata.pop("papermill", None)
-    for cell in notebook.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    after = nbformat.writes(notebook) + "\n"
-    if after != before + "\n":
-        path.write_text(after, encoding="utf-8")
-    return after != before + "\n"
-
-
-def inside_repository(path: Path, what: str) -> Path:
-    """``path`` resolved; PipelineError if it lies outside the repository."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(ROOT):
-        raise PipelineError(f"{what}: results_dir {path} lies outside the repository {ROOT}")
-    return resolved
 
 
 def write_if_changed(path: Path, text: str) -> Path:
@@ -221,84 +194,61 @@ def prepare(params_file: Path | None = None) -> dict[str, Any]:
 
 
 @functools.cache
-def module_files(helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
-    """Module name -> source file for every module of the package at ``helpers_dir``."""
+def module_files() -> dict[str, Path]:
+    """Module name -> source file for every module of the ``helpers`` package."""
     files: dict[str, Path] = {}
-    for path in sorted(helpers_dir.rglob("*.py")):
-        parts = [helpers_dir.name, *path.relative_to(helpers_dir).with_suffix("").parts]
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        files[".".join(parts)] = path
+    for path in sorted(HELPERS_DIR.rglob("*.py")):
+        parts = ["helpers", *path.relative_to(HELPERS_DIR).with_suffix("").parts]
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return files
 
 
-def imported_modules(text: str, known: set[str], package: str = "helpers") -> set[str]:
-    """The modules of ``package`` (and the packages above them) that Python ``text`` imports,
-    found by their import statements (a scan, not a parse: a cell with a syntax error still
-    declares its imports, and the error is reported when the notebook runs)."""
+def imported_modules(text: str) -> set[str]:
+    """The helper modules (and the packages above them) that Python ``text`` imports, found by
+    its import statements (a scan, not a parse: a cell with a syntax error still declares its
+    imports, and the error is reported when the notebook runs)."""
     found: set[str] = set()
     for module, names in IMPORT_FROM.findall(text):
-        found.add(module)
-        found.update(f"{module}.{name}" for name in re.findall(r"\w+", names))
+        found |= {module, *(f"{module}.{name}" for name in re.findall(r"\w+", names))}
     for listed in IMPORT.findall(text):
-        found.update(name.strip().split(" ")[0] for name in listed.split(","))
-    modules = {name for name in found if name.split(".")[0] == package}
-    return {".".join(n.split(".")[:i]) for n in modules for i in range(1, n.count(".") + 2)} & known
+        found |= {name.split()[0] for name in listed.split(",") if name.strip()}
+    packages = {".".join(n.split(".")[:i]) for n in found for i in range(1, n.count(".") + 2)}
+    return packages & set(module_files())
 
 
 @functools.cache
-def _module_imports(path: Path, known: frozenset[str], package: str) -> frozenset[str]:
-    """The package modules one file imports (parsed once per build)."""
-    return frozenset(imported_modules(path.read_text(encoding="utf-8"), set(known), package))
+def _module_imports(path: Path) -> frozenset[str]:
+    """The helper modules one file imports (read once per build)."""
+    return frozenset(imported_modules(path.read_text(encoding="utf-8")))
 
 
-def helper_modules(notebook: Path, helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
-    """The helper modules a notebook uses: those its cells import, followed through theirs."""
-    known = frozenset(module_files(helpers_dir))
-    cells = [cell["source"] for cell in notebook_cells(notebook) if cell["cell_type"] == "code"]
-    return module_closure(
-        set().union(*(imported_modules(c, set(known), helpers_dir.name) for c in cells)),
-        helpers_dir,
-    )
-
-
-def module_closure(names: set[str], helpers_dir: Path = HELPERS_DIR) -> dict[str, Path]:
-    """The modules ``names`` and every helper module they import, transitively."""
-    files = module_files(helpers_dir)
-    known = frozenset(files)
-    pending, used = set(names), {}
+def module_closure(texts: Iterable[str]) -> dict[str, Path]:
+    """The helper modules that the Python ``texts`` import, followed through their imports."""
+    files = module_files()
+    pending, used = set().union(*map(imported_modules, texts)), {}
     while pending:
         name = pending.pop()
         if name not in used:
             used[name] = files[name]
-            pending |= _module_imports(files[name], known, helpers_dir.name) - set(used)
+            pending |= _module_imports(files[name]) - set(used)
     return dict(sorted(used.items()))
 
 
 def code_inputs(*modules: str) -> list[str]:
     """Paths of the modules and the helper modules they import (a rule's code inputs)."""
-    used = module_closure(
-        {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 2)}
-    )
-    return [relative(path) for path in used.values()]
+    return [relative(path) for path in module_closure(f"import {m}" for m in modules).values()]
 
 
-def registry_files(modules: dict[str, Path], helpers_dir: Path = HELPERS_DIR) -> list[Path]:
+def registry_files(modules: dict[str, Path]) -> list[Path]:
     """The CSV registries beside the helpers (``variables.csv``, ...) that ``modules`` read:
     a module reads one when its source names the file or the ``helpers.paths`` constant
     holding it."""
-    registries = sorted(helpers_dir.rglob("*.csv"))
-    paths_source = (helpers_dir / "paths.py").read_text(encoding="utf-8")
-    constants = dict(re.findall(r'^([A-Z_]+): Path = .*"([\w.]+\.csv)"', paths_source, re.M))
-    read: set[Path] = set()
-    for path in modules.values():
-        if path.name == "paths.py":
-            continue
-        text = path.read_text(encoding="utf-8")
-        names = {registry.name for registry in registries if registry.name in text}
-        names |= {file for constant, file in constants.items() if constant in text}
-        read |= {registry for registry in registries if registry.name in names}
-    return sorted(read)
+    paths_source = (HELPERS_DIR / "paths.py").read_text(encoding="utf-8")
+    constants = re.findall(r'^([A-Z_]+): Path = .*"([\w.]+\.csv)"', paths_source, re.M)
+    texts = [p.read_text(encoding="utf-8") for n, p in modules.items() if n != "helpers.paths"]
+    named = {file for constant, file in constants if any(constant in text for text in texts)}
+    registries = sorted(HELPERS_DIR.rglob("*.csv"))
+    return [file for file in registries if file.name in named or any(file.name in t for t in texts)]
 
 
 @functools.cache
@@ -328,7 +278,8 @@ def stage_inputs(
 ) -> dict[str, Any]:
     """The named inputs of a notebook stage's rule (see the module docstring)."""
     notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
-    modules = helper_modules(notebook)
+    cells = notebook_cells(notebook)
+    modules = module_closure(cell["source"] for cell in cells if cell["cell_type"] == "code")
     prefix = "helpers.data.readers."
     readers = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
     return {
@@ -382,7 +333,8 @@ def publish(sources: Iterable[str], targets: Iterable[str]) -> None:
 
 
 def up_to_date(targets: list[str]) -> bool:
-    """Whether Snakemake has nothing to do for ``targets`` (files; a dry run)."""
+    """Whether Snakemake has nothing to do for ``targets`` (files; a dry run): nbval skips the
+    executed notebooks when so (``report/conftest.py``)."""
     import subprocess
 
     done = subprocess.run(
@@ -401,36 +353,28 @@ def run_snakemake(arguments: list[str]) -> int:
     (``make``) dies: SIGINT to the group, then SIGKILL to what is left after a few seconds.
     Snakemake itself lets running jobs finish on SIGTERM and does not stop them on SIGINT."""
     import subprocess
-    import time
 
     die_with_parent()
     terminate_gracefully()
-    group = hasattr(os, "killpg")
+    group = hasattr(os, "killpg")  # POSIX; elsewhere Snakemake alone is terminated
     process = subprocess.Popen([*SNAKEMAKE, *arguments], start_new_session=group)
     try:
         return process.wait()
     except KeyboardInterrupt:
         for sig, seconds in ((signal.SIGINT, 6.0), (getattr(signal, "SIGKILL", None), 2.0)):
-            with contextlib.suppress(OSError):
-                if group and sig is not None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                if group:
                     os.killpg(process.pid, sig)
                 else:
                     process.terminate()
-            deadline = time.monotonic() + seconds
-            while process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if process.poll() is not None:
-                break
+                process.wait(seconds)
         print("build interrupted: every job stopped", file=sys.stderr)
         return 130
 
 
-def _without_machine_details(text: Any) -> Any:
-    """``text`` (a string or a list of lines) with :data:`MACHINE_DETAILS` replaced."""
-    if isinstance(text, list):
-        return [_without_machine_details(line) for line in text]
-    if not isinstance(text, str):
-        return text
+def _without_machine_details(text: str) -> str:
+    """``text`` (nbformat holds outputs' text as one string) with :data:`MACHINE_DETAILS`
+    replaced."""
     for pattern, replacement in MACHINE_DETAILS:
         text = pattern.sub(replacement, text)
     return text
@@ -455,21 +399,20 @@ def sanitize_notebook(notebook: Any, parameters: dict[str, Any]) -> None:
 
 def failure_message(rule: str, notebook: Path, error: BaseException, injected: bool = False) -> str:
     """One line naming the rule, the notebook, the cell (numbered from 1 as in the source
-    notebook, with its first line) and the exception. ``injected``: papermill added a
-    parameters cell after the one tagged ``parameters`` (its indices count it)."""
+    notebook, with its first line: papermill's error carries its index and source) and the
+    exception. ``injected``: papermill added a parameters cell after the one tagged
+    ``parameters`` (its indices count it)."""
     ename = getattr(error, "ename", None) or type(error).__name__
     evalue = getattr(error, "evalue", None) or str(error)
     where = f"rule {rule}: notebook {relative(notebook)}"
     index = getattr(error, "cell_index", None)
     if index is None:
         return f"{where} failed before its first cell ran: {ename}: {evalue}"
-    cells = notebook_cells(notebook)
-    tagged = [i for i, cell in enumerate(cells) if "parameters" in cell["tags"]]
-    if injected and index > (tagged[0] if tagged else -1):
+    tags = [cell["tags"] for cell in notebook_cells(notebook)]
+    if injected and index > next((i for i, t in enumerate(tags) if "parameters" in t), -1):
         index -= 1
-    lines = cells[index]["source"].strip().splitlines() if index < len(cells) else []
-    first = next((line for line in lines if not line.startswith("#|")), "")
-    return f"{where} failed in cell {index + 1} ({first!r}): {ename}: {evalue}"
+    lines = [line for line in error.source.strip().splitlines() if not line.startswith("#|")]
+    return f"{where} failed in cell {index + 1} ({(lines or [''])[0]!r}): {ename}: {evalue}"
 
 
 def run_notebook(
@@ -519,33 +462,20 @@ def run_notebook(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.workflow notebook RULE STAGE`` (or ``notebook RULE NOTEBOOK TARGET
-    PARAMS LOG``), ``... snakemake [ARGS]`` or ``... clean [NOTEBOOK ...]`` (strip source
-    notebooks; default: all in notebooks/)."""
+    """``python -m helpers.workflow notebook RULE NOTEBOOK TARGET PARAMS LOG`` or ``...
+    snakemake [ARGS]``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = arguments.pop(0) if arguments else ""
-    if command == "clean":
-        paths = [Path(a) for a in arguments] or sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
-        changed = [path for path in paths if clean_source(path)]
-        print(f"{len(changed)} of {len(paths)} notebooks stripped of outputs")
-        return 0
     if command == "snakemake":
         return run_snakemake(arguments)
-    if command == "notebook" and len(arguments) in (2, 5):
-        rule, stage, *paths = arguments
-        notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
-        files = [
-            EXECUTED_DIR / notebook.name,
-            PARAMS_DIR / f"{stage}.yaml",
-            LOG_DIR / f"{stage}.log",
-        ]
-        target, parameters, log_file = [Path(path) for path in paths] or files
+    if command == "notebook" and len(arguments) == 5:
+        rule, *paths = arguments
         die_with_parent()
         terminate_gracefully()
         single_threaded()
         os.environ[RESULTS_VARIABLE] = str(BUILD_PROCESSED)
         os.environ[CURVES_VARIABLE] = str(CURVES_DIR)  # the notebooks read the merged curves
-        return run_notebook(rule, Path(stage) if paths else notebook, target, parameters, log_file)
+        return run_notebook(rule, *(Path(path) for path in paths))
     print(main.__doc__, file=sys.stderr)
     return 2
 

@@ -1,7 +1,7 @@
 """The fast parsers give the same tables as the slow ones they replaced, on the real files.
 
 ``.rda``: pyreadr (librdata, C) against rdata (pure Python); workbooks: calamine (Rust) against
-openpyxl. The interim layer is switched off so that both sides really parse.
+openpyxl.
 """
 
 from __future__ import annotations
@@ -24,11 +24,6 @@ from helpers.data.readers import (
 )
 from helpers.data.sources import load_sources
 from helpers.errors import DataError
-
-
-@pytest.fixture(autouse=True)
-def no_interim(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ICSFIN_INTERIM", "off")
 
 
 def both_backends(

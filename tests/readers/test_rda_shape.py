@@ -29,11 +29,6 @@ FRAME = pd.DataFrame(
 )
 
 
-@pytest.fixture(autouse=True)
-def no_interim(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ICSFIN_INTERIM", "off")
-
-
 @pytest.mark.parametrize("compression", ["gzip", "bzip2", "xz", "none"])
 def test_shape_matches_the_parsed_frame_for_every_compression(
     tmp_path: Path, write_rda: Callable[..., Path], compression: str

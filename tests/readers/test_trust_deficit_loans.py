@@ -32,7 +32,7 @@ def test_thousands_become_millions_dashes_zero_and_total_rows_dropped(tmp_path: 
             [None, None, None, 1500],  # the sheet's grand total: no code, no name
         ],
     )
-    table = reader.read_sheet.uncached(path, "balances_2016_17")
+    table = reader.read_sheet(path, "balances_2016_17")
     assert table["trust_code"].tolist() == ["RAA", "RBB"]
     assert table["irsl_gbp_m"].tolist() == pytest.approx([1.5, 0.0])
 
@@ -42,7 +42,7 @@ def test_a_cell_that_is_not_a_number_is_named(tmp_path: Path) -> None:
         tmp_path / "loans.xlsx", [["2016/17", "RAA", "A Hospitals NHS Trust", "12k"]]
     )
     with pytest.raises(DataError, match=r"IRSL \(TOTAL\).*irsl_gbp_m.*row 2: '12k'"):
-        reader.read_sheet.uncached(path, "balances_2016_17")
+        reader.read_sheet(path, "balances_2016_17")
 
 
 def test_a_code_that_is_not_an_ods_code_is_named(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_code_that_is_not_an_ods_code_is_named(tmp_path: Path) -> None:
         tmp_path / "loans.xlsx", [["2016/17", "r a", "A Hospitals NHS Trust", 10]]
     )
     with pytest.raises(DataError, match="non-ODS code"):
-        reader.read_sheet.uncached(path, "balances_2016_17")
+        reader.read_sheet(path, "balances_2016_17")
 
 
 def test_real_year_end_totals_match_the_bbc_and_the_catalogue() -> None:

@@ -27,7 +27,8 @@ WRITES = {
     "08_profile_system": [],
 }
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
-#: Each stage's rule: its notebook and what the notebook reads beyond its imports (stage()).
+#: Each stage's rule: its notebook and what the notebook reads beyond its imports (see the
+#: Snakefile's header; helpers.workflow.stage_inputs adds the rest).
 STAGES = {
     "inventory_sources": ("00_inventory_sources", dict(raw=["all"], files=["data/sources.yaml"])),
     "build_icb_panel": ("01_build_icb_panel", dict(raw=["curated"])),
@@ -60,10 +61,10 @@ CURVES = {"model_deficit_drivers": ".build/curves/icb.parquet",
 for name, (notebook, declared) in STAGES.items():
     checkpoint:
         name: name
-        input: **stage(notebook, **declared), **({"curve": CURVES[name]} if name in CURVES else {})
-        output: outputs(notebook, *WRITES[notebook])
+        input: **wf.stage_inputs(notebook, PARAMS, **declared), **({"curve": CURVES[name]} if name in CURVES else {})
+        output: *wf.processed(*WRITES[notebook]), notebook=wf.executed(notebook)
         log: wf.log(notebook)
-        params: stage=notebook, python=PYTHON
+        params: python=PYTHON
         priority: 1 if name in FIRST else 0
         shell: RUN
 

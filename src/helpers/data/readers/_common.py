@@ -20,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.errors import DataError
 
 #: Backends, switchable so a test can compare them on the real files: pyreadr (librdata, C)
@@ -287,7 +286,6 @@ def text_values(values: pd.Series, missing: Iterable[str] = MISSING_TOKENS) -> p
     return cleaned.mask(cleaned.isin(list(missing)))
 
 
-@cached
 def read_rda_frame(path: Path) -> pd.DataFrame:
     """Read the single data frame stored in an R ``.rda`` file, with a fresh 0..n-1 index.
 

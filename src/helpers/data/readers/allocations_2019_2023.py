@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     read_csv_text,
@@ -40,7 +39,6 @@ def org_level_of(codes: pd.Series) -> pd.Series:
     return level
 
 
-@cached
 def read_allocations_2019_2023(path: Path) -> pd.DataFrame:
     """Long table of planned allocations by organisation, year and funding stream.
 

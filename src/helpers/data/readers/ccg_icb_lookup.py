@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, read_csv_file, require_columns, snake_case
 from helpers.errors import DataError
 
 SOURCE_COLUMNS: tuple[str, ...] = ("CCG Code", "ICB Code", "ICB NAME")
 
 
-@cached
 def read_ccg_icb_lookup(path: Path) -> pd.DataFrame:
     """CCG code -> ICB Q-code and name; one row per CCG code, sorted by it."""
     frame = read_csv_file(path, dtype="string", encoding="utf-8-sig")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     check_ranges,
@@ -49,7 +48,6 @@ def band_label(lower: int) -> str:
     return "85+" if lower == 85 else f"{lower}-{lower + 4}"
 
 
-@cached
 def read_census2021_age(path: Path) -> pd.DataFrame:
     """Long table of usual residents by LSOA 2021 and five-year age band (England and Wales).
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, read_rda_frame, require_columns
 from helpers.errors import DataError
 
@@ -43,7 +42,6 @@ def _checked_ages(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return wide, ages
 
 
-@cached
 def read_population_lsoa11(path: Path) -> pd.DataFrame:
     """Long table of persons by LSOA 2011 and single year of age (England and Wales).
 
@@ -64,7 +62,6 @@ def read_population_lsoa11(path: Path) -> pd.DataFrame:
     return long.sort_values(["lsoa11_code", "age"]).reset_index(drop=True)
 
 
-@cached
 def read_population_totals_lsoa11(path: Path) -> pd.DataFrame:
     """Persons of all ages by LSOA 2011: the sum over single years of age of
     :func:`read_population_lsoa11` per LSOA (same checks), without building its long table of

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     choose,
@@ -67,7 +66,6 @@ def _select_text(
     return tidy.sort_values(key).reset_index(drop=True)
 
 
-@cached
 def read_lsoa11_icb22_lookup(path: Path) -> pd.DataFrame:
     """LSOA 2011 -> sub-ICB location -> ICB (July 2022) -> LTLA, one row per English LSOA 2011.
 
@@ -77,7 +75,6 @@ def read_lsoa11_icb22_lookup(path: Path) -> pd.DataFrame:
     return _select_text(read_rda_frame(path), LSOA11_ICB22_COLUMNS, "lsoa11_code", path)
 
 
-@cached
 def read_lsoa21_icb24_lookup(path: Path) -> pd.DataFrame:
     """LSOA 2021 -> sub-ICB location -> ICB (April 2024), one row per English LSOA 2021.
 
@@ -87,7 +84,6 @@ def read_lsoa21_icb24_lookup(path: Path) -> pd.DataFrame:
     return _select_text(read_rda_frame(path), LSOA21_ICB24_COLUMNS, "lsoa21_code", path)
 
 
-@cached
 def read_ruc11_lsoa11(path: Path) -> pd.DataFrame:
     """Rural-urban classification 2011 by LSOA 2011 (England and Wales).
 
@@ -98,7 +94,6 @@ def read_ruc11_lsoa11(path: Path) -> pd.DataFrame:
     return tidy
 
 
-@cached
 def read_ruc21_lsoa21(path: Path) -> pd.DataFrame:
     """Rural-urban classification 2021 by LSOA 2021 (England and Wales).
 
@@ -119,7 +114,6 @@ def _check_ruc(frame: pd.DataFrame, path: Path) -> None:
         )
 
 
-@cached
 def read_trust_successors(path: Path) -> pd.DataFrame:
     """geographr ``lookup_trust_trust``: ``old_code``, ``new_code``, ``date`` (effective date)."""
     frame = read_rda_frame(path)
@@ -131,7 +125,6 @@ def read_trust_successors(path: Path) -> pd.DataFrame:
     return tidy.sort_values(["old_code", "date", "new_code"]).reset_index(drop=True)
 
 
-@cached
 def read_trust_patient_shares(path: Path) -> pd.DataFrame:
     """geographr ``lookup_nhs_trusts22_icb22``: ``trust_code``, ``icb_ons_code`` (E54, 2022) and
     ``weight`` (share of the trust's admitted patients living in the ICB), in file order.
@@ -172,7 +165,7 @@ def read_icb_boundaries(path: Path) -> pd.DataFrame:
     MultiPolygon in longitude/latitude, EPSG:4326, recorded in ``frame.attrs['crs']``); sorted
     by icb_ons_code. The sf object is decoded with ``rdata`` (pyreadr cannot read sf geometry;
     the file is 9 kB): each geometry arrives as a list of polygons, each a list of coordinate
-    rings (outer ring first). Not cached in the interim layer: Parquet cannot hold geometries.
+    rings (outer ring first).
     """
     frame = read_rda_frame_rdata(path)
     require_columns(frame, ["icb22_code", "icb22_name", "geometry"], path)

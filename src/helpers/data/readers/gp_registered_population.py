@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, require_columns
 from helpers.errors import DataError
 
@@ -26,7 +25,6 @@ COLUMNS: tuple[str, ...] = (
 ORG_TYPES: tuple[str, ...] = ("Comm Region", "ICB", "SUB_ICB_LOCATION_CODE", "PCN")
 
 
-@cached
 def read_gp_registered_population(path: Path, org_type: str | None = "ICB") -> pd.DataFrame:
     """Registered patients by organisation, extract date, sex and age.
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     check_not_above,
@@ -128,7 +127,6 @@ def _tidy(
     return tidy.sort_values(list(keys)).reset_index(drop=True)
 
 
-@cached
 def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by ICB (all A&E types, system-level sheets).
 
@@ -142,7 +140,6 @@ def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path, AE_PARTS)
 
 
-@cached
 def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by trust (ODS code, not merger-harmonised).
 
@@ -156,7 +153,6 @@ def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     return _tidy(frame, "nhs_trust22_code", AE_COUNTS, keys, path, AE_PARTS)
 
 
-@cached
 def read_general_acute_beds(path: Path) -> pd.DataFrame:
     """Monthly average general & acute beds available and occupied, by trust.
 
@@ -170,7 +166,6 @@ def read_general_acute_beds(path: Path) -> pd.DataFrame:
     return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, keys, path, GA_BED_PARTS)
 
 
-@cached
 def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     """Daily count of hospital patients who no longer meet the criteria to reside, by ICB.
 
@@ -186,7 +181,6 @@ def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", counts, ("icb22_code", "date"), path)
 
 
-@cached
 def read_discharged_patients(path: Path) -> pd.DataFrame:
     """Daily patients discharged (by 17:00, 17:01-23:59, total), by ICB.
 
@@ -201,7 +195,6 @@ def read_discharged_patients(path: Path) -> pd.DataFrame:
     return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path, parts)
 
 
-@cached
 def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     """Monthly RTT pathways by provider-parent ICB/STP: completed, incomplete, new.
 
@@ -216,7 +209,6 @@ def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
 
 
-@cached
 def read_rtt_stp(path: Path) -> pd.DataFrame:
     """Monthly RTT waits over 18 and 52 weeks by provider-parent ICB/STP and treatment function.
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     choose,
@@ -115,7 +114,6 @@ def _find_header(rows: list[tuple[Any, ...]], path: Path, sheet: str) -> int:
     raise DataError(f"{path} [sheet {sheet!r}]: expected column(s) ['{CODE_HEADER}'] not found")
 
 
-@cached
 def read_allocation_sheet(
     path: Path, sheet: str, org_levels: tuple[str, ...] = ("icb", "region", "england")
 ) -> pd.DataFrame:
@@ -187,7 +185,6 @@ def read_allocation_sheet(
     return frame.sort_values(keys).reset_index(drop=True)
 
 
-@cached
 def read_core_allocations(path: Path) -> pd.DataFrame:
     """All 'ICB Core ...' sheets of a workbook, long (see :func:`read_allocation_sheet`).
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     choose,
@@ -44,7 +43,6 @@ def _tidy(frame: pd.DataFrame, required: tuple[str, ...], key: str, path: Path) 
     return tidy.sort_values(key).reset_index(drop=True)
 
 
-@cached
 def read_imd2019_lsoa11(path: Path) -> pd.DataFrame:
     """IoD2019 ranks and deciles (no scores) for the 32,844 English LSOAs 2011.
 
@@ -54,7 +52,6 @@ def read_imd2019_lsoa11(path: Path) -> pd.DataFrame:
     return _tidy(read_rda_frame(path), IMD2019_COLUMNS, "lsoa11_code", path)
 
 
-@cached
 def read_imd2025_lsoa21(path: Path) -> pd.DataFrame:
     """IoD2025 deciles, ranks and scores for the 33,755 English LSOAs 2021.
 
@@ -64,7 +61,6 @@ def read_imd2025_lsoa21(path: Path) -> pd.DataFrame:
     return _tidy(read_rda_frame(path), IMD2025_LSOA_COLUMNS, "lsoa21_code", path)
 
 
-@cached
 def read_imd2025_icb24(path: Path) -> pd.DataFrame:
     """Official IoD2025 ICB summaries, 42 ICBs on the 2024 E54 codes (``icb24_code``).
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     check_not_above,
@@ -50,7 +49,6 @@ NUMBER_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-@cached
 def read_sickness_absence_month(path: Path) -> pd.DataFrame:
     """Read one monthly sickness-absence CSV; one row per organisation, sorted by ``org_code``."""
     frame = read_csv_text(path)
@@ -72,7 +70,6 @@ def read_sickness_absence_month(path: Path) -> pd.DataFrame:
     return tidy.sort_values(["date", "org_code"]).reset_index(drop=True)
 
 
-@cached
 def read_sickness_absence(paths: Iterable[Path]) -> pd.DataFrame:
     """Read and stack several monthly files (e.g. the 12 months of 2024/25), sorted by month."""
     frames = [read_sickness_absence_month(Path(path)) for path in paths]

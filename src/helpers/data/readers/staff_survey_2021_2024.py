@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     read_csv_text,
@@ -50,7 +49,6 @@ NO_ICS = {"-", ""}
 MISSING = ("", "NA", "<NA>")
 
 
-@cached
 def read_staff_survey_items(path: Path) -> pd.DataFrame:
     """Organisation x year staff-survey items (bases and rates), sorted by year and ODS code."""
     frame = read_csv_text(path)

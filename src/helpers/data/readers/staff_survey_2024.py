@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     choose,
@@ -57,7 +56,6 @@ def _measure_name(title: str, header: str) -> str:
     return snake_case(f"{code}_{suffix}")
 
 
-@cached
 def read_sheet(path: Path, sheet: str, id_columns: dict[str, str]) -> pd.DataFrame:
     """Read one data sheet: identifier columns renamed by ``id_columns``, then measure columns."""
     raw = read_excel_sheet(path, sheet, header=None)

@@ -36,7 +36,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, choose, require_columns, workbook_rows
 from helpers.errors import DataError
 
@@ -170,7 +169,6 @@ def _amounts(values: pd.Series, where: str, column: str, gbp_per_unit: float) ->
     return (numbers * gbp_per_unit / 1e6).astype("float64")
 
 
-@cached
 def read_sheet(path: Path, key: str) -> pd.DataFrame:
     """One declared sheet (:data:`SHEETS`) as a tidy frame: named columns only, text stripped,
     amounts in GBP millions, rows without a name and a code (blank and grand-total rows) dropped."""

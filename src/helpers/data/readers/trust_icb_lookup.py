@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, choose, read_csv_file, require_columns
 from helpers.errors import DataError
 
 
-@cached
 def _read(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     """Read, check, select, strip and rename; ODS codes must be present and unique."""
     frame = read_csv_file(path, dtype="string")

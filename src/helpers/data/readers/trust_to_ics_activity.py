@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import acquired, read_excel_sheet, require_columns
 from helpers.errors import DataError
 
@@ -31,7 +30,6 @@ RENAME: dict[str, str] = {
 WEIGHT_TOLERANCE = 1e-6
 
 
-@cached
 def read_trust_ics_weights(path: Path) -> pd.DataFrame:
     """Trust x ICS type-1 ED activity weights, one row per trust and ICS, sorted."""
     frame = read_excel_sheet(path, SHEET)

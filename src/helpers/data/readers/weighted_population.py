@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.interim import cached
 from helpers.data.readers._common import (
     acquired,
     check_ranges,
@@ -71,7 +70,6 @@ def financial_year_of_file(path: Path) -> str:
     return financial_year_label(int(match.group(1)))
 
 
-@cached
 def read_weighted_population(path: Path, financial_year: str | None = None) -> pd.DataFrame:
     """One row per GP practice: projected population and need-weighted populations.
 
