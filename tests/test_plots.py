@@ -299,3 +299,40 @@ def test_finding_titles_are_computed_from_the_plotted_data() -> None:
     assert plots.specification_estimates_title(curve, {"a": "A", "b": "B"}) == (
         "1 of 2 driver-outcome pairs keep one sign in every specification"
     )
+
+
+def _square_shapes() -> pd.DataFrame:
+    """Four unit squares in a row (ICBs A-D): A-C in a wide region, D alone in a narrow one."""
+    from shapely.geometry import box
+
+    return pd.DataFrame(
+        {
+            "icb_code": ["A", "B", "C", "D"],
+            "icb_name": ["Alpha", "Beta", "Gamma", "Delta"],
+            "region_name": ["Wide Region", "Wide Region", "Wide Region", "Small"],
+            "value": [1.0, 2.0, np.nan, 4.0],
+            "geometry": [box(0, 0, 3, 3), box(3, 0, 6, 3), box(6, 0, 9, 3), box(9, 0, 9.5, 3)],
+        }
+    )
+
+
+def _texts(figure: Figure) -> list[str]:
+    return [text.get_text() for axis in figure.axes for text in axis.texts]
+
+
+def test_maps_outline_and_name_the_regions_unless_systems_are_named() -> None:
+    """Labelled maps: each region outlined once; named (the narrow one beside it, with a
+    line) on a map that names no system; outlined only where systems are named."""
+    shapes = _square_shapes()
+    regions = plots.choropleth(shapes, "value", title="Value", cmap="Greens")
+    assert sorted(_texts(regions)) == ["Small", "Wide Region"]
+    axis = regions.axes[0]
+    assert len(axis.patches) == len(shapes) + 2  # one patch per ICB, one outline per region
+    small = next(text for text in axis.texts if text.get_text() == "Small")
+    assert small.arrow_patch is not None  # narrower than its name: named beside it
+    wide = next(text for text in axis.texts if text.get_text() == "Wide Region")
+    assert wide.arrow_patch is None
+    systems = plots.choropleth(shapes, "value", title="Value", cmap="Greens", label_lowest=1)
+    assert _texts(systems) == ["Alpha"]
+    assert len(systems.axes[0].patches) == len(shapes) + 2
+    plt.close("all")

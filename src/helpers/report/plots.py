@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import TightLayoutEngine
@@ -443,6 +444,42 @@ def _polygon_patch(geometry: object, **style: object) -> PathPatch:
     return PathPatch(path, **style)
 
 
+#: The colour of the regions' outlines and names on the maps.
+REGION_LABEL_COLOUR = "0.2"
+
+
+def label_regions(axis: plt.Axes, shapes: pd.DataFrame, *, named: bool) -> None:
+    """Outline the NHS England regions (the ICBs' ``region_name``) and, when ``named``, name
+    each one at its representative point (white halo), or beside it with a line when the
+    region is narrower than its name (London)."""
+    from shapely.ops import unary_union
+
+    bounds = np.array([geometry.bounds for geometry in shapes["geometry"]])
+    map_width = float(bounds[:, 2].max() - bounds[:, 0].min())
+    for region, group in shapes.groupby("region_name", sort=True):
+        outline = unary_union(list(group["geometry"]))
+        axis.add_patch(
+            _polygon_patch(outline, facecolor="none", edgecolor=REGION_LABEL_COLOUR, linewidth=1.0)
+        )
+        if not named:
+            continue
+        point = outline.representative_point()
+        small = (outline.bounds[2] - outline.bounds[0]) < 0.12 * map_width
+        axis.annotate(
+            wrap_title(str(region), 14),
+            (point.x, point.y),
+            xytext=(40, -40) if small else (0, 0),
+            textcoords="offset points",
+            ha="left" if small else "center",
+            va="center",
+            fontsize=MIN_TEXT_PT,
+            color=REGION_LABEL_COLOUR,
+            fontweight="bold",
+            arrowprops={"arrowstyle": "-", "color": REGION_LABEL_COLOUR} if small else None,
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+        )
+
+
 def choropleth(
     shapes: pd.DataFrame,
     column: str,
@@ -456,9 +493,11 @@ def choropleth(
 ) -> Figure:
     """Map of the ICBs shaded by ``column`` (``shapes`` has a shapely ``geometry`` column).
 
-    Missing values are drawn in light grey and named in the legend by ``missing_label``.
-    Categories are shaded on the count scale (:data:`SCALE_MAPS`). The ``label_lowest``
-    systems with the lowest values are named on the map (by ``icb_name``, else ``icb_code``).
+    Missing values are drawn in light grey and named in the legend by ``missing_label``. With a
+    ``region_name`` column the NHS England regions are outlined, and named on a map that names
+    no system (:func:`label_regions`). Categories are
+    shaded on the count scale (:data:`SCALE_MAPS`). The ``label_lowest`` systems with the
+    lowest values are named on the map (by ``icb_name``, else ``icb_code``).
     """
     figure, axis = plt.subplots(figsize=(FIGURE_WIDTH, 6.2))
     values = shapes[column]
@@ -485,6 +524,8 @@ def choropleth(
         figure.colorbar(mapper, ax=axis, shrink=0.8, label=title, location="bottom", pad=0.02)
     for geometry, colour in zip(shapes["geometry"], shades, strict=True):
         axis.add_patch(_polygon_patch(geometry, facecolor=colour, edgecolor="white", linewidth=0.4))
+    if "region_name" in shapes:  # named unless systems are named on the map
+        label_regions(axis, shapes, named=not label_lowest)
     names = shapes["icb_name"] if "icb_name" in shapes else shapes.get("icb_code")
     if label_lowest and names is not None:
         lowest = values[present].sort_values(kind="stable").index[:label_lowest]
