@@ -233,7 +233,7 @@ def test_misspelt_stage_inside_the_specification_curve_is_refused_with_a_suggest
         ("source_tiers", "all sources", ["oficial"], "did you mean 'official'?"),
         ("year_windows", "all years", ["2021/22"], "= '2021/22' is not a valid value"),
         ("denominators", "% of core allocation", "position_pc", "did you mean 'position_pct'?"),
-        ("control_sets", "+ size", ["log_populaton"], "did you mean 'log_population'?"),
+        ("control_sets", "with size", ["log_populaton"], "did you mean 'log_population'?"),
         ("stage_subsets", "all stages", [], "stage_subsets.all stages is an empty list"),
         ("bases", "before support", ["before_suport"], "did you mean 'before_support'?"),
         ("timings", "same year (look-ahead)", "same-year", "did you mean 'same_year'?"),
