@@ -150,7 +150,10 @@ def test_the_caption_stays_with_its_table(printed: dict[str, object]) -> None:
 def test_figures_are_bounded_and_not_tiny(printed: dict[str, object]) -> None:
     limits = render.PRINT_LIMITS
     tall = render.printed_width_mm((400, 1200), None, limits)
-    assert tall * 3 <= limits.max_height_mm + 0.1  # a tall chart is narrowed to fit the limit
+    assert tall * 3 <= limits.tall_max_height_mm + 0.1  # a tall chart may take the text block
+    assert tall * 3 > limits.max_height_mm
+    squat = render.printed_width_mm((400, 700), None, limits)
+    assert squat * 1.75 <= limits.max_height_mm + 0.1  # others stay within half a page
     assert render.printed_width_mm((200, 150), None, limits) == limits.min_width_mm
     assert render.printed_width_mm((3000, 1000), 1500, limits) == limits.text_width_mm
     caption = _pages_with(printed["words"], "fig-tall.")
@@ -208,7 +211,9 @@ def test_the_built_report_pdf_bounds_its_figures() -> None:
             for image in page.images
         ]
     assert len(sizes) >= 10
-    assert max(height for _, height in sizes) <= limits.max_height_mm + 0.5
+    for width, height in sizes:
+        tall = height > limits.tall_aspect * width
+        assert height <= (limits.tall_max_height_mm if tall else limits.max_height_mm) + 0.5
     assert max(width for width, _ in sizes) <= limits.text_width_mm + 0.5
 
 

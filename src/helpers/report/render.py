@@ -75,6 +75,10 @@ class PrintLimits:
 
     text_width_mm: float = 178.0
     max_height_mm: float = 125.0  # under half the text block: no figure fills a page
+    #: A chart over ``tall_aspect`` times as tall as wide (the forest plot of every test) may
+    #: take the text block's height, so that it is not narrowed to an illegible strip.
+    tall_aspect: float = 2.0
+    tall_max_height_mm: float = 225.0
     min_width_mm: float = 120.0  # small charts are not shrunk below two thirds of the width
     wide_table_columns: int = 10  # tables with more columns are printed on a landscape page
     portrait_characters: float = 118.0  # characters of table text (7.5 pt) a portrait line holds
@@ -299,17 +303,26 @@ def png_size(raw: bytes) -> tuple[int, int] | None:
     return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
+def max_height_mm(pixels: tuple[int, int], limits: PrintLimits) -> float:
+    """The printed height an image may take: the text block's for a tall chart (over
+    ``limits.tall_aspect`` times as tall as wide), else ``limits.max_height_mm``."""
+    width_px, height_px = pixels
+    tall = height_px > limits.tall_aspect * max(width_px, 1)
+    return limits.tall_max_height_mm if tall else limits.max_height_mm
+
+
 def printed_width_mm(
     pixels: tuple[int, int] | None, display_width: float | None, limits: PrintLimits
 ) -> float:
     """Width to print an image at: its size on screen (CSS pixels at 96 per inch), at most the
-    text width and at most as wide as keeps it within the height limit, at least the minimum
-    width (unless the height limit forbids it); the text width when the size is unknown."""
+    text width and at most as wide as keeps it within the height limit (:func:`max_height_mm`),
+    at least the minimum width (unless the height limit forbids it); the text width when the
+    size is unknown."""
     if pixels is None:
         return limits.text_width_mm
     width_px, height_px = pixels
     screen_mm = (display_width or width_px) * 25.4 / 96
-    by_height = limits.max_height_mm * width_px / max(height_px, 1)
+    by_height = max_height_mm(pixels, limits) * width_px / max(height_px, 1)
     width = min(max(screen_mm, limits.min_width_mm), limits.text_width_mm)
     return math.floor(min(width, by_height) * 10) / 10
 
