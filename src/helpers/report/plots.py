@@ -1046,8 +1046,8 @@ def specification_curve_plot(
 #: one that does not.
 FOREST_FOUND, FOREST_NOT_FOUND = "black", "0.55"
 #: Height of one test's row and of one outcome's panel header in the forest plot (inches).
-FOREST_ROW_INCHES = 0.24
-FOREST_HEADER_INCHES = 0.5
+FOREST_ROW_INCHES = 0.19
+FOREST_HEADER_INCHES = 0.42
 
 
 def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figure:
