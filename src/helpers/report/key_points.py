@@ -435,6 +435,17 @@ TEST_COLUMNS = [
 ]
 
 
+def _tests_from(rows: pd.DataFrame, driver_column: str, **overrides: object) -> pd.DataFrame:
+    """One result table's rows as reported tests: its estimate, interval, corrected p,
+    correction, unit, outcome and N (the columns of the same name), the driver from
+    ``driver_column``; ``overrides`` replace any of them (a value or a column)."""
+    shared = ["outcome", "estimate", "conf_low", "conf_high", "p_adjusted", "adjustment", "unit"]
+    frame = pd.DataFrame(
+        {name: rows[name] for name in [*shared, "n_obs"] if name in rows and name not in overrides}
+    )
+    return frame.assign(driver=rows[driver_column], **overrides)
+
+
 def reported_tests(results: Results) -> pd.DataFrame:
     """One row per reported driver test: the system model's declared drivers, the trust
     models' drivers on their four outcomes, and the legacy-loan tests (every trust, and the
@@ -445,20 +456,7 @@ def reported_tests(results: Results) -> pd.DataFrame:
     if results.system_drivers is not None:
         rows = results.system_drivers[results.system_drivers["family"] == "declared"]
         frames.append(
-            pd.DataFrame(
-                {
-                    "level": "System",
-                    "outcome": SYSTEM_OUTCOME,
-                    "driver": rows["driver"],
-                    "estimate": rows["estimate"],
-                    "conf_low": rows["conf_low"],
-                    "conf_high": rows["conf_high"],
-                    "p_adjusted": rows["p_adjusted"],
-                    "adjustment": rows["adjustment"],
-                    "unit": "pp per SD",
-                    "n_obs": rows["n_obs"],
-                }
-            )
+            _tests_from(rows, "driver", level="System", outcome=SYSTEM_OUTCOME, unit="pp per SD")
         )
     if results.trust_tests is not None:
         frame = results.trust_tests
@@ -467,38 +465,15 @@ def reported_tests(results: Results) -> pd.DataFrame:
             & ~frame["term"].isin(TRUST_CONTROLS)
             & frame["outcome"].isin([*TRUST_PRIMARY_OUTCOMES, TRUST_ACCOUNTING_OUTCOME])
         ]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "level": "Trust",
-                    "outcome": rows["outcome"],
-                    "driver": rows["term"],
-                    "estimate": rows["estimate"],
-                    "conf_low": rows["conf_low"],
-                    "conf_high": rows["conf_high"],
-                    "p_adjusted": rows["p_adjusted"],
-                    "adjustment": rows["adjustment"],
-                    "unit": "pp per SD",
-                    "n_obs": rows["n_obs"],
-                }
-            )
-        )
+        frames.append(_tests_from(rows, "term", level="Trust", unit="pp per SD"))
     if results.legacy_tests is not None:
         rows = results.legacy_tests[results.legacy_tests["sample"] == "all"]
         frames.append(
-            pd.DataFrame(
-                {
-                    "level": rows["level"].str.capitalize(),
-                    "outcome": rows["outcome"],
-                    "driver": rows["term"],
-                    "estimate": rows["estimate"],
-                    "conf_low": rows["conf_low"],
-                    "conf_high": rows["conf_high"],
-                    "p_adjusted": rows["p_adjusted"],
-                    "adjustment": "bh q (exploratory family)",
-                    "unit": rows["unit"],
-                    "n_obs": rows["n_obs"],
-                }
+            _tests_from(
+                rows,
+                "term",
+                level=rows["level"].str.capitalize(),
+                adjustment="bh q (exploratory family)",
             )
         )
     if not frames:

@@ -782,6 +782,15 @@ def measures_html(profile: Profile) -> str:
     )
 
 
+def _with_rank(place: pd.DataFrame, value: str, rank: str) -> list[str]:
+    """Each row's ``value`` (2 dp) with its ``rank`` among the model's ``n_obs``: '0.12 (3 of
+    29)'."""
+    return [
+        f"{fmt(v, '', 2)} ({int(r)} of {int(n)})"
+        for v, r, n in zip(place[value], place[rank], place["n_obs"], strict=True)
+    ]
+
+
 def model_html(profile: Profile) -> str:
     """The system's place in the primary driver model (per system-year in its sample)."""
     place, name = profile.place, profile.system["name"]
@@ -802,18 +811,8 @@ def model_html(profile: Profile) -> str:
                 "actual": place["actual"].map(lambda v: fmt(v, "%")),
                 "fitted": place["fitted"].map(lambda v: fmt(v, "%")),
                 "residual": place["residual"].map(lambda v: fmt(v)),
-                "cooks": [
-                    f"{fmt(v, '', 2)} ({int(r)} of {int(n)})"
-                    for v, r, n in zip(
-                        place["cooks_distance"], place["cooks_rank"], place["n_obs"], strict=True
-                    )
-                ],
-                "leverage": [
-                    f"{fmt(v, '', 2)} ({int(r)} of {int(n)})"
-                    for v, r, n in zip(
-                        place["leverage"], place["leverage_rank"], place["n_obs"], strict=True
-                    )
-                ],
+                "cooks": _with_rank(place, "cooks_distance", "cooks_rank"),
+                "leverage": _with_rank(place, "leverage", "leverage_rank"),
             }
         )
         labels = {
