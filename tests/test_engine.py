@@ -19,7 +19,7 @@ import pytest
 
 from helpers import workflow
 from helpers.data import acquire, io
-from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
+from helpers.paths import PROCESSED_DIR, RESULTS_VARIABLE, ROOT
 
 MODEL = "03_model_deficit_drivers"
 
@@ -190,6 +190,24 @@ def test_a_same_size_byte_flip_with_its_mtime_restored_stops_the_build(
     assert "BUILD STOPPED" in err and source.file in err and "sha256" in err.lower()
 
 
+def test_publish_writes_only_the_files_whose_bytes_changed(tmp_path: Path) -> None:
+    built, published = tmp_path / "built", tmp_path / "published"
+    built.mkdir()
+    published.mkdir()
+    for name, text in (("same.csv", "a,b\n1,2\n"), ("changed.csv", "a\n3\n"), ("new.csv", "x\n")):
+        (built / name).write_text(text, encoding="utf-8")
+    (published / "same.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (published / "changed.csv").write_text("a\n4\n", encoding="utf-8")
+    os.utime(published / "same.csv", (1_000_000, 1_000_000))
+    names = ["same.csv", "changed.csv", "new.csv"]
+    written = workflow.publish([str(built / n) for n in names], [str(published / n) for n in names])
+    assert written == [str(published / "changed.csv"), str(published / "new.csv")]
+    assert (published / "changed.csv").read_text(encoding="utf-8") == "a\n3\n"
+    assert (published / "new.csv").read_text(encoding="utf-8") == "x\n"
+    assert (published / "same.csv").stat().st_mtime == 1_000_000
+    assert sorted(path.name for path in published.iterdir()) == sorted(names)  # no .part left
+
+
 # --- exploration ----------------------------------------------------------------------------------
 
 
@@ -204,14 +222,26 @@ def test_outside_the_workflow_processed_files_go_to_scratch(
         io.staged(PROCESSED_DIR / "model_drivers.csv")
 
 
-def test_results_dir_outside_the_repository_is_refused() -> None:
-    from helpers.config import load_params
-    from helpers.errors import PipelineError
+@pytest.mark.parametrize("folder", ["../../tmp", "/tmp", "~/results", "data/../..", "C:/x"])
+def test_results_dir_outside_the_repository_is_refused(folder: str) -> None:
+    from helpers.config import check_params, load_params
 
     params = load_params()
-    params["notebooks"][MODEL]["results_dir"] = "../../tmp"
-    with pytest.raises(PipelineError, match="outside the repository"):
-        workflow.parameters_for(NOTEBOOKS_DIR / f"{MODEL}.ipynb", params)
+    assert check_params(params) == []
+    params["notebooks"][MODEL]["results_dir"] = folder
+    assert check_params(params) == [
+        f"notebooks.{MODEL}.results_dir = {folder!r} is not a folder inside the repository, "
+        "relative to its root"
+    ]
+
+
+@pytest.mark.parametrize("folder", ["data/processed", "notebooks/scratch/mine", "."])
+def test_results_dir_inside_the_repository_is_accepted(folder: str) -> None:
+    from helpers.config import check_params, load_params
+
+    params = load_params()
+    params["notebooks"][MODEL]["results_dir"] = folder
+    assert check_params(params) == []
 
 
 def test_scratch_notebooks_are_never_collected(tmp_path: Path) -> None:

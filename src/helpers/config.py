@@ -42,6 +42,8 @@ DENOMINATORS: tuple[str, ...] = ("position_pct", "position_pct_total", "position
 #: The largest seed numpy's legacy generators accept (``np.random.seed``: 0 to 2**32 - 1).
 MAX_SEED = 2**32 - 1
 ICB_CODE = re.compile(r"^Q[A-Z0-9]{2}$")
+#: A folder inside the repository, relative to its root: no leading "/", "~" or drive, no "..".
+INSIDE_REPOSITORY = re.compile(r"^(?![/~\\]|[A-Za-z]:)(?!(.*[/\\])?\.\.([/\\]|$))")
 TRUST_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
 
 #: A function giving the valid values from the whole parsed params.yaml document (so years
@@ -219,6 +221,12 @@ TRUST_VARIABLES = Rule(str, is_list=True, choices=trust_variables)
 TRUST_VARIABLE = Rule(str, choices=trust_variables)
 ICB_MEASURES = Rule(str, is_list=True, choices=icb_year_columns)
 
+RESULTS_DIR = Rule(
+    str,
+    pattern=INSIDE_REPOSITORY,
+    pattern_text="a folder inside the repository, relative to its root",
+)
+
 COMMON_RULES: dict[str, Rule] = {
     "seed": Rule(int, low=0, high=MAX_SEED),
     "first_year": Rule(str, choices=data_years),
@@ -267,7 +275,7 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
                 ),
             },
         ),
-        "results_dir": Rule(str),
+        "results_dir": RESULTS_DIR,
         "save_results": Rule(bool),
     },
     "04_describe_workforce": {
@@ -295,7 +303,7 @@ NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
         "accounting_outcomes": TRUST_VARIABLES,
         "legacy_outcomes": TRUST_VARIABLES,
         "drop_raac": Rule(bool),
-        "results_dir": Rule(str),
+        "results_dir": RESULTS_DIR,
         "main_predictors": TRUST_VARIABLES,
         "controls": TRUST_VARIABLES,
         "candidate_predictors": TRUST_VARIABLES,

@@ -1,19 +1,11 @@
-"""What the Snakemake workflow (``Snakefile``) needs from Python: a stage's inputs, its
-parameters file, and running one notebook with papermill.
+"""What the Snakemake workflow (``Snakefile``) needs from Python.
 
-- :func:`stage_inputs` lists what a notebook stage reads: the notebook, its parameters file
-  (``.build/params/<stage>.yaml``, rewritten only when its content changes, so Snakemake reruns
-  the stage exactly when its ``params.yaml`` values change), the helper modules it imports
-  (followed through their imports), the registries those modules read (``variables.csv``,
-  ``trust_variables.csv``), the raw files of the readers it imports plus those declared, and
-  the processed tables it reads.
+- :func:`stage_inputs`: what a notebook stage reads (its rule's inputs).
 - ``python -m helpers.workflow notebook RULE NOTEBOOK TARGET PARAMS LOG`` (the stage rules'
-  command) runs the notebook with papermill into ``TARGET`` (``report/notebooks/``, a build
-  output), its processed files going to ``.build/processed/`` (``ICSFIN_RESULTS_DIR``). A
-  failure prints one message naming the rule, the notebook, the cell and the exception; the
-  kernel's detail goes to the job's log.
-- ``python -m helpers.workflow snakemake ARGS`` starts Snakemake so that it dies with the
-  process that started it (``make``): see :func:`die_with_parent`.
+  command): :func:`run_notebook`, with the stage's processed files going to
+  ``.build/processed/`` (``ICSFIN_RESULTS_DIR``).
+- ``python -m helpers.workflow snakemake ARGS``: :func:`run_snakemake`, so that Snakemake and
+  its jobs die with the process that started them (``make``).
 """
 
 from __future__ import annotations
@@ -119,11 +111,9 @@ def declared_parameters(notebook: Path) -> set[str]:
 
 
 def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters papermill injects: the common and own values the notebook declares.
-
-    A key of the notebook's own section that its parameters cell does not declare is an error
-    (a typo would otherwise be ignored), and so is a ``results_dir`` outside the repository.
-    """
+    """The parameters papermill injects: the common and own values the notebook declares. A
+    key of the notebook's own section that its parameters cell does not declare is an error (a
+    typo would otherwise be ignored; ``helpers.config`` checks the values)."""
     from helpers.config import notebook_parameters
 
     declared = declared_parameters(notebook)
@@ -135,13 +125,7 @@ def parameters_for(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
             f"parameters cell does not declare (declared: {sorted(declared)})"
         )
     merged = notebook_parameters(notebook.stem, params)
-    chosen = {key: value for key, value in sorted(merged.items()) if key in declared}
-    results = ROOT / str(chosen.get("results_dir", "."))
-    if not results.resolve().is_relative_to(ROOT):
-        raise PipelineError(
-            f"notebooks.{notebook.stem}: results_dir {results} lies outside the repository {ROOT}"
-        )
-    return chosen
+    return {key: value for key, value in sorted(merged.items()) if key in declared}
 
 
 def write_if_changed(path: Path, text: str) -> Path:
@@ -276,7 +260,11 @@ def stage_inputs(
     files: Iterable[str] = (),
     reads: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The named inputs of a notebook stage's rule (see the module docstring)."""
+    """The named inputs of a notebook stage's rule: the notebook, its parameters file
+    (:func:`params_file`), the helper modules it imports (followed through their imports), the
+    registries those modules read (:func:`registry_files`), the raw files of the readers it
+    imports plus those declared (``raw``), other ``files`` and the processed tables it
+    ``reads``."""
     notebook = NOTEBOOKS_DIR / f"{stage}.ipynb"
     cells = notebook_cells(notebook)
     modules = module_closure(cell["source"] for cell in cells if cell["cell_type"] == "code")
@@ -316,17 +304,21 @@ def report_sources(report_dir: Path = REPORT_DIR) -> list[str]:
     return [relative(path) for path in sorted(top) + sorted(assets)]
 
 
-def publish(sources: Iterable[str], targets: Iterable[str]) -> None:
-    """Copy each processed file of the workflow (``.build/processed``) to its place in
-    ``data/processed`` (atomically, so a reader never sees half a file)."""
+def publish(sources: Iterable[str], targets: Iterable[str]) -> list[str]:
+    """Copy each processed file of the workflow (``.build/processed``) whose bytes differ to its
+    place in ``data/processed`` (atomically, so a reader never sees half a file); a file with
+    the same bytes keeps its modification time. Returns the targets written."""
+    import filecmp
     import shutil
 
     from helpers.data.io import atomic_write
 
+    written = []
     for source, target in zip(sources, targets, strict=True):
-        atomic_write(
-            Path(target), lambda tmp, source=source: shutil.copyfile(source, tmp), redirect=False
-        )
+        if not (Path(target).is_file() and filecmp.cmp(source, target, shallow=False)):
+            copy = functools.partial(shutil.copyfile, source)
+            written.append(str(atomic_write(Path(target), copy, redirect=False)))
+    return written
 
 
 # --------------------------------------------------------------------------- running

@@ -27,8 +27,13 @@ WRITES = {
     "08_profile_system": [],
 }
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
-#: Each stage's rule: its notebook and what the notebook reads beyond its imports (see the
-#: Snakefile's header; helpers.workflow.stage_inputs adds the rest).
+#: Each stage's rule: its notebook and what the notebook reads beyond its imports:
+#:   raw=    raw datasets (ids in data/sources.yaml), or ["all"]; those of the readers it imports
+#:           are added
+#:   files=  other repository files;  reads= processed files (another stage writes them)
+#: helpers.workflow.stage_inputs adds the notebook, its parameters (.build/params/<stage>.yaml,
+#: rewritten only when its params.yaml values change), the helper modules it imports and the
+#: registries they read (variables.csv, trust_variables.csv).
 STAGES = {
     "inventory_sources": ("00_inventory_sources", dict(raw=["all"], files=["data/sources.yaml"])),
     "build_icb_panel": ("01_build_icb_panel", dict(raw=["curated"])),
