@@ -4,6 +4,7 @@ build is interrupted."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -190,7 +191,8 @@ def test_a_same_size_byte_flip_with_its_mtime_restored_stops_the_build(
     assert "BUILD STOPPED" in err and source.file in err and "sha256" in err.lower()
 
 
-def test_publish_writes_only_the_files_whose_bytes_changed(tmp_path: Path) -> None:
+def published_folders(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """A built folder and a published one: one file the same, one changed, one new."""
     built, published = tmp_path / "built", tmp_path / "published"
     built.mkdir()
     published.mkdir()
@@ -199,13 +201,44 @@ def test_publish_writes_only_the_files_whose_bytes_changed(tmp_path: Path) -> No
     (published / "same.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (published / "changed.csv").write_text("a\n4\n", encoding="utf-8")
     os.utime(published / "same.csv", (1_000_000, 1_000_000))
-    names = ["same.csv", "changed.csv", "new.csv"]
-    written = workflow.publish([str(built / n) for n in names], [str(published / n) for n in names])
+    return built, published, ["same.csv", "changed.csv", "new.csv"]
+
+
+def test_publish_writes_only_the_files_whose_bytes_changed(tmp_path: Path) -> None:
+    built, published, names = published_folders(tmp_path)
+    manifest = tmp_path / "published.sha256"
+    targets = [str(published / name) for name in names]
+    written = workflow.publish([str(built / name) for name in names], targets, manifest)
     assert written == [str(published / "changed.csv"), str(published / "new.csv")]
     assert (published / "changed.csv").read_text(encoding="utf-8") == "a\n3\n"
     assert (published / "new.csv").read_text(encoding="utf-8") == "x\n"
     assert (published / "same.csv").stat().st_mtime == 1_000_000
     assert sorted(path.name for path in published.iterdir()) == sorted(names)  # no .part left
+    hashes = [line.split()[0] for line in manifest.read_text(encoding="utf-8").splitlines()]
+    assert hashes == [acquire.sha256_of(Path(target)) for target in targets]
+
+
+def test_a_full_disk_while_publishing_leaves_data_processed_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or none: the second changed file finds the disk full, so neither is published."""
+    built, published, names = published_folders(tmp_path)
+    before = {path.name: path.read_bytes() for path in published.iterdir()}
+    copies, copy = [], shutil.copyfile
+
+    def copy_until_the_disk_is_full(source: str, target: str) -> None:
+        if copies:
+            raise OSError(errno.ENOSPC, "No space left on device", target)
+        copies.append(copy(source, target))
+
+    monkeypatch.setattr(shutil, "copyfile", copy_until_the_disk_is_full)
+    manifest = tmp_path / "published.sha256"
+    with pytest.raises(OSError, match="No space left"):
+        workflow.publish(
+            [str(built / name) for name in names], [str(published / n) for n in names], manifest
+        )
+    assert copies and {path.name: path.read_bytes() for path in published.iterdir()} == before
+    assert not manifest.exists()
 
 
 # --- exploration ----------------------------------------------------------------------------------

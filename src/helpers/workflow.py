@@ -48,6 +48,8 @@ HELPERS_DIR: Path = ROOT / "src" / "helpers"
 BUILD_PROCESSED: Path = BUILD_PROCESSED_DIR
 PARAMS_DIR: Path = BUILD_PARAMS_DIR
 LOG_DIR: Path = BUILD_DIR / "logs"
+#: What ``publish`` writes: the SHA-256 of each file it published into ``data/processed``.
+PUBLISHED: Path = BUILD_DIR / "published.sha256"
 #: Executed notebooks: build outputs, embedded by the report and checked by nbval.
 EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
 #: Snakemake, run by this interpreter (on every platform).
@@ -304,21 +306,41 @@ def report_sources(report_dir: Path = REPORT_DIR) -> list[str]:
     return [relative(path) for path in sorted(top) + sorted(assets)]
 
 
-def publish(sources: Iterable[str], targets: Iterable[str]) -> list[str]:
-    """Copy each processed file of the workflow (``.build/processed``) whose bytes differ to its
-    place in ``data/processed`` (atomically, so a reader never sees half a file); a file with
-    the same bytes keeps its modification time. Returns the targets written."""
+def publish(sources: Iterable[str], targets: Iterable[str], manifest: Path) -> list[str]:
+    """Copy the workflow's processed files (``.build/processed``) whose bytes differ into
+    ``data/processed``, all or none: each is first copied beside its target (a full disk stops
+    the copying, and the copies are removed), then all are renamed into place; a file with the
+    same bytes keeps its modification time. Then write ``manifest`` (the SHA-256 of every
+    target, as ``sha256sum -c`` reads it: the rule's output, so that Snakemake, which deletes a
+    job's outputs before it runs and after it fails, never deletes ``data/processed``). Returns
+    the targets written."""
     import filecmp
     import shutil
+    import tempfile
 
-    from helpers.data.io import atomic_write
+    from helpers.data.acquire import sha256_of
+    from helpers.data.io import give_user_permissions
 
-    written = []
-    for source, target in zip(sources, targets, strict=True):
-        if not (Path(target).is_file() and filecmp.cmp(source, target, shallow=False)):
-            copy = functools.partial(shutil.copyfile, source)
-            written.append(str(atomic_write(Path(target), copy, redirect=False)))
-    return written
+    pairs = [(Path(source), Path(target)) for source, target in zip(sources, targets, strict=True)]
+    copies: dict[Path, Path] = {}
+    try:
+        for source, target in pairs:
+            if not (target.is_file() and filecmp.cmp(source, target, shallow=False)):
+                part = {"dir": target.parent, "prefix": f".{target.name}.", "suffix": ".part"}
+                handle, name = tempfile.mkstemp(**part)
+                os.close(handle)
+                copies[Path(name)] = target
+                shutil.copyfile(source, name)
+                give_user_permissions(Path(name))
+    except BaseException:
+        for copy in copies:
+            copy.unlink(missing_ok=True)
+        raise
+    for copy, target in copies.items():
+        os.replace(copy, target)
+    lines = [f"{sha256_of(target)}  {relative(target)}\n" for _, target in pairs]
+    write_if_changed(manifest, "".join(lines))
+    return [str(target) for target in copies.values()]
 
 
 # --------------------------------------------------------------------------- running

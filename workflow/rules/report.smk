@@ -14,6 +14,7 @@ PROFILE_INPUTS = dict(
     params=wf.params_file("08_profile_system", PARAMS),
     registries=["src/helpers/panel/variables.csv", "src/helpers/panel/trust_variables.csv"],
     citation="CITATION.cff",
+    published=PUBLISHED,
     tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
 )
 
@@ -40,7 +41,8 @@ rule render:
     """The report: Quarto where installed, else the pandoc + Typst fallback (helpers.report.render)."""
     input:
         notebooks=[wf.executed(name) for name in WRITES],
-        tables=PUBLISHED,
+        published=PUBLISHED,
+        tables=[f"data/processed/{name}" for name in PROCESSED],
         profiles="report/systems",
         article=wf.report_sources(),
         code=wf.code_inputs("helpers.report.render", "helpers.report.article_numbers", "helpers.data.io"),

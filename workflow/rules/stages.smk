@@ -26,6 +26,8 @@ WRITES = {
                                "legacy_loans_tests.csv", "numbers_trust_models.json"],
     "08_profile_system": [],
 }
+#: Every processed file, in stage order: what publish copies into data/processed/.
+PROCESSED = [name for written in WRITES.values() for name in written]
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
 #: Each stage's rule: its notebook and what the notebook reads beyond its imports:
 #:   raw=    raw datasets (ids in data/sources.yaml), or ["all"]; those of the readers it imports
@@ -75,11 +77,13 @@ for name, (notebook, declared) in STAGES.items():
 
 
 checkpoint publish:
-    """Copy the stages' processed files into data/processed/ (only bytes that changed)."""
-    input: wf.processed(*[name for written in WRITES.values() for name in written])
-    output: [f"data/processed/{name}" for written in WRITES.values() for name in written]
+    """Copy the stages' processed files into data/processed/ (only bytes that changed, all or
+    none; helpers.workflow.publish); its output is the list of their SHA-256, never
+    data/processed/ itself, which Snakemake would delete before the job and after a failure."""
+    input: wf.processed(*PROCESSED)
+    output: wf.relative(wf.PUBLISHED)
     run:
-        wf.publish(input, output)
+        wf.publish(input, [f"data/processed/{name}" for name in PROCESSED], wf.PUBLISHED)
 
 
 rule notebooks:
