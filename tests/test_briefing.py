@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from browser_support import REPORT_HTML, SCREENSHOTS, VIEWPORTS, open_page, require_built
 
 from helpers.errors import DataError
 from helpers.paths import PROCESSED_DIR
@@ -387,51 +388,30 @@ MEASURE_SCRIPT = """() => {
 }"""
 
 
-@pytest.fixture(scope="module", params=["laptop", "phone"])
-def briefing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=sorted(VIEWPORTS))
+def briefing(request: pytest.FixtureRequest) -> Any:
     """The built report at one viewport: measurements, and screenshots for a person."""
-    from test_browser import CHROMIUM_FLAGS, SCREENSHOTS, VIEWPORTS, _require_browser
-
-    from helpers.paths import ROOT
-
-    chromium = _require_browser()
-    from playwright.sync_api import sync_playwright
-
+    require_built(REPORT_HTML)
     name = request.param
-    width, height = VIEWPORTS[name]
-    profile = tmp_path_factory.mktemp(f"briefing-{name}")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": width, "height": height},
-            device_scale_factor=2 if name == "phone" else 1,
+    width = VIEWPORTS[name][0]
+    with open_page(name, device_scale_factor=2 if name == "phone" else 1) as page:
+        page.goto(REPORT_HTML.as_uri(), wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"briefing-{name}-first-screen.png"))
+        measured = page.evaluate(MEASURE_SCRIPT)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"briefing-{name}-body.png"),
+            clip={"x": 0, "y": 0, "width": width, "height": min(measured["annex_top"], 30000)},
+            full_page=True,
         )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(180_000)
-            page.goto((ROOT / "report" / "_output" / "index.html").as_uri(), wait_until="load")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"briefing-{name}-first-screen.png"))
-            measured = page.evaluate(MEASURE_SCRIPT)
-            page.screenshot(
-                path=str(SCREENSHOTS / f"briefing-{name}-body.png"),
-                clip={"x": 0, "y": 0, "width": width, "height": min(measured["annex_top"], 30000)},
-                full_page=True,
-            )
-            # the annex opened, for the record: the height of the whole audit
-            page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-            measured["page_height_annex_open"] = page.evaluate(
-                "() => document.documentElement.scrollHeight"
-            )
-            (SCREENSHOTS / f"briefing-{name}.json").write_text(
-                json.dumps(measured, indent=2), encoding="utf-8"
-            )
-            yield measured
-        finally:
-            context.close()
+        # the annex opened, for the record: the height of the whole audit
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        measured["page_height_annex_open"] = page.evaluate(
+            "() => document.documentElement.scrollHeight"
+        )
+        (SCREENSHOTS / f"briefing-{name}.json").write_text(
+            json.dumps(measured, indent=2), encoding="utf-8"
+        )
+        yield measured
 
 
 def test_key_points_are_on_the_first_screen(briefing: dict[str, Any]) -> None:
