@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from helpers import workflow
 from helpers.data import acquire
 from helpers.errors import AcquisitionError, DataError
+from helpers.paths import ROOT
 
 pytest_plugins = ["pytester"]
 
@@ -82,3 +85,17 @@ def real_icb_codes(raw_path: Callable[[str], Path]) -> pd.DataFrame:
     lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
     codes = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
     return codes.set_axis(["icb_code", "icb_ons_code"], axis=1).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def forced_plan() -> str:
+    """What Snakemake prints for a dry run of a forced build of the notebooks (``snakemake -n
+    --forceall``): its plan of every job with its inputs and outputs, run once per session."""
+    done = subprocess.run(
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout + done.stderr
