@@ -13,6 +13,7 @@ from helpers import workflow
 from helpers.data import acquire
 from helpers.errors import AcquisitionError, DataError
 from helpers.paths import ROOT
+from helpers.report.article_numbers import ReportLayout
 
 pytest_plugins = ["pytester"]
 
@@ -99,3 +100,21 @@ def forced_plan() -> str:
         check=True,
     )
     return done.stdout + done.stderr
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path) -> ReportLayout:
+    """A miniature project outside any git repository: empty ``notebooks/``, ``processed/``
+    and ``report/`` folders, a params file and a sources file, and the layout naming them."""
+    for name in ("notebooks", "processed", "report"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "params.yaml").write_text("common: {}\n")
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    return ReportLayout(
+        root=tmp_path,
+        notebooks_dir=tmp_path / "notebooks",
+        processed_dir=tmp_path / "processed",
+        report_dir=tmp_path / "report",
+        params_file=tmp_path / "params.yaml",
+        sources_file=tmp_path / "sources.yaml",
+    )

@@ -454,23 +454,14 @@ def test_the_repeated_result_sentence_is_gone_from_the_body(briefing: dict[str, 
     assert briefing["body_repeated"] == 0
 
 
-def test_write_variables_takes_the_key_points_as_a_section(tmp_path: Any) -> None:
+def test_write_variables_takes_the_key_points_as_a_section(
+    mini_project: article_numbers.ReportLayout,
+) -> None:
     """The render stage passes ``key_points.variables`` into ``write_variables``: the points
     land under ``key_points`` and ``briefing``; any other section name is an error."""
     import yaml
 
-    from helpers.report.article_numbers import ReportLayout
-
-    layout = ReportLayout(
-        root=tmp_path,
-        notebooks_dir=tmp_path / "nb",
-        processed_dir=tmp_path / "processed",
-        report_dir=tmp_path / "report",
-        params_file=tmp_path / "params.yaml",
-        sources_file=tmp_path / "sources.yaml",
-    )
-    for folder in (layout.processed_dir, layout.report_dir):
-        folder.mkdir()
+    layout = mini_project
     article_numbers.save_numbers(NUMBERS, "describe", layout.processed_dir)
     legacy_tests().to_csv(layout.processed_dir / "legacy_loans_tests.csv", index=False)
     path = article_numbers.write_variables("test", layout, key_points.variables)
