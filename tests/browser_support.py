@@ -58,6 +58,16 @@ OVERFLOW_SCRIPT = """() => {
   return {page: document.documentElement.scrollWidth, width: width, wide: wide};
 }"""
 
+#: The box of the first element matching a selector (viewport px), its text and the viewport's
+#: height; null when nothing matches.
+BOX_SCRIPT = """(selector) => {
+  const element = document.querySelector(selector);
+  if (!element) { return null; }
+  const box = element.getBoundingClientRect();
+  return {top: box.top, bottom: box.bottom, height: box.height,
+          text: element.textContent.trim(), viewport: window.innerHeight};
+}"""
+
 
 @cache
 def _chromium() -> str | None:

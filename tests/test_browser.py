@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    BOX_SCRIPT,
     OVERFLOW_SCRIPT,
     REPORT_HTML,
     SCREENSHOTS,
@@ -34,13 +35,6 @@ IMAGES_SCRIPT = """async () => {
                   width: image.naturalWidth, height: image.naturalHeight});
   }
   return results;
-}"""
-
-FIRST_SCREEN_SCRIPT = """(selector) => {
-  const element = document.querySelector(selector);
-  if (!element) { return null; }
-  const box = element.getBoundingClientRect();
-  return {top: box.top, bottom: box.bottom, height: box.height, viewport: window.innerHeight};
 }"""
 
 
@@ -89,8 +83,8 @@ def loaded(request: pytest.FixtureRequest) -> Any:
             "events": events,
             "overflow": page.evaluate(OVERFLOW_SCRIPT),
             "images": page.evaluate(IMAGES_SCRIPT),
-            "key_points": page.evaluate(FIRST_SCREEN_SCRIPT, "#key-points"),
-            "headline": page.evaluate(FIRST_SCREEN_SCRIPT, "#fig-deficit-timeline img"),
+            "key_points": page.evaluate(BOX_SCRIPT, "#key-points"),
+            "headline": page.evaluate(BOX_SCRIPT, "#fig-deficit-timeline img"),
             "title": page.title(),
         }
 

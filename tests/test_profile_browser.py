@@ -12,18 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_support import OVERFLOW_SCRIPT, SCREENSHOTS, VIEWPORTS, open_page, require_built
+from browser_support import (
+    BOX_SCRIPT,
+    OVERFLOW_SCRIPT,
+    SCREENSHOTS,
+    VIEWPORTS,
+    open_page,
+    require_built,
+)
 
 from helpers.config import load_params
 from helpers.report import profile_pages, profiles
 
-BOX_SCRIPT = """(selector) => {
-  const element = document.querySelector(selector);
-  if (!element) { return null; }
-  const box = element.getBoundingClientRect();
-  return {top: box.top, bottom: box.bottom, text: element.textContent.trim(),
-          viewport: window.innerHeight};
-}"""
 SORTED_SCRIPT = """(column) => Array.from(document.querySelectorAll("#systems tbody tr"))
   .map((row) => row.cells[column].dataset.value)"""
 
