@@ -67,17 +67,10 @@ def test_scorecard_income_in_millions_and_flags_as_booleans(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("row", "column", "bad", "expected"),
     [
-        pytest.param(
-            1, "code", "RAA", r"scorecard.*duplicate trust row.*RAA.*'trust_code'", id="duplicate"
-        ),
-        pytest.param(
-            0,
-            "op_margin_pct",
-            "about -1",
-            r"scorecard.csv: column 'operating_margin_pct'",
-            id="not-a-number",
-        ),
+        (1, "code", "RAA", r"scorecard.*duplicate trust row.*RAA.*'trust_code'"),
+        (0, "op_margin_pct", "about -1", r"scorecard.csv: column 'operating_margin_pct'"),
     ],
+    ids=["duplicate-trust-row", "not-a-number"],
 )
 def test_a_bad_scorecard_cell_names_file_and_column(
     tmp_path: Path, row: int, column: str, bad: str, expected: str
