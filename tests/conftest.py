@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from helpers import workflow
 from helpers.data import acquire
 from helpers.errors import AcquisitionError, DataError
+from helpers.paths import ROOT
+from helpers.report.article_numbers import ReportLayout
 
 pytest_plugins = ["pytester"]
 
@@ -82,3 +86,35 @@ def real_icb_codes(raw_path: Callable[[str], Path]) -> pd.DataFrame:
     lookup = read_rda_frame(raw_path("geographr/lookup_lsoa11_sicbl22_icb22_ltla22.rda"))
     codes = lookup[["icb22_code_h", "icb22_code"]].drop_duplicates()
     return codes.set_axis(["icb_code", "icb_ons_code"], axis=1).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def forced_plan() -> str:
+    """What Snakemake prints for a dry run of a forced build of the notebooks (``snakemake -n
+    --forceall``): its plan of every job with its inputs and outputs, run once per session."""
+    done = subprocess.run(
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path) -> ReportLayout:
+    """A miniature project outside any git repository: empty ``notebooks/``, ``processed/``
+    and ``report/`` folders, a params file and a sources file, and the layout naming them."""
+    for name in ("notebooks", "processed", "report"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "params.yaml").write_text("common: {}\n")
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    return ReportLayout(
+        root=tmp_path,
+        notebooks_dir=tmp_path / "notebooks",
+        processed_dir=tmp_path / "processed",
+        report_dir=tmp_path / "report",
+        params_file=tmp_path / "params.yaml",
+        sources_file=tmp_path / "sources.yaml",
+    )

@@ -108,16 +108,27 @@ def test_missing_file_without_mirror_offline_names_the_three_ways(
     assert "(3) allow downloads from https://example.invalid/toy/values.csv" in message
 
 
-def test_download_failure_is_reported_with_remedies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectionError("no route to host"), "download from https://example.invalid.*failed"),
+        (
+            ValueError("SHA256 hash of downloaded file does not match the known hash"),
+            "failed its checksum",
+        ),
+    ],
+    ids=["no-route", "wrong-hash"],
+)
+def test_a_failed_download_is_an_acquisition_error_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, expected: str
 ) -> None:
     import pooch
 
-    def refuse(**_: object) -> str:
-        raise ConnectionError("no route to host")
+    def fail(**_: object) -> str:
+        raise error
 
-    monkeypatch.setattr(pooch, "retrieve", refuse)
-    with pytest.raises(AcquisitionError, match="download from https://example.invalid.*failed"):
+    monkeypatch.setattr(pooch, "retrieve", fail)
+    with pytest.raises(AcquisitionError, match=expected):
         acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
     assert not (tmp_path / "raw/toy/values.csv").exists()
 
@@ -140,19 +151,6 @@ def test_download_is_asked_for_with_the_pinned_hash(
     assert path.read_bytes() == CONTENT
     assert calls[0]["known_hash"] == f"sha256:{GOOD_HASH}"
     assert calls[0]["url"] == "https://example.invalid/toy/values.csv"
-
-
-def test_download_with_wrong_hash_is_an_acquisition_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pooch
-
-    def bad_hash(**_: object) -> str:
-        raise ValueError("SHA256 hash of downloaded file does not match the known hash")
-
-    monkeypatch.setattr(pooch, "retrieve", bad_hash)
-    with pytest.raises(AcquisitionError, match="failed its checksum"):
-        acquire.acquire(make_source(), raw_dir=tmp_path / "raw")
 
 
 def test_curated_file_must_be_present(tmp_path: Path) -> None:

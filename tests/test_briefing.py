@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from browser_support import REPORT_HTML, SCREENSHOTS, VIEWPORTS, open_page, require_built
 
 from helpers.errors import DataError
 from helpers.paths import PROCESSED_DIR
@@ -387,51 +388,30 @@ MEASURE_SCRIPT = """() => {
 }"""
 
 
-@pytest.fixture(scope="module", params=["laptop", "phone"])
-def briefing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=sorted(VIEWPORTS))
+def briefing(request: pytest.FixtureRequest) -> Any:
     """The built report at one viewport: measurements, and screenshots for a person."""
-    from test_browser import CHROMIUM_FLAGS, SCREENSHOTS, VIEWPORTS, _require_browser
-
-    from helpers.paths import ROOT
-
-    chromium = _require_browser()
-    from playwright.sync_api import sync_playwright
-
+    require_built(REPORT_HTML)
     name = request.param
-    width, height = VIEWPORTS[name]
-    profile = tmp_path_factory.mktemp(f"briefing-{name}")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": width, "height": height},
-            device_scale_factor=2 if name == "phone" else 1,
+    width = VIEWPORTS[name][0]
+    with open_page(name, device_scale_factor=2 if name == "phone" else 1) as page:
+        page.goto(REPORT_HTML.as_uri(), wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"briefing-{name}-first-screen.png"))
+        measured = page.evaluate(MEASURE_SCRIPT)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"briefing-{name}-body.png"),
+            clip={"x": 0, "y": 0, "width": width, "height": min(measured["annex_top"], 30000)},
+            full_page=True,
         )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(180_000)
-            page.goto((ROOT / "report" / "_output" / "index.html").as_uri(), wait_until="load")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"briefing-{name}-first-screen.png"))
-            measured = page.evaluate(MEASURE_SCRIPT)
-            page.screenshot(
-                path=str(SCREENSHOTS / f"briefing-{name}-body.png"),
-                clip={"x": 0, "y": 0, "width": width, "height": min(measured["annex_top"], 30000)},
-                full_page=True,
-            )
-            # the annex opened, for the record: the height of the whole audit
-            page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-            measured["page_height_annex_open"] = page.evaluate(
-                "() => document.documentElement.scrollHeight"
-            )
-            (SCREENSHOTS / f"briefing-{name}.json").write_text(
-                json.dumps(measured, indent=2), encoding="utf-8"
-            )
-            yield measured
-        finally:
-            context.close()
+        # the annex opened, for the record: the height of the whole audit
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        measured["page_height_annex_open"] = page.evaluate(
+            "() => document.documentElement.scrollHeight"
+        )
+        (SCREENSHOTS / f"briefing-{name}.json").write_text(
+            json.dumps(measured, indent=2), encoding="utf-8"
+        )
+        yield measured
 
 
 def test_key_points_are_on_the_first_screen(briefing: dict[str, Any]) -> None:
@@ -474,23 +454,14 @@ def test_the_repeated_result_sentence_is_gone_from_the_body(briefing: dict[str, 
     assert briefing["body_repeated"] == 0
 
 
-def test_write_variables_takes_the_key_points_as_a_section(tmp_path: Any) -> None:
+def test_write_variables_takes_the_key_points_as_a_section(
+    mini_project: article_numbers.ReportLayout,
+) -> None:
     """The render stage passes ``key_points.variables`` into ``write_variables``: the points
     land under ``key_points`` and ``briefing``; any other section name is an error."""
     import yaml
 
-    from helpers.report.article_numbers import ReportLayout
-
-    layout = ReportLayout(
-        root=tmp_path,
-        notebooks_dir=tmp_path / "nb",
-        processed_dir=tmp_path / "processed",
-        report_dir=tmp_path / "report",
-        params_file=tmp_path / "params.yaml",
-        sources_file=tmp_path / "sources.yaml",
-    )
-    for folder in (layout.processed_dir, layout.report_dir):
-        folder.mkdir()
+    layout = mini_project
     article_numbers.save_numbers(NUMBERS, "describe", layout.processed_dir)
     legacy_tests().to_csv(layout.processed_dir / "legacy_loans_tests.csv", index=False)
     path = article_numbers.write_variables("test", layout, key_points.variables)

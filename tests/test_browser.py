@@ -12,44 +12,19 @@ headline chart follows them. Screenshots (first screen and full page) go to
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
-
-from helpers.paths import ROOT
-from helpers.prerequisites import HOW_TO, PrerequisiteError, find_chromium
-
-REPORT_HTML = ROOT / "report" / "_output" / "index.html"
-SCREENSHOTS = ROOT / ".build" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
-LOAD_TIMEOUT_MS = 180_000
-
-# Elements of body text that must fit the viewport's width (tables scroll inside their box).
-OVERFLOW_SCRIPT = """() => {
-  const width = document.documentElement.clientWidth;
-  const selectors = "main p, main li, main h1, main h2, main h3, main dd, main dt, header p, " +
-    "header h1, .caption, .embed-source, .embed img, .table-scroll";
-  const wide = [];
-  for (const element of document.querySelectorAll(selectors)) {
-    const box = element.getBoundingClientRect();
-    if (box.width > 0 && (box.right > width + 1 || box.left < -1)) {
-      wide.push(element.tagName + "." + element.className + ": " +
-        element.textContent.trim().slice(0, 60) + " (right " + Math.round(box.right) + ")");
-    }
-  }
-  return {page: document.documentElement.scrollWidth, width: width, wide: wide};
-}"""
+from browser_support import (
+    BOX_SCRIPT,
+    OVERFLOW_SCRIPT,
+    REPORT_HTML,
+    SCREENSHOTS,
+    VIEWPORTS,
+    open_page,
+    require_built,
+    require_chromium,
+)
 
 IMAGES_SCRIPT = """async () => {
   const results = [];
@@ -62,102 +37,56 @@ IMAGES_SCRIPT = """async () => {
   return results;
 }"""
 
-FIRST_SCREEN_SCRIPT = """(selector) => {
-  const element = document.querySelector(selector);
-  if (!element) { return null; }
-  const box = element.getBoundingClientRect();
-  return {top: box.top, bottom: box.bottom, height: box.height, viewport: window.innerHeight};
-}"""
-
-
-@cache
-def _chromium() -> str | None:
-    """The Chromium to drive (found once per test process)."""
-    return find_chromium()
-
-
-def _require_browser() -> str:
-    """The Chromium to drive; fail (not skip) with a clear message when the browser or the
-    page is missing."""
-    try:
-        chromium = _chromium()
-    except PrerequisiteError as error:
-        pytest.fail(str(error))
-    if chromium is None:
-        pytest.fail(f"Chromium not found: `make test` installs it, or:\n{HOW_TO}")
-    if not REPORT_HTML.is_file():
-        pytest.fail(f"{REPORT_HTML} does not exist: run `make report` first")
-    return chromium
-
 
 @pytest.fixture(scope="module", params=sorted(VIEWPORTS))
-def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def loaded(request: pytest.FixtureRequest) -> Any:
     """The report loaded at one viewport, with what the browser reported while loading."""
-    chromium = _require_browser()
-    from playwright.sync_api import sync_playwright
-
+    require_built(REPORT_HTML)
     name = request.param
-    width, height = VIEWPORTS[name]
-    profile = tmp_path_factory.mktemp(f"chromium-profile-{name}")
     events: dict[str, list[str]] = {"failed": [], "console": []}
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": width, "height": height},
-            device_scale_factor=2 if name == "phone" else 1,
-            timeout=LOAD_TIMEOUT_MS,
+    with open_page(name, device_scale_factor=2 if name == "phone" else 1) as page:
+        page.on(
+            "requestfailed",
+            lambda request: events["failed"].append(f"{request.url[:80]}: {request.failure}"),
         )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(LOAD_TIMEOUT_MS)  # the machine may be busy: be patient
-            page.on(
-                "requestfailed",
-                lambda request: events["failed"].append(f"{request.url[:80]}: {request.failure}"),
-            )
-            page.on(
-                "response",
-                lambda response: (
-                    events["failed"].append(f"{response.url[:80]}: {response.status}")
-                    if response.status >= 400
-                    else None
-                ),
-            )
-            page.on(
-                "console",
-                lambda message: (
-                    events["console"].append(f"{message.type}: {message.text}")
-                    if message.type in ("error", "warning")
-                    else None
-                ),
-            )
-            page.on("pageerror", lambda error: events["console"].append(f"pageerror: {error}"))
-            page.goto(REPORT_HTML.as_uri(), wait_until="load")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-first-screen.png"))
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-full-page.png"), full_page=True)
-            # print as a reader would: the page's own CSS picks A4 and hides the CSV links
-            page.emulate_media(media="print")
-            hidden = page.evaluate(
-                "() => getComputedStyle(document.querySelector('.csv-download')).display"
-            )
-            printed = {"pdf": SCREENSHOTS / f"{name}-printed.pdf", "csv_link_display": hidden}
-            page.pdf(path=str(printed["pdf"]), prefer_css_page_size=True)
-            page.emulate_media(media="screen")
-            yield {
-                "printed": printed,
-                "name": name,
-                "events": events,
-                "overflow": page.evaluate(OVERFLOW_SCRIPT),
-                "images": page.evaluate(IMAGES_SCRIPT),
-                "key_points": page.evaluate(FIRST_SCREEN_SCRIPT, "#key-points"),
-                "headline": page.evaluate(FIRST_SCREEN_SCRIPT, "#fig-deficit-timeline img"),
-                "title": page.title(),
-            }
-        finally:
-            context.close()
+        page.on(
+            "response",
+            lambda response: (
+                events["failed"].append(f"{response.url[:80]}: {response.status}")
+                if response.status >= 400
+                else None
+            ),
+        )
+        page.on(
+            "console",
+            lambda message: (
+                events["console"].append(f"{message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: events["console"].append(f"pageerror: {error}"))
+        page.goto(REPORT_HTML.as_uri(), wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-first-screen.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-full-page.png"), full_page=True)
+        # print as a reader would: the page's own CSS picks A4 and hides the CSV links
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.csv-download')).display"
+        )
+        printed = {"pdf": SCREENSHOTS / f"{name}-printed.pdf", "csv_link_display": hidden}
+        page.pdf(path=str(printed["pdf"]), prefer_css_page_size=True)
+        page.emulate_media(media="screen")
+        yield {
+            "printed": printed,
+            "name": name,
+            "events": events,
+            "overflow": page.evaluate(OVERFLOW_SCRIPT),
+            "images": page.evaluate(IMAGES_SCRIPT),
+            "key_points": page.evaluate(BOX_SCRIPT, "#key-points"),
+            "headline": page.evaluate(BOX_SCRIPT, "#fig-deficit-timeline img"),
+            "title": page.title(),
+        }
 
 
 def test_no_resource_failed_and_console_is_clean(loaded: dict[str, Any]) -> None:
@@ -196,7 +125,8 @@ def test_key_points_are_in_the_first_screen_and_the_headline_chart_follows(
 def test_every_table_in_the_report_is_made_for_people() -> None:
     """No raw pandas table (internal column names, printed row numbers) reaches the report:
     every table is a helpers.report.tables.people_table, with a CSV download of its data."""
-    _require_browser()
+    require_chromium()
+    require_built(REPORT_HTML)
     import re
 
     html = REPORT_HTML.read_text(encoding="utf-8")

@@ -48,53 +48,60 @@ def test_misspelt_measure_is_refused_with_the_valid_measures(tmp_path: Path) -> 
     assert str(tmp_path / "params.yaml") in message
 
 
-def test_unknown_source_kind_inside_an_alternative_outcome(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param(
+            {("notebooks", MODEL, "alternative_outcomes", "plans only", "source_kinds"): ["blog"]},
+            f"notebooks.{MODEL}.alternative_outcomes.plans only.source_kinds[0] = 'blog' "
+            "is not a valid value; valid values: ['campaign', 'official', 'press']",
+            id="unknown-source-kind-inside-an-alternative-outcome",
+        ),
+        pytest.param(
+            {("common", "first_year"): "2019/20"},
+            "common.first_year = '2019/20' is not a valid value; "
+            "valid values: ['2022/23', '2023/24', '2024/25', '2025/26']",
+            id="year-outside-the-data",
+        ),
+        pytest.param(
+            {
+                ("common", "last_year"): "2024/25",
+                ("notebooks", MODEL, "years"): ["2022/23", "2025/26"],
+            },
+            f"notebooks.{MODEL}.years[1] = '2025/26' is not a valid value; "
+            "valid values: ['2022/23', '2023/24', '2024/25']",
+            id="model-year-outside-the-panel-years",
+        ),
+        pytest.param(
+            {("common", "first_year"): "2025/26", ("common", "last_year"): "2023/24"},
+            "common.first_year = '2025/26' is after common.last_year = '2023/24'",
+            id="first-year-after-last-year",
+        ),
+        pytest.param(
+            {("common", "sed"): 1},
+            "common has unknown key(s) ['sed']; valid keys: ['first_year', 'last_year', 'seed']",
+            id="unknown-common-key",
+        ),
+        pytest.param(
+            {("notebooks", MODEL, "source_kinds"): []},
+            f"notebooks.{MODEL}.source_kinds is an empty list: give at least one value; "
+            "valid values: ['campaign', 'official', 'press']",
+            id="empty-list",
+        ),
+    ],
+)
+def test_a_refused_value_names_its_key_and_what_is_valid(
+    tmp_path: Path, changes: dict[tuple[str, ...], Any], expected: str
+) -> None:
+    """Each change (the path of keys to a value in params.yaml -> the new value) is refused
+    with a message naming the key, the value and the valid values or keys."""
     document = canonical()
-    document["notebooks"][MODEL]["alternative_outcomes"]["plans only"]["source_kinds"] = ["blog"]
-    message = error_for(tmp_path, document)
-    assert (
-        f"notebooks.{MODEL}.alternative_outcomes.plans only.source_kinds[0] = 'blog' "
-        "is not a valid value; valid values: ['campaign', 'official', 'press']"
-    ) in message
-
-
-def test_year_outside_the_data_is_refused(tmp_path: Path) -> None:
-    document = canonical()
-    document["common"]["first_year"] = "2019/20"
-    message = error_for(tmp_path, document)
-    assert (
-        "common.first_year = '2019/20' is not a valid value; "
-        "valid values: ['2022/23', '2023/24', '2024/25', '2025/26']"
-    ) in message
-
-
-def test_model_year_outside_the_panel_years_is_refused(tmp_path: Path) -> None:
-    document = canonical()
-    document["common"]["last_year"] = "2024/25"
-    document["notebooks"][MODEL]["years"] = ["2022/23", "2025/26"]
-    message = error_for(tmp_path, document)
-    assert (
-        f"notebooks.{MODEL}.years[1] = '2025/26' is not a valid value; "
-        "valid values: ['2022/23', '2023/24', '2024/25']"
-    ) in message
-
-
-def test_first_year_after_last_year_is_refused(tmp_path: Path) -> None:
-    document = canonical()
-    document["common"]["first_year"] = "2025/26"
-    document["common"]["last_year"] = "2023/24"
-    assert "common.first_year = '2025/26' is after common.last_year = '2023/24'" in error_for(
-        tmp_path, document
-    )
-
-
-def test_unknown_common_key_is_refused_with_the_valid_keys(tmp_path: Path) -> None:
-    document = canonical()
-    document["common"]["sed"] = 1
-    message = error_for(tmp_path, document)
-    assert "common has unknown key(s) ['sed']; valid keys: ['first_year', 'last_year', 'seed']" in (
-        message
-    )
+    for (*parents, key), value in changes.items():
+        target = document
+        for parent in parents:
+            target = target[parent]
+        target[key] = value
+    assert expected in error_for(tmp_path, document)
 
 
 @pytest.mark.parametrize(
@@ -127,16 +134,6 @@ def test_wrong_type_or_range_names_the_key_value_and_expectation(
     target = document["common"] if section == "common" else document["notebooks"][section]
     target[key] = value
     assert expected in error_for(tmp_path, document)
-
-
-def test_empty_list_is_refused_with_the_valid_values(tmp_path: Path) -> None:
-    document = canonical()
-    document["notebooks"][MODEL]["source_kinds"] = []
-    message = error_for(tmp_path, document)
-    assert (
-        f"notebooks.{MODEL}.source_kinds is an empty list: give at least one value; "
-        "valid values: ['campaign', 'official', 'press']"
-    ) in message
 
 
 def test_unknown_predictor_is_refused_with_the_valid_predictors(tmp_path: Path) -> None:

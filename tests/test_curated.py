@@ -211,15 +211,19 @@ DEBT_ROW = {
 }
 
 
-def test_legacy_debt_splits_pounds_and_counts(tmp_path: Path) -> None:
+def write_debt(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
     path = tmp_path / "debt.csv"
+    pd.DataFrame(rows, columns=LEGACY_DEBT_COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_legacy_debt_splits_pounds_and_counts(tmp_path: Path) -> None:
     rows = [
         DEBT_ROW,
         {**DEBT_ROW, "fact_id": "debt_count", "value": "30", "unit": "systems", "icb_code": ""},
         {**DEBT_ROW, "fact_id": "debt_rule", "kind": "rule", "value": "", "unit": ""},
     ]
-    pd.DataFrame(rows, columns=curated.LEGACY_DEBT_COLUMNS).to_csv(path, index=False)
-    debt = curated.load_legacy_debt(path, {"QOC"})
+    debt = curated.load_legacy_debt(write_debt(tmp_path, rows), {"QOC"})
     assert debt["value_gbp_m"].tolist()[0] == 300 and debt["value_gbp_m"].isna().tolist() == [
         False,
         True,
@@ -240,9 +244,7 @@ def test_legacy_debt_splits_pounds_and_counts(tmp_path: Path) -> None:
 def test_each_bad_debt_row_is_named_by_line(
     tmp_path: Path, field: str, bad: str, expected: str
 ) -> None:
-    path = tmp_path / "debt.csv"
-    rows = [DEBT_ROW, {**DEBT_ROW, "fact_id": "debt_x", field: bad}]
-    pd.DataFrame(rows, columns=curated.LEGACY_DEBT_COLUMNS).to_csv(path, index=False)
+    path = write_debt(tmp_path, [DEBT_ROW, {**DEBT_ROW, "fact_id": "debt_x", field: bad}])
     with pytest.raises(DataError, match=r"line\(s\) \[3\]") as caught:
         curated.load_legacy_debt(path, {"QOC"})
     assert expected in str(caught.value)

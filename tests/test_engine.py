@@ -416,24 +416,16 @@ def test_a_stage_whose_output_bytes_did_not_change_reruns_nothing_after_it(tmp_p
     assert build("b1\n") == ["ran", "ran"]  # the stage's output changed: the job after it reran
 
 
-def test_every_stage_and_publish_is_a_checkpoint() -> None:
+def test_every_stage_and_publish_is_a_checkpoint(forced_plan: str) -> None:
     """So the cut-off above applies to every stage of the workflow (Snakemake's own plan of a
     forced build: each job is a checkpoint but the curves, the profiles and the render)."""
-    done = subprocess.run(
-        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    planned = done.stdout + done.stderr
     checkpoints = {
         line.split()[1].rstrip(":")
-        for line in planned.splitlines()
+        for line in forced_plan.splitlines()
         if line.startswith("checkpoint ")
     }
     rules = {
-        line.split()[1].rstrip(":") for line in planned.splitlines() if line.startswith("rule ")
+        line.split()[1].rstrip(":") for line in forced_plan.splitlines() if line.startswith("rule ")
     }
     assert len(checkpoints) == 10 and {"publish", "model_deficit_drivers"} <= checkpoints
     assert rules == {"curve_chunk", "curve_merge", "notebooks"}

@@ -23,12 +23,11 @@ import re
 from functools import cache
 from html.parser import HTMLParser
 
-import pytest
+from browser_support import REPORT_HTML, VIEWPORTS, open_page, require_built
 
 from helpers.paths import ROOT
 from helpers.report import figure_images, tables
 
-REPORT_HTML = ROOT / "report" / "_output" / "index.html"
 EXECUTED = ROOT / "report" / "notebooks"
 NOTEBOOKS = [
     f"{stem}.ipynb"
@@ -45,7 +44,7 @@ NOTEBOOKS = [
 ]
 #: Smallest chart text a reader at 390 px may be asked to read (CSS px).
 MIN_PHONE_TEXT_PX = 9.0
-PHONE = {"width": 390, "height": 844}
+PHONE_WIDTH = VIEWPORTS["phone"][0]
 
 
 class _Cells(HTMLParser):
@@ -95,10 +94,7 @@ def cell_problems(cells: list[tuple[str, str, str]]) -> list[str]:
 
 @cache
 def executed_notebook(name: str) -> dict:
-    path = EXECUTED / name
-    if not path.is_file():
-        pytest.fail(f"{path} does not exist: run `make report` first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(require_built(EXECUTED / name).read_text(encoding="utf-8"))
 
 
 def labelled_outputs(prefix: str) -> list[tuple[str, dict]]:
@@ -129,12 +125,6 @@ def figure_outputs() -> dict[str, dict]:
     }
     assert len(figures) >= 15, f"only {len(figures)} labelled figures found"
     return figures
-
-
-def _report_html() -> str:
-    if not REPORT_HTML.is_file():
-        pytest.fail(f"{REPORT_HTML} does not exist: run `make report` first")
-    return REPORT_HTML.read_text(encoding="utf-8")
 
 
 # --- Tables -------------------------------------------------------------------------------
@@ -169,7 +159,7 @@ def test_the_cell_checks_catch_what_the_issue_saw() -> None:
 
 
 def test_no_table_cell_in_the_report_shows_an_internal_name_or_an_off_format_number() -> None:
-    cells = table_cells(_report_html())
+    cells = table_cells(require_built(REPORT_HTML).read_text(encoding="utf-8"))
     assert len(cells) > 500, f"only {len(cells)} table cells in the report"
     problems = cell_problems(cells)
     assert problems == [], f"{len(problems)} cells not for people:\n" + "\n".join(problems[:40])
@@ -226,29 +216,15 @@ def test_every_chart_has_a_finding_title() -> None:
 @cache
 def phone_image_widths() -> dict[str, float]:
     """Rendered width (CSS px) of each figure's image in the report at 390 px, by label."""
-    from playwright.sync_api import sync_playwright
-
-    from helpers.prerequisites import find_chromium
-
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.fail("Chromium not found: `make test` installs it")
-    _report_html()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+    require_built(REPORT_HTML)
+    with open_page("phone") as page:
+        page.goto(REPORT_HTML.as_uri())
+        widths = page.evaluate(
+            """() => Object.fromEntries(Array.from(
+                document.querySelectorAll('div.embed-fig[id^="fig-"] img')).map(
+                (image) => [image.closest('div.embed-fig').id,
+                            image.getBoundingClientRect().width]))"""
         )
-        try:
-            page = browser.new_page(viewport=PHONE)
-            page.goto(REPORT_HTML.as_uri(), timeout=180_000)
-            widths = page.evaluate(
-                """() => Object.fromEntries(Array.from(
-                    document.querySelectorAll('div.embed-fig[id^="fig-"] img')).map(
-                    (image) => [image.closest('div.embed-fig').id,
-                                image.getBoundingClientRect().width]))"""
-            )
-        finally:
-            browser.close()
     return {str(key): float(value) for key, value in widths.items()}
 
 
@@ -271,4 +247,4 @@ def test_chart_text_is_at_least_9_px_on_a_phone() -> None:
 def test_phone_widths_come_from_the_page() -> None:
     """The phone column is narrower than the viewport, and each figure fills at most it."""
     widths = phone_image_widths()
-    assert 300 < max(widths.values()) < PHONE["width"], widths
+    assert 300 < max(widths.values()) < PHONE_WIDTH, widths

@@ -12,18 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser_support import (
+    BOX_SCRIPT,
+    OVERFLOW_SCRIPT,
+    SCREENSHOTS,
+    VIEWPORTS,
+    open_page,
+    require_built,
+)
 
 from helpers.config import load_params
 from helpers.report import profile_pages, profiles
-from tests.test_browser import CHROMIUM_FLAGS, OVERFLOW_SCRIPT, SCREENSHOTS, VIEWPORTS, _chromium
 
-BOX_SCRIPT = """(selector) => {
-  const element = document.querySelector(selector);
-  if (!element) { return null; }
-  const box = element.getBoundingClientRect();
-  return {top: box.top, bottom: box.bottom, text: element.textContent.trim(),
-          viewport: window.innerHeight};
-}"""
 SORTED_SCRIPT = """(column) => Array.from(document.querySelectorAll("#systems tbody tr"))
   .map((row) => row.cells[column].dataset.value)"""
 
@@ -35,44 +35,30 @@ def _code() -> str:
 @pytest.fixture(scope="module", params=sorted(VIEWPORTS))
 def seen(request: pytest.FixtureRequest) -> Any:
     """The QOC profile and the index at one viewport: boxes, overflow, console, sorting."""
-    chromium = _chromium()
-    if chromium is None:
-        pytest.fail("Chromium not found: `make test` installs it (make prerequisites)")
-    page_path = profile_pages.PAGES_DIR / f"{_code()}.html"
-    if not page_path.is_file():
-        pytest.fail(f"{page_path} does not exist: run `make report` first")
-    from playwright.sync_api import sync_playwright
-
+    page_path = require_built(profile_pages.PAGES_DIR / f"{_code()}.html")
     name = request.param
-    width, height = VIEWPORTS[name]
     console: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: console.append(str(error)))
-            page.goto(page_path.as_uri(), wait_until="load")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"profile-{name}-first-screen.png"))
-            result = {
-                "name": name,
-                "h1": page.evaluate(BOX_SCRIPT, "main h1"),
-                "first": page.evaluate(BOX_SCRIPT, "main > :first-child"),
-                "sentences": page.evaluate(BOX_SCRIPT, ".sentences"),
-                "overflow": page.evaluate(OVERFLOW_SCRIPT),
-                "text": page.inner_text("main"),
-            }
-            page.goto((profile_pages.PAGES_DIR / "index.html").as_uri(), wait_until="load")
-            page.screenshot(path=str(SCREENSHOTS / f"profile-index-{name}-first-screen.png"))
-            result["index_overflow"] = page.evaluate(OVERFLOW_SCRIPT)
-            result["sorted_default"] = page.evaluate(SORTED_SCRIPT, 0)
-            page.click("#systems thead th >> nth=0")
-            result["sorted_by_name"] = page.evaluate(SORTED_SCRIPT, 0)
-            result["console"] = console
-            yield result
-        finally:
-            browser.close()
+    with open_page(name) as page:
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: console.append(str(error)))
+        page.goto(page_path.as_uri(), wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"profile-{name}-first-screen.png"))
+        result = {
+            "name": name,
+            "h1": page.evaluate(BOX_SCRIPT, "main h1"),
+            "first": page.evaluate(BOX_SCRIPT, "main > :first-child"),
+            "sentences": page.evaluate(BOX_SCRIPT, ".sentences"),
+            "overflow": page.evaluate(OVERFLOW_SCRIPT),
+            "text": page.inner_text("main"),
+        }
+        page.goto((profile_pages.PAGES_DIR / "index.html").as_uri(), wait_until="load")
+        page.screenshot(path=str(SCREENSHOTS / f"profile-index-{name}-first-screen.png"))
+        result["index_overflow"] = page.evaluate(OVERFLOW_SCRIPT)
+        result["sorted_default"] = page.evaluate(SORTED_SCRIPT, 0)
+        page.click("#systems thead th >> nth=0")
+        result["sorted_by_name"] = page.evaluate(SORTED_SCRIPT, 0)
+        result["console"] = console
+        yield result
 
 
 def test_first_screen_shows_the_systems_name_and_three_sentences(seen) -> None:

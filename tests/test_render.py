@@ -113,25 +113,14 @@ def write_demo_notebook(path: Path) -> Path:
 
 
 @pytest.fixture()
-def project(tmp_path: Path) -> ReportLayout:
+def project(mini_project: ReportLayout) -> ReportLayout:
     """A miniature project: one executed notebook, numbers, and a report folder."""
-    for name in ("notebooks", "processed", "report"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "params.yaml").write_text("common: {}\n")
-    (tmp_path / "sources.yaml").write_text("sources: []\n")
-    write_demo_notebook(tmp_path / "notebooks" / "01_demo_notebook.ipynb")
-    article_numbers.save_numbers({"n_icbs": 42}, "01_demo_notebook", tmp_path / "processed")
-    (tmp_path / "report" / "index.qmd").write_text(QMD)
-    (tmp_path / "report" / "_quarto.yml").write_text(CONFIG)
-    (tmp_path / "report" / "references.bib").write_text(BIB)
-    return ReportLayout(
-        root=tmp_path,
-        notebooks_dir=tmp_path / "notebooks",
-        processed_dir=tmp_path / "processed",
-        report_dir=tmp_path / "report",
-        params_file=tmp_path / "params.yaml",
-        sources_file=tmp_path / "sources.yaml",
-    )
+    write_demo_notebook(mini_project.notebooks_dir / "01_demo_notebook.ipynb")
+    article_numbers.save_numbers({"n_icbs": 42}, "01_demo_notebook", mini_project.processed_dir)
+    (mini_project.report_dir / "index.qmd").write_text(QMD)
+    (mini_project.report_dir / "_quarto.yml").write_text(CONFIG)
+    (mini_project.report_dir / "references.bib").write_text(BIB)
+    return mini_project
 
 
 def render_fallback(layout: ReportLayout, messages: list[str] | None = None) -> str:

@@ -112,24 +112,8 @@ def test_provenance_is_a_reserved_key(tmp_path: Path) -> None:
         article_numbers.collect_numbers(tmp_path)
 
 
-def make_layout(tmp_path: Path) -> ReportLayout:
-    """A miniature project outside any git repository."""
-    for name in ("notebooks", "processed", "report"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "params.yaml").write_text("common: {}\n")
-    (tmp_path / "sources.yaml").write_text("sources: []\n")
-    return ReportLayout(
-        root=tmp_path,
-        notebooks_dir=tmp_path / "notebooks",
-        processed_dir=tmp_path / "processed",
-        report_dir=tmp_path / "report",
-        params_file=tmp_path / "params.yaml",
-        sources_file=tmp_path / "sources.yaml",
-    )
-
-
-def test_write_variables_has_numbers_and_provenance(tmp_path: Path) -> None:
-    layout = make_layout(tmp_path)
+def test_write_variables_has_numbers_and_provenance(mini_project: ReportLayout) -> None:
+    layout = mini_project
     article_numbers.save_numbers({"n_icbs": 42}, "01_build", layout.processed_dir)
     path = article_numbers.write_variables("the test renderer", layout)
     assert path == layout.report_dir / "_variables.yml"
@@ -145,8 +129,10 @@ def test_write_variables_has_numbers_and_provenance(tmp_path: Path) -> None:
     assert path.read_bytes() == first
 
 
-def test_copy_notebooks_copies_pipeline_notebooks_and_drops_stale_copies(tmp_path: Path) -> None:
-    layout = make_layout(tmp_path)
+def test_copy_notebooks_copies_pipeline_notebooks_and_drops_stale_copies(
+    mini_project: ReportLayout,
+) -> None:
+    layout = mini_project
     nbformat.write(new_notebook(cells=[new_code_cell("1")]), layout.notebooks_dir / "01_a_b.ipynb")
     nbformat.write(new_notebook(), layout.notebooks_dir / "scratch.ipynb")
     layout.report_notebooks_dir.mkdir()

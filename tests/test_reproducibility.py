@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import nbformat
@@ -152,19 +151,12 @@ def test_another_blas_thread_count_and_cpu_features_give_identical_outputs(
 TRUST_STAGE = "07_model_trust_finance"
 
 
-def planned_files() -> dict[str, dict[str, list[str]]]:
-    """Job -> its ``input`` and ``output`` files in Snakemake's plan of a forced build (what
-    workflow/rules/stages.smk declares, as Snakemake reads it)."""
-    done = subprocess.run(
-        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+def planned_files(plan: str) -> dict[str, dict[str, list[str]]]:
+    """Job -> its ``input`` and ``output`` files in Snakemake's plan of a forced build (``plan``,
+    the ``forced_plan`` fixture: what workflow/rules/stages.smk declares, as Snakemake reads it)."""
     jobs: dict[str, dict[str, list[str]]] = {}
     job = ""
-    for line in (done.stdout + done.stderr).splitlines():
+    for line in plan.splitlines():
         if line.startswith(("checkpoint ", "rule ")):
             job = line.split()[1].rstrip(":")
             jobs[job] = {}
@@ -176,7 +168,7 @@ def planned_files() -> dict[str, dict[str, list[str]]]:
 
 @pytest.mark.realdata
 def test_a_power_only_change_of_notebook_03_leaves_every_input_of_notebook_07_alone(
-    scratch: Path,
+    scratch: Path, forced_plan: str
 ) -> None:
     """The edit loop of issue 21 (``make bench``: notebook 03's ``power`` 0.8 -> 0.81): notebook
     03 reruns, but every file of its outputs that notebook 07 declares as an input comes out the
@@ -184,7 +176,7 @@ def test_a_power_only_change_of_notebook_03_leaves_every_input_of_notebook_07_al
     (test_engine.py::test_a_stage_whose_output_bytes_did_not_change_reruns_nothing_after_it)
     Snakemake therefore does not rerun notebook 07. Only the power-dependent table (minimum
     detectable effects and the sentences quoting them) and the report numbers change."""
-    plan = planned_files()
+    plan = planned_files(forced_plan)
     trust_inputs = plan["model_trust_finance"]["input"]
     model_outputs = plan["model_deficit_drivers"]["output"]
     shared = [Path(name).name for name in model_outputs if name in trust_inputs]

@@ -64,21 +64,23 @@ def test_scorecard_income_in_millions_and_flags_as_booleans(tmp_path: Path) -> N
     assert "budget" not in tidy.columns
 
 
-def test_duplicate_trust_row_names_file_code_and_column(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("row", "column", "bad", "expected"),
+    [
+        (1, "code", "RAA", r"scorecard.*duplicate trust row.*RAA.*'trust_code'"),
+        (0, "op_margin_pct", "about -1", r"scorecard.csv: column 'operating_margin_pct'"),
+    ],
+    ids=["duplicate-trust-row", "not-a-number"],
+)
+def test_a_bad_scorecard_cell_names_file_and_column(
+    tmp_path: Path, row: int, column: str, bad: str, expected: str
+) -> None:
+    """A duplicate trust row names its code; a cell that is not a number names its column."""
     path = tmp_path / "scorecard.csv"
     frame = scorecard_frame()
-    frame.loc[1, "code"] = "RAA"
+    frame.loc[row, column] = bad
     frame.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"scorecard.*duplicate trust row.*RAA.*'trust_code'"):
-        reader.read_scorecard(path, source="scorecard.csv")
-
-
-def test_non_number_names_file_and_column(tmp_path: Path) -> None:
-    path = tmp_path / "scorecard.csv"
-    frame = scorecard_frame()
-    frame.loc[0, "op_margin_pct"] = "about -1"
-    frame.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"scorecard.csv: column 'operating_margin_pct'"):
+    with pytest.raises(DataError, match=expected):
         reader.read_scorecard(path, source="scorecard.csv")
 
 
