@@ -429,3 +429,12 @@ def test_every_stage_and_publish_is_a_checkpoint(forced_plan: str) -> None:
     }
     assert len(checkpoints) == 10 and {"publish", "model_deficit_drivers"} <= checkpoints
     assert rules == {"curve_chunk", "curve_merge", "notebooks"}
+
+
+def test_no_job_declares_data_processed_as_its_output(forced_plan: str) -> None:
+    """Snakemake deletes a job's outputs before it runs and after it fails: were the committed
+    files of data/processed a job's outputs, a failed or interrupted publish would delete them.
+    publish's output is the list of their SHA-256 instead (helpers.workflow.publish)."""
+    outputs = [line.strip() for line in forced_plan.splitlines() if "    output: " in line]
+    assert len(outputs) >= 10 and "output: .build/published.sha256" in outputs
+    assert [line for line in outputs if "data/processed" in line] == []
