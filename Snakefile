@@ -20,6 +20,8 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """The report, the executed notebooks and the profiles: what `make report` builds."""
+    """The report, the executed notebooks and the profiles: what `make report` builds (with
+    publish's list of data/processed, which helpers.workflow.prepare deletes when a listed file
+    is missing or edited, so that a plain `make report` publishes it again)."""
     default_target: True
-    input: RENDERED, "report/systems"
+    input: RENDERED, "report/systems", PUBLISHED

@@ -241,6 +241,51 @@ def test_a_full_disk_while_publishing_leaves_data_processed_as_it_was(
     assert not manifest.exists()
 
 
+def test_publish_is_forgotten_when_a_file_it_listed_is_missing_or_edited(tmp_path: Path) -> None:
+    listed = tmp_path / "table.csv"
+    listed.write_text("a\n1\n", encoding="utf-8")
+    manifest = tmp_path / "published.sha256"
+    line = f"{acquire.sha256_of(listed)}  {listed}\n"
+    manifest.write_text(line, encoding="utf-8")
+    workflow.forget_stale_publish(manifest)
+    assert manifest.read_text(encoding="utf-8") == line  # every listed file as published
+    listed.write_text("a\n2\n", encoding="utf-8")
+    workflow.forget_stale_publish(manifest)
+    assert not manifest.exists()
+    manifest.write_text(line, encoding="utf-8")
+    listed.unlink()
+    workflow.forget_stale_publish(manifest)
+    assert not manifest.exists()
+
+
+def test_a_plain_build_publishes_again_a_processed_file_edited_by_hand() -> None:
+    """make report's target (rule all) asks for publish's list, so a data/processed file deleted
+    or edited by hand is published again from .build/processed (and nothing else reruns)."""
+    if not workflow.up_to_date(["all"]):
+        pytest.fail("the build is not up to date: run make report first")
+    table, manifest = PROCESSED_DIR / "model_fit.csv", workflow.PUBLISHED
+    saved = {path: (path.read_bytes(), path.stat()) for path in (table, manifest)}
+    try:
+        table.write_bytes(saved[table][0] + b"edited by hand\n")
+        done = subprocess.run(
+            [*workflow.SNAKEMAKE, "-n", "--cores", "1"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        for path, (content, stat) in saved.items():
+            path.write_bytes(content)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    jobs = {
+        line.split()[1].rstrip(":")
+        for line in done.stdout.splitlines()
+        if " " in line and line.startswith(("rule ", "checkpoint "))
+    }
+    assert "publish" in jobs and not jobs & {"model_deficit_drivers", "inventory_sources"}
+
+
 # --- exploration ----------------------------------------------------------------------------------
 
 

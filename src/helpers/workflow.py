@@ -170,6 +170,7 @@ def prepare(params_file: Path | None = None) -> dict[str, Any]:
         params = load_params() if params_file is None else load_params(params_file)
         acquire.export_resolved_mirror()
         acquire.acquire_all()
+        forget_stale_publish()
     except (AcquisitionError, ConfigError, PipelineError) as error:
         print(f"BUILD STOPPED before any rule ran: {error}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -341,6 +342,19 @@ def publish(sources: Iterable[str], targets: Iterable[str], manifest: Path) -> l
     lines = [f"{sha256_of(target)}  {relative(target)}\n" for _, target in pairs]
     write_if_changed(manifest, "".join(lines))
     return [str(target) for target in copies.values()]
+
+
+def forget_stale_publish(manifest: Path = PUBLISHED) -> None:
+    """Delete ``manifest`` (what ``publish`` wrote) when a file it lists is missing from
+    ``data/processed`` or has other bytes (deleted or edited by hand), so Snakemake publishes
+    again: the rule's output is the manifest, not those files."""
+    from helpers.data.acquire import sha256_of
+
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
+    for digest, _, name in (line.partition("  ") for line in lines):
+        if not (ROOT / name).is_file() or sha256_of(ROOT / name) != digest:
+            manifest.unlink()
+            return
 
 
 # --------------------------------------------------------------------------- running
