@@ -262,6 +262,7 @@ def test_one_p_value_format_for_text_figures_and_table_cells(
     assert tables.format_p(p_value) == text
     assert inference.format_p is tables.format_p
     assert tables.format_number(p_value, "p") == cell
+    assert tables.p_cell(p_value) == (cell if cell != "\u2013" else "not available")
 
 
 def test_the_forest_plot_writes_its_p_values_in_the_one_format() -> None:

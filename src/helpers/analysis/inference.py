@@ -224,7 +224,7 @@ def describe_exploratory(
     nominal = np.asarray(p_nominal, dtype=float)
     passing = [label for label, value in zip(labels, q, strict=True) if value < alpha]
     nominal_only = [
-        f"{label} (q = {value:.2f})"
+        f"{label} ({format_p(value, prefix='q')})"
         for label, value, raw in zip(labels, q, nominal, strict=True)
         if raw < alpha and not value < alpha
     ]

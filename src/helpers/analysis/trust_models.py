@@ -209,7 +209,7 @@ def describe_engagement(added: pd.DataFrame, alpha: float) -> str:
         f"(95% CI {inference.format_number(r.conf_low)} to {inference.format_number(r.conf_high)}, "
         f"unadjusted {inference.format_p(r.p_value)}"
         + (
-            f", exploratory q = {r.p_adjusted:.3f}"
+            f", exploratory {inference.format_p(r.p_adjusted, prefix='q')}"
             if "p_adjusted" in added and pd.notna(r.p_adjusted)
             else ""
         )

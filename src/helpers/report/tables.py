@@ -119,6 +119,12 @@ def format_p(
     return f"{prefix} = {p_value:.{decimals}f}" if prefix else f"{p_value:.{decimals}f}"
 
 
+def p_cell(p_value: float) -> str:
+    """A p-value as a table cell or a bare number in text (``0.034``, ``0.500``, ``<0.001``):
+    :func:`format_p` without ``p =``, three decimals throughout."""
+    return format_p(p_value, three_decimals_below=math.inf, prefix="")
+
+
 def format_number(value: object, fmt: str | None) -> str:
     """One cell as text: separators, decimals, true minus; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -137,7 +143,7 @@ def format_number(value: object, fmt: str | None) -> str:
         return true_minus(str(value))
     number = float(value)  # type: ignore[arg-type]
     if fmt == "p":
-        return format_p(number, three_decimals_below=math.inf, prefix="")
+        return p_cell(number)
     if fmt == "gbp_m":
         return gbp(number, 0, "m")
     if fmt == "gbp_m1":
