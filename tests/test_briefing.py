@@ -269,13 +269,51 @@ def test_forest_sentences_count_and_name_the_surviving_tests() -> None:
     assert key_points.forest_title(fewer).startswith("None of 8 tests")
 
 
-def test_plain_words_come_from_the_csv_else_the_registry_else_an_error() -> None:
-    assert key_points.plain("nctr_per_100k") == "delayed discharges"
-    assert key_points.plain("any_legacy_loan", "short") == "Legacy loan 2017-19 (yes/no)"
-    assert key_points.plain("core_allocation_gbp_m") == "ICB core services allocation"
-    assert key_points.plain("share_65plus") == "the share of people aged 65 and over"
-    with pytest.raises(DataError, match="plain_words.csv.*not_a_variable"):
-        key_points.plain("not_a_variable")
+def test_plain_words_come_from_the_registries_by_level() -> None:
+    assert key_points.plain_words("nctr_per_100k") == "delayed discharges"
+    assert key_points.plain_words("any_legacy_loan", "short") == "Legacy loan 2017-19 (yes/no)"
+    assert key_points.plain_words("share_65plus") == "the share of people aged 65 and over"
+    tests = key_points.reported_tests(results())
+    system = tests[tests["outcome"] == key_points.SYSTEM_OUTCOME]
+    assert set(system["outcome_label"]) == {"Systems: position, % of allocation"}
+    assert list(system["driver_label"]) == ["Funding vs fair share", "Deprivation"]
+    assert key_points.national_explanations() == ["inflation", "strikes", "agency pay"]
+
+
+def test_a_driver_without_plain_words_stops_the_key_points_naming_file_and_line() -> None:
+    """rural_share is a registry predictor with no briefing words: a model that declares it
+    cannot be written up until its row has them."""
+    from helpers.paths import VARIABLES_FILE
+
+    line = next(
+        number
+        for number, text in enumerate(VARIABLES_FILE.read_text(encoding="utf-8").splitlines(), 1)
+        if text.startswith("rural_share,")
+    )
+    frame = system_drivers().assign(driver=["rural_share", "imd_score", "imd_score"])
+    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(rural_share\)"):
+        key_points.key_point_system_drivers(results(system_drivers=frame))
+    with pytest.raises(DataError, match=r"trust_variables\.csv: line \d+ \(log_income\)"):
+        key_points.plain_words("log_income", trust_first=True)
+
+
+def test_every_name_the_built_key_points_use_has_words() -> None:
+    """The committed results' drivers and outcomes all have both words (no fallback)."""
+    numbers: dict[str, Any] = {}
+    for path in sorted(PROCESSED_DIR.glob("numbers_*.json")):
+        numbers.update(json.loads(path.read_text(encoding="utf-8")))
+    tests = key_points.reported_tests(key_points.load_results(numbers))
+    assert len(tests) == 44
+    assert tests[["outcome_label", "driver_label"]].notna().all().all()
+    assert set(tests["outcome"]) == {
+        "value_pct_allocation",
+        "planned_position_2025_26",
+        "operating_margin_2024_25",
+        "planned_position_pct",
+        "variance_to_plan_pct",
+        "q3_variance_pct",
+        "operating_margin_pct",
+    }
 
 
 def test_the_unit_of_the_model_is_said_in_words() -> None:

@@ -107,6 +107,9 @@ def test_describe_exploratory_lists_q_values() -> None:
     assert "S (q = 0.20)" in text
     passing = inference.describe_exploratory(["S"], [0.01], [0.01])
     assert "S passes" in passing
+    # the one p-value format: three decimals below 0.1, two from 0.1
+    nominal = inference.describe_exploratory(["S", "T"], [0.087, 0.111], [0.01, 0.02])
+    assert "S (q = 0.087) and T (q = 0.11)" in nominal
 
 
 def test_describe_permutations_lists_each_p() -> None:

@@ -240,3 +240,55 @@ def test_a_number_that_rounds_to_zero_has_no_minus() -> None:
     assert tables.format_number(-0.04, "gbp_m1") == "£0.0m"
     assert tables.true_minus("a score of 10-0") == "a score of 10-0"
     assert tables.format_number(-0.07, "2dp") == f"{MINUS}0.07"
+
+
+@pytest.mark.parametrize(
+    ("p_value", "text", "cell"),
+    [
+        (0.0004, "p < 0.001", "<0.001"),
+        (0.001, "p = 0.001", "0.001"),
+        (0.046, "p = 0.046", "0.046"),
+        (0.087042, "p = 0.087", "0.087"),
+        (0.1, "p = 0.10", "0.100"),
+        (1.0, "p = 1.00", "1.000"),
+        (float("nan"), "p not available", "\u2013"),
+    ],
+)
+def test_one_p_value_format_for_text_figures_and_table_cells(
+    p_value: float, text: str, cell: str
+) -> None:
+    from helpers.analysis import inference
+
+    assert tables.format_p(p_value) == text
+    assert inference.format_p is tables.format_p
+    assert tables.format_number(p_value, "p") == cell
+    assert tables.p_cell(p_value) == (cell if cell != "\u2013" else "not available")
+
+
+def test_the_forest_plot_writes_its_p_values_in_the_one_format() -> None:
+    """Three decimals below 0.1, as in the text: a corrected p of 0.033 (filled, below 0.05)
+    no longer reads 'p = 0.03', nor 0.046 'p = 0.05'."""
+    import matplotlib.pyplot as plt
+
+    from helpers.report import plots
+
+    rows = pd.DataFrame(
+        {
+            "outcome_label": ["A", "A", "A", "B"],
+            "driver_label": ["x", "y", "z", "x"],
+            "estimate": [-1.5, 0.2, 0.1, -2.3],
+            "conf_low": [-2.5, -0.5, -0.4, -3.5],
+            "conf_high": [-0.5, 0.9, 0.6, -1.1],
+            "p_adjusted": [0.033071, 0.046, 0.73, 0.0004],
+            "unit": ["pp per SD", "pp per SD", "pp per SD", "pp (loan vs no loan)"],
+        }
+    )
+    figure = plots.forest_plot(rows, title="t")
+    texts = [
+        label.get_text()
+        for axis in figure.axes
+        for child in axis.child_axes  # the right-hand axis of each panel
+        for label in child.get_yticklabels()
+    ]
+    plt.close(figure)
+    assert {"p = 0.033", "p = 0.046", "p = 0.73", "p < 0.001"} <= set(texts)

@@ -103,6 +103,8 @@ def test_engagement_words_carry_the_reverse_causation_caveat() -> None:
     assert "p = 0.008" in text
     assert "causation may run the other way" in text
     assert trust_models.describe_engagement(added[added["term"] != "staff_engagement"], 0.05) == ""
+    corrected = trust_models.describe_engagement(added.assign(p_adjusted=0.111), 0.05)
+    assert "unadjusted p = 0.008, exploratory q = 0.11)" in corrected  # the one p format
 
 
 def test_raac_list_is_cited_and_names_the_referees_hospitals() -> None:

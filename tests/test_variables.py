@@ -10,6 +10,7 @@ import pytest
 from helpers.analysis import models
 from helpers.errors import ConfigError, DataError
 from helpers.panel import icb_panel, schemas, variables
+from helpers.paths import VARIABLES_FILE
 
 GOOD_ROW = {
     "name": "bed_occupancy_pct",
@@ -160,3 +161,25 @@ def test_no_model_predictor_postdates_the_figure_it_explains() -> None:
             assert (measured[present] < year[present]).all(), name
         else:
             assert (measured[present] <= year[present]).all(), name
+
+
+def test_plain_and_short_words_are_both_or_neither(tmp_path: Path) -> None:
+    rows = [
+        {**GOOD_ROW, "timing": "in_year", "plain": "bed occupancy", "short": "Bed occupancy"},
+        {**GOOD_ROW, "name": "x", "timing": "in_year", "plain": "x words"},
+    ]
+    with pytest.raises(DataError, match=r"give both or neither on line\(s\) \[3\]"):
+        variables.read_registry(write_registry(tmp_path, rows))
+
+
+def test_words_come_from_the_registry_and_a_blank_row_names_file_and_line() -> None:
+    assert variables.words("nctr_per_100k") == "delayed discharges"
+    assert variables.words("value_pct_allocation", "short") == "Systems: position, % of allocation"
+    line = list(variables.registry().index).index("rural_share") + 2
+    assert (
+        VARIABLES_FILE.read_text(encoding="utf-8").splitlines()[line - 1].startswith("rural_share,")
+    )
+    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(rural_share\): no"):
+        variables.words("rural_share")
+    with pytest.raises(ConfigError, match="not_a_variable"):
+        variables.words("not_a_variable")

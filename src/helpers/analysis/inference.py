@@ -19,6 +19,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import OLS, RegressionResultsWrapper
 
 from helpers.analysis import design
+from helpers.report.tables import format_p  # the one p-value format (also ``inference.format_p``)
 
 MINUS = "\u2212"
 
@@ -106,15 +107,6 @@ def sign_word(value: float, digits: int = 2) -> str:
     sentence never calls '0.00' negative."""
     shown = shown_value(value, digits)
     return "positive" if shown > 0 else "negative" if shown < 0 else "essentially zero"
-
-
-def format_p(p_value: float) -> str:
-    """``p = 0.034`` style text; ``p < 0.001`` below that; ``p = 1.00`` at one."""
-    if np.isnan(p_value):
-        return "p not available"
-    if p_value < 0.001:
-        return "p < 0.001"
-    return f"p = {p_value:.3f}" if p_value < 0.1 else f"p = {p_value:.2f}"
 
 
 def is_distinguishable(p_adjusted: float, alpha: float = 0.05) -> bool:
@@ -232,7 +224,7 @@ def describe_exploratory(
     nominal = np.asarray(p_nominal, dtype=float)
     passing = [label for label, value in zip(labels, q, strict=True) if value < alpha]
     nominal_only = [
-        f"{label} (q = {value:.2f})"
+        f"{label} ({format_p(value, prefix='q')})"
         for label, value, raw in zip(labels, q, nominal, strict=True)
         if raw < alpha and not value < alpha
     ]

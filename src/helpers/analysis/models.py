@@ -27,6 +27,7 @@ from helpers.errors import ConfigError, DataError
 from helpers.panel import variables
 from helpers.panel.finance import STAGE_RANK, flag_best_available
 from helpers.precision import round_float, round_frame, sort_by_value
+from helpers.report.tables import p_cell
 
 TIDY_COLUMNS: list[str] = [
     "model",
@@ -1085,10 +1086,10 @@ def headline_numbers(drivers: pd.DataFrame, loo_summary: pd.DataFrame) -> dict[s
         numbers[f"{prefix}_estimate"] = inference.format_number(row.estimate)
         numbers[f"{prefix}_conf_low"] = inference.format_number(row.conf_low)
         numbers[f"{prefix}_conf_high"] = inference.format_number(row.conf_high)
-        numbers[f"{prefix}_wild_p"] = f"{row.wild_p:.3f}"
-        numbers[f"{prefix}_holm_p"] = f"{row.p_adjusted:.3f}"
-        numbers[f"{prefix}_analytic_p"] = f"{row.p_value:.3f}"
-        numbers[f"{prefix}_permutation_p"] = f"{row.permutation_p:.3f}"
+        numbers[f"{prefix}_wild_p"] = p_cell(row.wild_p)
+        numbers[f"{prefix}_holm_p"] = p_cell(row.p_adjusted)
+        numbers[f"{prefix}_analytic_p"] = p_cell(row.p_value)
+        numbers[f"{prefix}_permutation_p"] = p_cell(row.permutation_p)
         for unit, tag in (("system-year", "loo"), ("system", "loo_system")):
             part = loo_summary[
                 (loo_summary["driver"] == row.driver) & (loo_summary["unit"] == unit)

@@ -34,6 +34,7 @@ from statsmodels.base.wrapper import ResultsWrapper
 from helpers.analysis import design, inference, models
 from helpers.data.readers._common import require_columns
 from helpers.errors import DataError
+from helpers.panel import derived_variables
 
 YEARS: tuple[str, ...] = ("2016/17", "2017/18", "2018/19")
 SHARE = "legacy_loan_pct_income"
@@ -564,13 +565,6 @@ def load_balances() -> tuple[pd.DataFrame, pd.DataFrame]:
     return loans.load("balances"), loans.load("lines_2016_17")
 
 
-LABELS: dict[str, str] = {
-    SHARE: "Deficit loans at 31 March 2019, % of 2024/25 income",
-    ANY: "Any deficit loan 2017-2019 (0/1)",
-    SYSTEM_SHARE: "System's trusts' deficit loans at 31 March 2019, % of 2024/25 core allocation",
-}
-
-
 def system_data(
     rolled: pd.DataFrame, by_system: pd.DataFrame, rollups: Sequence[str]
 ) -> pd.DataFrame:
@@ -624,7 +618,7 @@ def describe_tests(tests: pd.DataFrame, outcome_labels: dict[str, str], alpha: f
     return [
         describe_persistence(
             row,
-            LABELS.get(row["term"], row["term"]),
+            derived_variables.label(row["term"]),
             outcome_labels.get(row["outcome"], row["outcome"]),
             alpha,
         )
@@ -637,7 +631,7 @@ def tests_for_people(tests: pd.DataFrame) -> pd.DataFrame:
     from helpers.analysis.trust_models import any_label
 
     shown = tests.assign(
-        outcome=tests["outcome"].map(any_label), term=tests["term"].map(lambda t: LABELS.get(t, t))
+        outcome=tests["outcome"].map(any_label), term=tests["term"].map(derived_variables.label)
     )
     columns = {
         "level": "Level",

@@ -25,7 +25,7 @@ from helpers.analysis import design, inference, models
 from helpers.data.io import read_processed
 from helpers.data.readers._common import require_columns
 from helpers.errors import DataError
-from helpers.panel import trust
+from helpers.panel import derived_variables, trust
 from helpers.paths import PROCESSED_DIR
 
 BINARY: tuple[str, ...] = ("teaching",)
@@ -209,7 +209,7 @@ def describe_engagement(added: pd.DataFrame, alpha: float) -> str:
         f"(95% CI {inference.format_number(r.conf_low)} to {inference.format_number(r.conf_high)}, "
         f"unadjusted {inference.format_p(r.p_value)}"
         + (
-            f", exploratory q = {r.p_adjusted:.3f}"
+            f", exploratory {inference.format_p(r.p_adjusted, prefix='q')}"
             if "p_adjusted" in added and pd.notna(r.p_adjusted)
             else ""
         )
@@ -532,9 +532,10 @@ def curve_summary(curve: pd.DataFrame, alpha: float) -> pd.DataFrame:
 
 
 def rollup_label(name: str) -> str:
-    """'operating_margin_2024_25' -> 'system trust-sector operating margin 2024/25'."""
-    words = re.sub(r"_(\d{4})_(\d{2})", r" \1/\2", name).replace("_", " ")
-    return f"system trust-sector {words}"
+    """A roll-up's label from its registry row (``derived_variables.csv``, kind ``rollup``):
+    'operating_margin_2024_25' -> 'system trust-sector operating margin 2024/25'; a DataError
+    naming the file when the roll-up has no row."""
+    return derived_variables.label(name)
 
 
 def system_data(
@@ -724,14 +725,14 @@ ESTIMATE_COLUMNS: dict[str, str] = {
 
 
 def any_label(name: str) -> str:
-    """Label of a trust variable, an ICB panel variable or a roll-up; else the name itself."""
-    from helpers.analysis.trust_legacy import LABELS as LEGACY_LABELS
-
+    """Label of a trust variable, a roll-up or legacy-loan measure (``derived_variables.csv``)
+    or an ICB panel variable; a DataError for a roll-up name without a row; else the name
+    itself."""
     registered = trust.registry().index
     if name in registered:
         return trust.label(name)
-    if name in LEGACY_LABELS:
-        return LEGACY_LABELS[name]
+    if name in derived_variables.registry().index:
+        return derived_variables.label(name)
     if name in models.VARIABLE_LABELS:
         return models.VARIABLE_LABELS[name]
     if re.search(r"_\d{4}_\d{2}", name):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.data.readers._common import require_columns
 from helpers.errors import DataError
+from helpers.panel.variables import WORD_COLUMNS, words_incomplete, words_of
 
 REGISTRY_FILE: Path = Path(__file__).with_name("trust_variables.csv")
 TRUST_TYPES: dict[str, str] = {
@@ -29,7 +30,8 @@ TEACHING_SUBTYPE = "Acute - Teaching"
 
 
 def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
-    """Trust-level variables: name (index), label, unit, source, min, max, definition (a copy:
+    """Trust-level variables: name (index), label, unit, source, min, max, definition and the
+    briefing's ``plain`` and ``short`` words (blank for a variable it does not name) (a copy:
     safe to change)."""
     return _read_registry(path).copy()
 
@@ -37,13 +39,20 @@ def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
 @cache
 def _read_registry(path: Path) -> pd.DataFrame:
     """The registry at ``path``, read and checked once per process (labels ask for it often)."""
-    table = pd.read_csv(path, dtype={"name": "string"})
-    require_columns(table, ("name", "label", "unit", "source", "min", "max", "definition"), path)
+    table = pd.read_csv(path, dtype={"name": "string", **dict.fromkeys(WORD_COLUMNS, "string")})
+    require_columns(
+        table, ("name", "label", "unit", "source", "min", "max", "definition", *WORD_COLUMNS), path
+    )
     if table["name"].duplicated().any():
         raise DataError(
             f"{path}: repeated variable name(s) "
             f"{sorted(table.loc[table['name'].duplicated(), 'name'])}"
         )
+    table[list(WORD_COLUMNS)] = table[list(WORD_COLUMNS)].fillna("").astype(object)
+    incomplete = words_incomplete(table)
+    if incomplete.any():
+        lines = [index + 2 for index in table.index[incomplete]]
+        raise DataError(f"{path}: plain and short: give both or neither (line(s) {lines})")
     return table.set_index("name")
 
 
@@ -51,6 +60,16 @@ def label(name: str) -> str:
     """Plain-English label of a trust-level variable (its name if unregistered)."""
     table = _read_registry(REGISTRY_FILE)
     return str(table.loc[name, "label"]) if name in table.index else name
+
+
+def words(name: str, kind: str = "plain") -> str:
+    """The briefing's words for a trust-level variable: ``plain`` (running text) or ``short``
+    (a chart label); a DataError naming the file and line when the variable or its words are
+    missing."""
+    table = _read_registry(REGISTRY_FILE)
+    if name not in table.index:
+        raise DataError(f"{REGISTRY_FILE}: no row for {name!r}; add one")
+    return words_of(table, name, kind, REGISTRY_FILE)
 
 
 def labels(names: Iterable[str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ Each row gives a variable's ``name`` (the column name everywhere), its human ``l
 finance ``finance_positions`` or ``derived`` when a model builds it), its ``role``
 (``predictor``: valid in the model parameters; ``context``: a panel column that is not a driver;
 ``outcome``), the valid range (``min``, ``max``; blank = unbounded) and whether it is
-``time_invariant`` (one value per ICB shown in every year), and its ``timing``: when it is
+``time_invariant`` (one value per ICB shown in every year), its ``timing``: when it is
 measured relative to the financial year of a figure it might explain (:data:`TIMINGS`). A model
 uses a predictor only as measured before the figure was set (:func:`timed_panel`): ``advance``
 values (allocations and their inputs) are published before the year begins and are used for the
@@ -13,7 +13,10 @@ same year; ``fixed`` values are structural characteristics measured once (depriv
 rurality) and are treated as predating every figure; ``in_year`` values are measured during
 the financial year and are taken from the previous year, because a plan is set before its year
 begins and the panel holds only annual values (a forecast or outturn could use months up to its
-``as_at_date``, which an annual panel cannot give).
+``as_at_date``, which an annual panel cannot give). The last two columns are the words the
+briefing uses for a variable it names (:data:`WORD_COLUMNS`): ``plain`` for running text
+('delayed discharges') and ``short`` for a chart label ('Delayed discharges'); blank for a
+variable the briefing does not name (both or neither).
 
 The panel's columns, the processed-table schemas, the model labels and the list of valid
 predictor names are all read from here. Adding a predictor = a builder function + one row.
@@ -41,7 +44,11 @@ COLUMNS: list[str] = [
     "max",
     "time_invariant",
     "timing",
+    "plain",
+    "short",
 ]
+#: The briefing's words for a variable: ``plain`` for running text, ``short`` for a chart label.
+WORD_COLUMNS: tuple[str, str] = ("plain", "short")
 TABLES: frozenset[str] = frozenset({"icb_year", "finance_positions", "derived"})
 ROLES: frozenset[str] = frozenset({"predictor", "context", "outcome"})
 #: When a variable is measured relative to the financial year of a figure (see the module text).
@@ -68,6 +75,7 @@ def read_registry(path: Path) -> pd.DataFrame:
     flag(~frame["name"].str.fullmatch(r"[a-z][a-z0-9_]*"), "name not snake_case")
     flag(frame["name"].duplicated(keep=False), "name repeated")
     flag((frame["label"] == "") | (frame["unit"] == ""), "label or unit empty")
+    flag(words_incomplete(frame), "plain and short: give both or neither")
     flag(~frame["table"].isin(TABLES), f"table not in {sorted(TABLES)}")
     flag(~frame["role"].isin(ROLES), f"role not in {sorted(ROLES)}")
     flag(~frame["time_invariant"].isin(["true", "false"]), "time_invariant not true/false")
@@ -90,6 +98,32 @@ def read_registry(path: Path) -> pd.DataFrame:
         max=bounds["max"].astype("float64"),
         time_invariant=frame["time_invariant"] == "true",
     ).set_index("name")
+
+
+def words_incomplete(frame: pd.DataFrame) -> pd.Series:
+    """Rows of a registry (read as text, blanks as '') with one of ``plain``/``short`` but not
+    the other."""
+    return (frame["plain"] == "") != (frame["short"] == "")
+
+
+def words_of(table: pd.DataFrame, name: str, kind: str, path: Path) -> str:
+    """The ``kind`` words (``plain`` or ``short``) of ``name`` in a registry ``table`` indexed
+    by name in file order, read from ``path``.
+
+    Raises:
+        ConfigError: if ``kind`` is not a word column.
+        DataError: naming the file, line and variable when its words are blank.
+    """
+    if kind not in WORD_COLUMNS:
+        raise ConfigError(f"words of kind {kind!r}: choose from {list(WORD_COLUMNS)}")
+    text = table.loc[name, kind]
+    if pd.isna(text) or not str(text).strip():
+        line = list(table.index).index(name) + 2
+        raise DataError(
+            f"{path}: line {line} ({name}): no {kind!r} words for the briefing; fill the "
+            f"columns {list(WORD_COLUMNS)} of that row"
+        )
+    return str(text)
 
 
 @cache
@@ -115,6 +149,13 @@ def _row(name: str) -> pd.Series:
 def label(name: str) -> str:
     """The human label of a variable (e.g. 'G&A bed occupancy')."""
     return str(_row(name)["label"])
+
+
+def words(name: str, kind: str = "plain") -> str:
+    """The briefing's words for a variable: ``plain`` (running text) or ``short`` (a chart
+    label); a DataError naming the file and line when that row has none."""
+    _row(name)
+    return words_of(_cached_registry(), name, kind, VARIABLES_FILE)
 
 
 def unit(name: str) -> str:

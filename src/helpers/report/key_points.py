@@ -4,9 +4,11 @@ Every sentence is computed from the numbers the notebooks saved (``numbers_*.jso
 the processed result tables (``model_drivers.csv`` with ``model_driver_statements.csv``,
 ``trust_model_coefficients.csv``, ``legacy_loans_tests.csv``, ``claims_check.csv``) plus the
 curated national timeline: change a result and the words change (which driver, which
-direction, whether it survives the correction for multiple testing). Plain names of drivers
-and outcomes live once, in ``plain_words.csv`` next to this module; a name missing there is an
-error naming the file.
+direction, whether it survives the correction for multiple testing). The plain names of drivers
+and outcomes live once, in the variable registries' ``plain`` and ``short`` columns
+(``variables.csv``, ``trust_variables.csv``, ``derived_variables.csv``, read by
+:func:`helpers.report.labelling.plain_words`); a name without words is an error naming the file
+and line.
 
 :func:`key_points` gives the six numbered points (scale, system drivers, what cannot be tested,
 legacy deficits, trusts, claims); :func:`reported_tests` gathers every reported driver test into
@@ -19,28 +21,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.panel import derived_variables
 from helpers.paths import PROCESSED_DIR
+from helpers.report.labelling import plain_words
 
 Number = str | int | float
 
-PLAIN_WORDS_FILE = Path(__file__).with_name("plain_words.csv")
 #: Corrected p-values below this count as distinguishable from zero (the report's threshold).
 ALPHA = 0.05
-#: Explanations that act on every system in the same year, listed in ``plain_words.csv``.
-NATIONAL_SCOPE = "national"
+#: The kind of ``derived_variables.csv`` row for an explanation that acts on every system in
+#: the same year.
+NATIONAL_KIND = "national"
 #: Trust-model terms that are controls, not hypotheses (never in the key points or the forest).
 TRUST_CONTROLS = frozenset({"log_income", "teaching"})
 #: The trust outcomes of the primary family, in the order the report gives them.
 TRUST_PRIMARY_OUTCOMES = ("planned_position_pct", "variance_to_plan_pct", "q3_variance_pct")
 #: The accounting outcome of the trust models (reported outside the primary family).
 TRUST_ACCOUNTING_OUTCOME = "operating_margin_pct"
-SYSTEM_OUTCOME = "system_position_pct"
+#: The system model's outcome: the registry variable that notebook 03 models as ``position_pct``.
+SYSTEM_OUTCOME = "value_pct_allocation"
 #: Outcomes in the order the forest plot shows them: system level first, then trusts.
 OUTCOME_ORDER = (
     SYSTEM_OUTCOME,
@@ -77,49 +81,6 @@ class Results:
     timeline: pd.DataFrame | None = None  # curated national_timeline.csv (the selection)
 
 
-PLAIN_COLUMNS = ("name", "plain", "short", "scope")
-
-
-@cache
-def plain_words(path: Path = PLAIN_WORDS_FILE) -> dict[str, dict[str, str]]:
-    """name -> {plain, short, scope} from ``plain_words.csv`` (``plain``: words for running
-    text; ``short``: a chart label)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = sorted(set(PLAIN_COLUMNS) - set(frame.columns))
-    if missing:
-        raise DataError(f"{path}: expected columns {list(PLAIN_COLUMNS)} (missing {missing})")
-    for index, row in frame.iterrows():
-        empty = [column for column in PLAIN_COLUMNS if not row[column]]
-        if empty:
-            raise DataError(f"{path}: line {int(str(index)) + 2}: empty {empty}")
-    return {
-        row["name"]: {column: row[column] for column in PLAIN_COLUMNS[1:]}
-        for _, row in frame.iterrows()
-    }
-
-
-def plain(name: str, kind: str = "plain") -> str:
-    """The plain words (``kind="plain"``) or chart label (``"short"``) for a variable name:
-    from ``plain_words.csv``, else the variable registry's label (``variables.csv``); a
-    DataError naming the file if neither has it."""
-    words = plain_words()
-    if name in words:
-        return words[name][kind]
-    from helpers.errors import ConfigError
-    from helpers.panel import variables
-
-    try:
-        label = variables.label(name)
-    except ConfigError as error:
-        raise DataError(
-            f"{PLAIN_WORDS_FILE}: no plain words for {name!r}, and the variable registry has "
-            "no label for it; add a row"
-        ) from error
-    if kind == "short" or label[1:2].isupper():  # an acronym keeps its capitals
-        return label
-    return label[:1].lower() + label[1:]
-
-
 def unit_words(unit: str) -> str:
     """A model's unit in words: 'pp of core allocation per SD' -> 'percentage points of
     allocation' (the per-SD part is said as 'for a typical difference')."""
@@ -130,8 +91,9 @@ def unit_words(unit: str) -> str:
 
 
 def national_explanations() -> list[str]:
-    """The explanations that hit every system at once (scope ``national``), in file order."""
-    return [row["plain"] for row in plain_words().values() if row["scope"] == NATIONAL_SCOPE]
+    """The explanations that hit every system at once (kind ``national`` in
+    ``derived_variables.csv``), in plain words, in file order."""
+    return [plain_words(name) for name in derived_variables.names_of_kind(NATIONAL_KIND)]
 
 
 def _listing(items: list[str]) -> str:
@@ -236,7 +198,7 @@ def key_point_system_drivers(results: Results) -> str | None:
     mde = statements.loc[statements["family"] == "declared", "mde"]
     if declared.empty or mde.empty:
         return None
-    names = [plain(name) for name in declared["driver"]]
+    names = [plain_words(name) for name in declared["driver"]]
     n_years = numbers.get("model_n_system_years", int(declared["n_obs"].max()))
     n_systems = numbers.get("model_n_systems", int(declared["n_clusters"].max()))
     sample = f"{n_years} system-years from {n_systems} systems"
@@ -254,7 +216,7 @@ def key_point_system_drivers(results: Results) -> str | None:
             f"effects smaller than {detectable} for a typical difference between systems."
         )
     parts = [
-        f"higher {plain(row.driver)} went with {_effect_words(row.estimate, 'deficits')} "
+        f"higher {plain_words(row.driver)} went with {_effect_words(row.estimate, 'deficits')} "
         f"(about {_number(row.estimate)} {unit} for a typical difference)"
         for row in found.itertuples()
     ]
@@ -303,7 +265,8 @@ def key_point_legacy(results: Results) -> str | None:
         return None
     direction = "lower" if row["estimate"] < 0 else "higher"
     text = (
-        f"Trusts that needed {plain(LEGACY_HEADLINE[3])} planned 2025/26 margins about "
+        f"Trusts that needed {plain_words(LEGACY_HEADLINE[3], trust_first=True)} planned "
+        "2025/26 margins about "
         f"{_number(row['estimate'])} percentage points {direction} than other trusts "
         f"({int(row['n_with_loan'])} of {int(row['n_obs'])} had one)"
     )
@@ -343,8 +306,9 @@ def key_point_trusts(results: Results) -> str | None:
         )
     else:
         parts = [
-            f"higher {plain(row.term)} went with "
-            f"{'better' if row.estimate > 0 else 'worse'} finances ({plain(row.outcome)})"
+            f"higher {plain_words(row.term, trust_first=True)} went with "
+            f"{'better' if row.estimate > 0 else 'worse'} finances "
+            f"({plain_words(row.outcome, trust_first=True)})"
             for row in found.drop_duplicates("term").itertuples()
         ]
         text = (
@@ -358,7 +322,8 @@ def key_point_trusts(results: Results) -> str | None:
     if len(accounting):
         row = accounting.iloc[0]
         text += (
-            f"; in the 2024/25 accounts, a higher {plain(row['term'])} went with operating "
+            f"; in the 2024/25 accounts, a higher {plain_words(row['term'], trust_first=True)} "
+            "went with operating "
             f"margins about {_number(row['estimate'])} percentage points "
             f"{'higher' if row['estimate'] > 0 else 'lower'} per typical difference"
         )
@@ -479,8 +444,12 @@ def reported_tests(results: Results) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=TEST_COLUMNS)
     tests = pd.concat(frames, ignore_index=True)
-    tests["outcome_label"] = [plain(name, "short") for name in tests["outcome"]]
-    tests["driver_label"] = [plain(name, "short") for name in tests["driver"]]
+    trust_first = tests["level"] == "Trust"
+    for column in ("outcome", "driver"):
+        tests[f"{column}_label"] = [
+            plain_words(name, "short", trust_first=trust)
+            for name, trust in zip(tests[column], trust_first, strict=True)
+        ]
     order = {name: index for index, name in enumerate(OUTCOME_ORDER)}
     tests["_order"] = tests["outcome"].map(order).fillna(len(order))
     tests = tests.sort_values("_order", kind="stable")
@@ -500,7 +469,8 @@ def forest_sentences(tests: pd.DataFrame) -> tuple[str, str]:
     )
     if len(found):
         first += ": " + " and ".join(
-            f"{plain(row.outcome)} with {plain(row.driver)} "
+            f"{plain_words(row.outcome, trust_first=row.level == 'Trust')} with "
+            f"{plain_words(row.driver, trust_first=row.level == 'Trust')} "
             f"({'+' if row.estimate > 0 else '−'}{_number(row.estimate, 2)} percentage points"
             f"{'' if str(row.unit).startswith('pp (') else ' for a typical difference'})"
             for row in found.itertuples()
@@ -571,4 +541,5 @@ def system_driver_names(results: Results) -> str:
     frame = results.system_drivers
     if frame is None:
         return "(this build has no system model)"
-    return _listing([plain(name) for name in frame.loc[frame["family"] == "declared", "driver"]])
+    declared = frame.loc[frame["family"] == "declared", "driver"]
+    return _listing([plain_words(name) for name in declared])

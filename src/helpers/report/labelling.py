@@ -1,10 +1,13 @@
 """Human labels of variables and model terms, read from their one home: the variable registries.
 
 :func:`label_of` looks a name up in the ICB variable registry
-(``src/helpers/panel/variables.csv``), the trust registry (``trust_variables.csv``) and the few
-columns a model design adds (:data:`DESIGN_LABELS`), and reads patsy's categorical terms
-(``C(region_name)[T.London]``). A name in none of them is an error that says where to add it,
-so a table never falls back to showing the internal name. (Apart from
+(``src/helpers/panel/variables.csv``), the trust registry (``trust_variables.csv``), the
+registry of derived names (``derived_variables.csv``: roll-ups, legacy-loan measures, national
+explanations) and the few columns a model design adds (:data:`DESIGN_LABELS`), and reads
+patsy's categorical terms (``C(region_name)[T.London]``). A name in none of them is an error
+that says where to add it, so a table never falls back to showing the internal name.
+:func:`plain_words` reads the briefing's words for a name (columns ``plain`` and ``short``)
+from the same registries. (Apart from
 :mod:`helpers.report.tables` so that a stage that only formats tables does not depend on the
 registries.)
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from helpers.panel import trust_registry, variables
+from helpers.panel import derived_variables, trust_registry, variables
 
 #: Labels of the columns a model design adds to the panel (fixed effects, outcomes) that are not
 #: panel variables, so are not rows of a variable registry.
@@ -59,12 +62,39 @@ def label_of(name: str, *, trust_first: bool = False) -> str:
         return trust_registry.label(name)
     if in_icb:
         return variables.label(name)
+    if name in derived_variables.registry().index:
+        return derived_variables.label(name)
     if name in DESIGN_LABELS:
         return DESIGN_LABELS[name]
     raise LabelError(
         f"no label for {name!r}: add it to src/helpers/panel/variables.csv or "
-        "trust_variables.csv (a panel variable) or to helpers.report.labelling.DESIGN_LABELS "
+        "trust_variables.csv (a panel variable), derived_variables.csv (a roll-up, legacy "
+        "measure or national explanation) or to helpers.report.labelling.DESIGN_LABELS "
         "(a model design column)"
+    )
+
+
+def plain_words(name: str, kind: str = "plain", *, trust_first: bool = False) -> str:
+    """The briefing's words for a variable: ``plain`` for running text ('delayed
+    discharges'), ``short`` for a chart label ('Delayed discharges'), from the row that
+    :func:`label_of` would read: the ICB registry, the trust registry (first with
+    ``trust_first``) or ``derived_variables.csv``.
+
+    Raises:
+        DataError: naming the file and line of a row whose words are blank.
+        LabelError: naming the registries when no registry has the name.
+    """
+    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
+    if in_trust and (trust_first or not in_icb):
+        return trust_registry.words(name, kind)
+    if in_icb:
+        return variables.words(name, kind)
+    if name in derived_variables.registry().index:
+        return derived_variables.words(name, kind)
+    raise LabelError(
+        f"no plain words for {name!r}: add a row with plain and short words to "
+        "src/helpers/panel/variables.csv or trust_variables.csv (a panel variable) or "
+        "derived_variables.csv (a roll-up, legacy measure or national explanation)"
     )
 
 

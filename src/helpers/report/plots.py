@@ -22,6 +22,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from helpers.precision import sort_by_value
 from helpers.report import figure_images
+from helpers.report.tables import format_p
 
 STAGE_ORDER: list[str] = ["draft plans", "final plans", "forecast", "outturn"]
 #: Categorical palette (Okabe-Ito, colour-blind safe) for unordered groups.
@@ -1092,14 +1093,7 @@ def forest_plot(tests: pd.DataFrame, *, title: str, alpha: float = 0.05) -> Figu
         axis.set_yticks(positions, labels, fontsize=12)
         axis.set_ylim(len(rows) - 0.5, -0.7)
         panel_title(axis, outcome)
-        p_texts = [
-            "p < 0.001"
-            if p_value < 0.001
-            else f"p = {p_value:.3f}"
-            if p_value < 0.01
-            else f"p = {p_value:.2f}"
-            for p_value in rows["p_adjusted"]
-        ]
+        p_texts = [format_p(p_value) for p_value in rows["p_adjusted"]]
         # The corrected p-values as the right-hand axis's labels, so the layout makes room.
         p_axis = axis.secondary_yaxis("right")
         p_axis.set_yticks(positions, p_texts, fontsize=11.5)

@@ -22,7 +22,8 @@ hold) and which both renderers embed as is. What it does to a frame:
 Formats (``formats`` maps a *source* column name to one of them): ``"int"``, ``"1dp"``,
 ``"2dp"``, ``"3dp"``, ``"pct0"``/``"pct1"`` (a number already in %, shown with ``%``),
 ``"gbp_m"`` (``£1,234m``), ``"gbp_m1"`` (``−£129.8m``),
-``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``),
+``"gbp"`` (``£1,234``), ``"p"`` (p-values: 3 decimals, ``<0.001``; :func:`format_p`, the
+one p-value format of the report's text, figures and tables),
 ``"text"``, ``"code"`` (monospace, e.g. a hash), ``"verdict"``, ``"year"`` (no separator).
 Unformatted numeric columns get a separator and at most two decimals.
 """
@@ -96,6 +97,34 @@ def percent(value: float, decimals: int = 1) -> str:
     return signed(f"{value:,.{decimals}f}%") if round(value, decimals) else f"{0:.{decimals}f}%"
 
 
+#: p-values below this are written as below it: ``p < 0.001`` (``<0.001`` in a table cell).
+P_FLOOR = 0.001
+#: p-values below this get three decimals in text and figures (``p = 0.034``), two at or above
+#: (``p = 0.50``): three near the 0.05 level, so that 0.046 never reads as 'p = 0.05'.
+P_THREE_DECIMALS_BELOW = 0.1
+
+
+def format_p(
+    p_value: float, *, three_decimals_below: float = P_THREE_DECIMALS_BELOW, prefix: str = "p"
+) -> str:
+    """A p-value in the report's one format: ``p = 0.034``, ``p = 0.50`` (two decimals from
+    ``three_decimals_below``), ``p < 0.001`` (below :data:`P_FLOOR`), ``p not available``
+    (NaN). With ``prefix=""`` and ``three_decimals_below=math.inf``: a table cell (``0.034``,
+    ``0.500``, ``<0.001``)."""
+    if math.isnan(p_value):
+        return f"{prefix} not available".strip()
+    if p_value < P_FLOOR:
+        return f"{prefix} < {P_FLOOR}" if prefix else f"<{P_FLOOR}"
+    decimals = 3 if p_value < three_decimals_below else 2
+    return f"{prefix} = {p_value:.{decimals}f}" if prefix else f"{p_value:.{decimals}f}"
+
+
+def p_cell(p_value: float) -> str:
+    """A p-value as a table cell or a bare number in text (``0.034``, ``0.500``, ``<0.001``):
+    :func:`format_p` without ``p =``, three decimals throughout."""
+    return format_p(p_value, three_decimals_below=math.inf, prefix="")
+
+
 def format_number(value: object, fmt: str | None) -> str:
     """One cell as text: separators, decimals, true minus; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -114,7 +143,7 @@ def format_number(value: object, fmt: str | None) -> str:
         return true_minus(str(value))
     number = float(value)  # type: ignore[arg-type]
     if fmt == "p":
-        return "<0.001" if number < 0.001 else f"{number:.3f}"
+        return p_cell(number)
     if fmt == "gbp_m":
         return gbp(number, 0, "m")
     if fmt == "gbp_m1":
