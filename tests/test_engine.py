@@ -74,6 +74,19 @@ def test_registries_and_params_are_inputs_of_the_stages_that_use_them() -> None:
     assert written["seed"] == params["common"]["seed"]
 
 
+def test_the_profile_and_render_rules_declare_the_registries_their_code_reads() -> None:
+    """The rules outside the stages take their code inputs from code_inputs, which adds the
+    registries that code reads (the profiles' plain words come from all three)."""
+    profiles = workflow.code_inputs("helpers.report.profile_pages")
+    registries = [path for path in profiles if path.endswith(".csv")]
+    assert registries == [
+        "src/helpers/panel/derived_variables.csv",
+        "src/helpers/panel/trust_variables.csv",
+        "src/helpers/panel/variables.csv",
+    ]
+    assert "src/helpers/report/key_points.py" in profiles
+
+
 def test_params_file_is_rewritten_only_when_its_values_change(tmp_path: Path) -> None:
     path = tmp_path / "stage.yaml"
     workflow.write_if_changed(path, "{}\n")

@@ -222,8 +222,10 @@ def module_closure(texts: Iterable[str]) -> dict[str, Path]:
 
 
 def code_inputs(*modules: str) -> list[str]:
-    """Paths of the modules and the helper modules they import (a rule's code inputs)."""
-    return [relative(path) for path in module_closure(f"import {m}" for m in modules).values()]
+    """Paths of the modules, the helper modules they import and the registries those read
+    (:func:`registry_files`): a rule's code inputs."""
+    closure = module_closure(f"import {m}" for m in modules)
+    return [relative(path) for path in [*closure.values(), *registry_files(closure)]]
 
 
 def registry_files(modules: dict[str, Path]) -> list[Path]:

@@ -12,7 +12,6 @@ PROFILE_INPUTS = dict(
     code=wf.code_inputs("helpers.report.profile_pages"),
     template="src/helpers/report/templates/profile.html",
     params=wf.params_file("08_profile_system", PARAMS),
-    registries=["src/helpers/panel/variables.csv", "src/helpers/panel/trust_variables.csv"],
     citation="CITATION.cff",
     published=PUBLISHED,
     tables=[f"data/processed/{name}" for name in PROFILE_TABLES],
@@ -44,7 +43,7 @@ rule render:
         published=PUBLISHED,
         tables=[f"data/processed/{name}" for name in PROCESSED],
         profiles="report/systems",
-        article=wf.report_sources(),
+        article=[*wf.report_sources(), "CHANGELOG.md", "CITATION.cff"],  # the annex includes both
         code=wf.code_inputs("helpers.report.render", "helpers.report.article_numbers", "helpers.data.io"),
         params="params.yaml",
     output: RENDERED
