@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -172,3 +173,13 @@ def test_unknown_requested_code_is_an_error_naming_valid_codes(tmp_path) -> None
     with pytest.raises(ConfigError, match=r"'XQOC'.*Close matches: .*QOC.*Valid codes: "):
         profile_pages.build_profiles(["XQOC"], tmp_path)
     assert profile_pages.main(["--icb", "XQOC", "--pages-dir", str(tmp_path)]) == 1
+
+
+def test_an_unknown_icb_code_names_the_rule_and_the_close_matches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make profile ICB=QZZ` runs the rule `profile` (one page); its error says so."""
+    assert profile_pages.main(["--icb", "QZZ", "--pages-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rule profile: icb_code 'QZZ' is not one of the 42 ICB codes")
+    assert "Close matches:" in err and list(tmp_path.iterdir()) == []

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         built = build_profiles(arguments.icb, arguments.pages_dir)
     except ConfigError as error:
-        print(f"rule profiles: {error}", file=sys.stderr)
+        print(f"rule {'profile' if arguments.icb else 'profiles'}: {error}", file=sys.stderr)
         return 1
     print(f"[profiles] {len(built)} pages written to {arguments.pages_dir}")
     return 0
