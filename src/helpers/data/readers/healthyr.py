@@ -127,6 +127,21 @@ def _tidy(
     return tidy.sort_values(list(keys)).reset_index(drop=True)
 
 
+def _read_csv_table(
+    path: Path,
+    code: str,
+    counts: Sequence[str],
+    parse_dates: Callable[[pd.Series, Path], pd.Series],
+    parts: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """A healthyr CSV of ``code``, ``date`` and ``counts`` columns: check the columns, parse
+    ``date`` with ``parse_dates`` and :func:`_tidy` the rows keyed by (``code``, ``date``)."""
+    frame = read_csv_text(path)
+    require_columns(frame, (code, "date", *counts), path)
+    frame["date"] = parse_dates(frame["date"], path)
+    return _tidy(frame, code, counts, (code, "date"), path, parts)
+
+
 def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by ICB (all A&E types, system-level sheets).
 
@@ -134,10 +149,7 @@ def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     ``attendances_over_4hours``, ``total_emergency_admissions``,
     ``emergency_admissions_over_4hours`` (counts).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", *AE_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path, AE_PARTS)
+    return _read_csv_table(path, "icb22_code", AE_COUNTS, _parse_month_text, AE_PARTS)
 
 
 def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
@@ -146,11 +158,7 @@ def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     Columns as :func:`read_icb_accidents_emergency` with ``nhs_trust22_code`` for the key;
     trusts in the 4-hour field test have missing 4-hour breach counts (kept as NaN).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("nhs_trust22_code", "date", *AE_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    keys = ("nhs_trust22_code", "date")
-    return _tidy(frame, "nhs_trust22_code", AE_COUNTS, keys, path, AE_PARTS)
+    return _read_csv_table(path, "nhs_trust22_code", AE_COUNTS, _parse_month_text, AE_PARTS)
 
 
 def read_general_acute_beds(path: Path) -> pd.DataFrame:
@@ -159,11 +167,7 @@ def read_general_acute_beds(path: Path) -> pd.DataFrame:
     Columns: ``nhs_trust22_code``, ``date`` (month start), and for all / adult / paediatric
     G&A beds ``*_available`` and ``*_occupied`` (mean beds per day over the month).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("nhs_trust22_code", "date", *GA_BED_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    keys = ("nhs_trust22_code", "date")
-    return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, keys, path, GA_BED_PARTS)
+    return _read_csv_table(path, "nhs_trust22_code", GA_BED_COUNTS, _parse_month_text, GA_BED_PARTS)
 
 
 def read_criteria_to_reside(path: Path) -> pd.DataFrame:
@@ -174,11 +178,8 @@ def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     England; NHS England's headline "remaining in hospital" count, about 12,000-14,000, is a
     different column not kept by healthyr). One ICB (E54000056) stops after August 2023.
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", "do_not_meet_criteria_to_reside"), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
     counts = ("do_not_meet_criteria_to_reside",)
-    return _tidy(frame, "icb22_code", counts, ("icb22_code", "date"), path)
+    return _read_csv_table(path, "icb22_code", counts, _parse_iso_dates)
 
 
 def read_discharged_patients(path: Path) -> pd.DataFrame:
@@ -188,11 +189,8 @@ def read_discharged_patients(path: Path) -> pd.DataFrame:
     ``discharged_between_1701_2359``, ``discharged_total``. The by-time split exists only until
     May 2023; from June 2023 the source gives the total alone and the split is missing.
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", *DISCHARGE_COUNTS), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
     parts = (("discharged_by_1700", "discharged_total"),)
-    return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path, parts)
+    return _read_csv_table(path, "icb22_code", DISCHARGE_COUNTS, _parse_iso_dates, parts)
 
 
 def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
@@ -203,10 +201,7 @@ def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     'Incomplete', so ``incomplete`` adds 'Incomplete Pathways with DTA' (a subset) to
     'Incomplete Pathways' and exceeds the published waiting list (by about 15% for England).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("stp20_nhs_code", "date", *RTT_FLOW_COUNTS), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
-    return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
+    return _read_csv_table(path, "stp20_nhs_code", RTT_FLOW_COUNTS, _parse_iso_dates)
 
 
 def read_rtt_stp(path: Path) -> pd.DataFrame:
