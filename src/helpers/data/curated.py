@@ -361,6 +361,13 @@ def _source_url_problem(path: Path, frame: pd.DataFrame) -> str | None:
     return _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL")
 
 
+def _not_in_problem(
+    path: Path, frame: pd.DataFrame, column: str, allowed: frozenset[str]
+) -> str | None:
+    """Every row's ``column`` must be one of the vocabulary ``allowed``."""
+    return _problem(path, frame, ~frame[column].isin(allowed), f"{column} not in {sorted(allowed)}")
+
+
 def _financial_year_problem(path: Path, frame: pd.DataFrame) -> str | None:
     """Every row needs a ``financial_year`` like '2024/25'."""
     return _problem(
@@ -419,12 +426,7 @@ def validate_finance_panel(
                 _not_positive_integer(frame["revision"]),
                 "revision missing or not a whole number 1, 2, ...",
             ),
-            _problem(
-                path,
-                frame,
-                ~frame["basis"].isin(FINANCE_BASES),
-                f"basis not in {sorted(FINANCE_BASES)}",
-            ),
+            _not_in_problem(path, frame, "basis", FINANCE_BASES),
             _problem(path, frame, frame["original_source"] == "", "original_source is empty"),
             _source_url_problem(path, frame),
             _problem(
@@ -446,18 +448,8 @@ def validate_finance_panel(
                 "value_gbp_m missing or not a number",
             ),
             _financial_year_problem(path, frame),
-            _problem(
-                path,
-                frame,
-                ~frame["scope"].isin(FINANCE_SCOPES),
-                f"scope not in {sorted(FINANCE_SCOPES)}",
-            ),
-            _problem(
-                path,
-                frame,
-                ~frame["source_kind"].isin(SOURCE_KINDS),
-                f"source_kind not in {sorted(SOURCE_KINDS)}",
-            ),
+            _not_in_problem(path, frame, "scope", FINANCE_SCOPES),
+            _not_in_problem(path, frame, "source_kind", SOURCE_KINDS),
         ]
     )
     if fact_sources is None:
