@@ -114,9 +114,10 @@ def _tidy(
     parts: Sequence[tuple[str, str]] = (),
     first_line: int | None = FIRST_LINE,
 ) -> pd.DataFrame:
-    """Select code, date and count columns, type and range-check them (errors name the line),
-    check that no part exceeds its whole and that the keys are unique, and sort."""
-    tidy = frame.loc[:, [code, "date", *counts]].copy()
+    """Select the key and count columns, type and range-check them (errors name the line, from
+    ``first_line``; None: no line numbers), check that no part exceeds its whole and that the
+    keys are unique, and sort."""
+    tidy = frame.loc[:, [*keys, *counts]].copy()
     tidy[code] = tidy[code].astype("string").str.strip()
     for column in counts:
         tidy[column] = to_numbers(tidy, column, path, first_line)
@@ -216,15 +217,10 @@ def read_rtt_stp(path: Path) -> pd.DataFrame:
     require_columns(frame, ("stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS), path)
     frame["date"] = _r_dates(frame["date"], path)
     frame["treatment"] = frame["treatment"].astype("string").str.strip()
-    tidy = frame.loc[:, ["stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS]].copy()
-    tidy["stp20_nhs_code"] = tidy["stp20_nhs_code"].astype("string").str.strip()
-    for column in RTT_WAIT_COUNTS:
-        tidy[column] = to_numbers(tidy, column, path)
-    check_ranges(tidy, dict.fromkeys(RTT_WAIT_COUNTS, COUNT_RANGE), path)
-    check_not_above(tidy, "waits_over_52_weeks", "waits_over_18_weeks", path)
-    keys = ["stp20_nhs_code", "date", "treatment"]
-    _check_unique(tidy, keys, path)
-    return tidy.sort_values(keys).reset_index(drop=True)
+    keys = ("stp20_nhs_code", "date", "treatment")
+    parts = (("waits_over_52_weeks", "waits_over_18_weeks"),)
+    # An R data file has no CSV lines to name.
+    return _tidy(frame, "stp20_nhs_code", RTT_WAIT_COUNTS, keys, path, parts, first_line=None)
 
 
 #: Table name -> (catalogue file, reader). Files of the dataset not listed here
