@@ -356,6 +356,28 @@ def _not_url(values: pd.Series) -> pd.Series:
     return ~values.str.match(r"^https?://\S+$")
 
 
+def _source_url_problem(path: Path, frame: pd.DataFrame) -> str | None:
+    """Every row needs a ``source_url`` (an http(s) address)."""
+    return _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL")
+
+
+def _not_in_problem(
+    path: Path, frame: pd.DataFrame, column: str, allowed: frozenset[str]
+) -> str | None:
+    """Every row's ``column`` must be one of the vocabulary ``allowed``."""
+    return _problem(path, frame, ~frame[column].isin(allowed), f"{column} not in {sorted(allowed)}")
+
+
+def _financial_year_problem(path: Path, frame: pd.DataFrame) -> str | None:
+    """Every row needs a ``financial_year`` like '2024/25'."""
+    return _problem(
+        path,
+        frame,
+        ~frame["financial_year"].str.match(FINANCIAL_YEAR),
+        "financial_year not like '2024/25'",
+    )
+
+
 def _not_number(values: pd.Series, allow_blank: bool) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     blank = values == ""
@@ -404,14 +426,9 @@ def validate_finance_panel(
                 _not_positive_integer(frame["revision"]),
                 "revision missing or not a whole number 1, 2, ...",
             ),
-            _problem(
-                path,
-                frame,
-                ~frame["basis"].isin(FINANCE_BASES),
-                f"basis not in {sorted(FINANCE_BASES)}",
-            ),
+            _not_in_problem(path, frame, "basis", FINANCE_BASES),
             _problem(path, frame, frame["original_source"] == "", "original_source is empty"),
-            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+            _source_url_problem(path, frame),
             _problem(
                 path,
                 frame,
@@ -430,24 +447,9 @@ def validate_finance_panel(
                 _not_number(frame["value_gbp_m"], allow_blank=False),
                 "value_gbp_m missing or not a number",
             ),
-            _problem(
-                path,
-                frame,
-                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
-                "financial_year not like '2024/25'",
-            ),
-            _problem(
-                path,
-                frame,
-                ~frame["scope"].isin(FINANCE_SCOPES),
-                f"scope not in {sorted(FINANCE_SCOPES)}",
-            ),
-            _problem(
-                path,
-                frame,
-                ~frame["source_kind"].isin(SOURCE_KINDS),
-                f"source_kind not in {sorted(SOURCE_KINDS)}",
-            ),
+            _financial_year_problem(path, frame),
+            _not_in_problem(path, frame, "scope", FINANCE_SCOPES),
+            _not_in_problem(path, frame, "source_kind", SOURCE_KINDS),
         ]
     )
     if fact_sources is None:
@@ -626,12 +628,7 @@ def validate_basis_rules(frame: pd.DataFrame, path: Path, fact_ids: set[str]) ->
                 ~frame["basis"].isin({"before_support", "after_support"}),
                 "basis not before_support or after_support",
             ),
-            _problem(
-                path,
-                frame,
-                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
-                "financial_year not like '2024/25'",
-            ),
+            _financial_year_problem(path, frame),
             _problem(
                 path,
                 frame,
@@ -666,7 +663,7 @@ def validate_basis_rules(frame: pd.DataFrame, path: Path, fact_ids: set[str]) ->
                 unknown_facts,
                 "fact_ids empty or naming a fact not in ics_finance_national.csv",
             ),
-            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+            _source_url_problem(path, frame),
         ]
     )
     return frame
@@ -711,19 +708,14 @@ def validate_national_facts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     _raise_if(
         [
             *_fact_id_problems(path, frame),
-            _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+            _source_url_problem(path, frame),
             _problem(
                 path,
                 frame,
                 _not_number(frame["value"], allow_blank=False),
                 "value missing or not a number",
             ),
-            _problem(
-                path,
-                frame,
-                ~frame["financial_year"].str.match(FINANCIAL_YEAR),
-                "financial_year not like '2024/25'",
-            ),
+            _financial_year_problem(path, frame),
             _problem(path, frame, frame["fact"] == "", "fact is empty"),
             _problem(path, frame, frame["unit"] == "", "unit is empty"),
             _problem(
@@ -771,7 +763,7 @@ def validate_cited_facts(
     if "unit_of_value" in frame:
         numeric_expected = ~frame["unit_of_value"].isin(TEXT_VALUE_UNITS)
     problems = [
-        _problem(path, frame, _not_url(frame["source_url"]), "source_url missing or not a URL"),
+        _source_url_problem(path, frame),
         _problem(
             path,
             frame,

@@ -779,8 +779,9 @@ def notebook_titles(config: dict[str, Any]) -> dict[str, str]:
 
 def _parse_article(
     article_path: Path, variables: dict[str, Any], context: EmbedContext
-) -> tuple[Article, dict[str, Any]]:
-    """The article with variables and embeds resolved, parsed into a pandoc AST."""
+) -> tuple[Article, dict[str, Any], set[str]]:
+    """The article with variables and embeds resolved, parsed into a pandoc AST whose
+    cross-references (to embeds and sections) are resolved; with the citation keys it cites."""
     meta, body = split_front_matter(article_path.read_text(encoding="utf-8"), article_path)
     body = expand_includes(body, article_path)
     article = Article(path=article_path, meta=meta, body=body)
@@ -790,7 +791,10 @@ def _parse_article(
     if leftover:
         raise RenderError(f"{article_path}: unsupported shortcode {leftover.group(0)!r}")
     ast = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], body))
-    return article, ast
+    targets = {label: embed.reference_text for label, embed in article.embeds.items()}
+    targets.update(section_titles(ast))
+    ast, cited = resolve_crossrefs(ast, targets, article_path)
+    return article, ast, cited
 
 
 def _citation_arguments(article: Article, cited: set[str], bibliography: Path | None) -> list[str]:
@@ -824,10 +828,7 @@ def render_fallback(
     cross-reference, unknown citation key, or leftover shortcode.
     """
     context = replace(context or EmbedContext(), held_html={})
-    article, ast = _parse_article(article_path, variables, context)
-    targets = {label: embed.reference_text for label, embed in article.embeds.items()}
-    targets.update(section_titles(ast))
-    ast, cited = resolve_crossrefs(ast, targets, article_path)
+    article, ast, cited = _parse_article(article_path, variables, context)
     ast = collapsible_callouts(ast)
     assets = assets_dir(article_path.parent)
     # Standalone without --embed-resources: images are data URIs already and the style sheet
@@ -1143,10 +1144,7 @@ def render_pdf(
             target="typst",
             image_dir=scratch,
         )
-        article, ast = _parse_article(article_path, variables, context)
-        targets = {label: embed.reference_text for label, embed in article.embeds.items()}
-        targets.update(section_titles(ast))
-        ast, cited = resolve_crossrefs(ast, targets, article_path)
+        article, ast, cited = _parse_article(article_path, variables, context)
         # Raw HTML is dropped before the tables go in, so their large ASTs are walked only once.
         ast = _fill_tables(_strip_raw_html(unwrap_callouts(ast)), context.tables)
         ast = _typst_exhibits(ast)

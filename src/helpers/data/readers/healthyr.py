@@ -114,9 +114,10 @@ def _tidy(
     parts: Sequence[tuple[str, str]] = (),
     first_line: int | None = FIRST_LINE,
 ) -> pd.DataFrame:
-    """Select code, date and count columns, type and range-check them (errors name the line),
-    check that no part exceeds its whole and that the keys are unique, and sort."""
-    tidy = frame.loc[:, [code, "date", *counts]].copy()
+    """Select the key and count columns, type and range-check them (errors name the line, from
+    ``first_line``; None: no line numbers), check that no part exceeds its whole and that the
+    keys are unique, and sort."""
+    tidy = frame.loc[:, [*keys, *counts]].copy()
     tidy[code] = tidy[code].astype("string").str.strip()
     for column in counts:
         tidy[column] = to_numbers(tidy, column, path, first_line)
@@ -127,6 +128,21 @@ def _tidy(
     return tidy.sort_values(list(keys)).reset_index(drop=True)
 
 
+def _read_csv_table(
+    path: Path,
+    code: str,
+    counts: Sequence[str],
+    parse_dates: Callable[[pd.Series, Path], pd.Series],
+    parts: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """A healthyr CSV of ``code``, ``date`` and ``counts`` columns: check the columns, parse
+    ``date`` with ``parse_dates`` and :func:`_tidy` the rows keyed by (``code``, ``date``)."""
+    frame = read_csv_text(path)
+    require_columns(frame, (code, "date", *counts), path)
+    frame["date"] = parse_dates(frame["date"], path)
+    return _tidy(frame, code, counts, (code, "date"), path, parts)
+
+
 def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     """Monthly A&E attendances and 4-hour waits by ICB (all A&E types, system-level sheets).
 
@@ -134,10 +150,7 @@ def read_icb_accidents_emergency(path: Path) -> pd.DataFrame:
     ``attendances_over_4hours``, ``total_emergency_admissions``,
     ``emergency_admissions_over_4hours`` (counts).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", *AE_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    return _tidy(frame, "icb22_code", AE_COUNTS, ("icb22_code", "date"), path, AE_PARTS)
+    return _read_csv_table(path, "icb22_code", AE_COUNTS, _parse_month_text, AE_PARTS)
 
 
 def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
@@ -146,11 +159,7 @@ def read_trust_accidents_emergency(path: Path) -> pd.DataFrame:
     Columns as :func:`read_icb_accidents_emergency` with ``nhs_trust22_code`` for the key;
     trusts in the 4-hour field test have missing 4-hour breach counts (kept as NaN).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("nhs_trust22_code", "date", *AE_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    keys = ("nhs_trust22_code", "date")
-    return _tidy(frame, "nhs_trust22_code", AE_COUNTS, keys, path, AE_PARTS)
+    return _read_csv_table(path, "nhs_trust22_code", AE_COUNTS, _parse_month_text, AE_PARTS)
 
 
 def read_general_acute_beds(path: Path) -> pd.DataFrame:
@@ -159,11 +168,7 @@ def read_general_acute_beds(path: Path) -> pd.DataFrame:
     Columns: ``nhs_trust22_code``, ``date`` (month start), and for all / adult / paediatric
     G&A beds ``*_available`` and ``*_occupied`` (mean beds per day over the month).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("nhs_trust22_code", "date", *GA_BED_COUNTS), path)
-    frame["date"] = _parse_month_text(frame["date"], path)
-    keys = ("nhs_trust22_code", "date")
-    return _tidy(frame, "nhs_trust22_code", GA_BED_COUNTS, keys, path, GA_BED_PARTS)
+    return _read_csv_table(path, "nhs_trust22_code", GA_BED_COUNTS, _parse_month_text, GA_BED_PARTS)
 
 
 def read_criteria_to_reside(path: Path) -> pd.DataFrame:
@@ -174,11 +179,8 @@ def read_criteria_to_reside(path: Path) -> pd.DataFrame:
     England; NHS England's headline "remaining in hospital" count, about 12,000-14,000, is a
     different column not kept by healthyr). One ICB (E54000056) stops after August 2023.
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", "do_not_meet_criteria_to_reside"), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
     counts = ("do_not_meet_criteria_to_reside",)
-    return _tidy(frame, "icb22_code", counts, ("icb22_code", "date"), path)
+    return _read_csv_table(path, "icb22_code", counts, _parse_iso_dates)
 
 
 def read_discharged_patients(path: Path) -> pd.DataFrame:
@@ -188,11 +190,8 @@ def read_discharged_patients(path: Path) -> pd.DataFrame:
     ``discharged_between_1701_2359``, ``discharged_total``. The by-time split exists only until
     May 2023; from June 2023 the source gives the total alone and the split is missing.
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("icb22_code", "date", *DISCHARGE_COUNTS), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
     parts = (("discharged_by_1700", "discharged_total"),)
-    return _tidy(frame, "icb22_code", DISCHARGE_COUNTS, ("icb22_code", "date"), path, parts)
+    return _read_csv_table(path, "icb22_code", DISCHARGE_COUNTS, _parse_iso_dates, parts)
 
 
 def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
@@ -203,10 +202,7 @@ def read_rtt_flow_stp(path: Path) -> pd.DataFrame:
     'Incomplete', so ``incomplete`` adds 'Incomplete Pathways with DTA' (a subset) to
     'Incomplete Pathways' and exceeds the published waiting list (by about 15% for England).
     """
-    frame = read_csv_text(path)
-    require_columns(frame, ("stp20_nhs_code", "date", *RTT_FLOW_COUNTS), path)
-    frame["date"] = _parse_iso_dates(frame["date"], path)
-    return _tidy(frame, "stp20_nhs_code", RTT_FLOW_COUNTS, ("stp20_nhs_code", "date"), path)
+    return _read_csv_table(path, "stp20_nhs_code", RTT_FLOW_COUNTS, _parse_iso_dates)
 
 
 def read_rtt_stp(path: Path) -> pd.DataFrame:
@@ -221,15 +217,10 @@ def read_rtt_stp(path: Path) -> pd.DataFrame:
     require_columns(frame, ("stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS), path)
     frame["date"] = _r_dates(frame["date"], path)
     frame["treatment"] = frame["treatment"].astype("string").str.strip()
-    tidy = frame.loc[:, ["stp20_nhs_code", "date", "treatment", *RTT_WAIT_COUNTS]].copy()
-    tidy["stp20_nhs_code"] = tidy["stp20_nhs_code"].astype("string").str.strip()
-    for column in RTT_WAIT_COUNTS:
-        tidy[column] = to_numbers(tidy, column, path)
-    check_ranges(tidy, dict.fromkeys(RTT_WAIT_COUNTS, COUNT_RANGE), path)
-    check_not_above(tidy, "waits_over_52_weeks", "waits_over_18_weeks", path)
-    keys = ["stp20_nhs_code", "date", "treatment"]
-    _check_unique(tidy, keys, path)
-    return tidy.sort_values(keys).reset_index(drop=True)
+    keys = ("stp20_nhs_code", "date", "treatment")
+    parts = (("waits_over_52_weeks", "waits_over_18_weeks"),)
+    # An R data file has no CSV lines to name.
+    return _tidy(frame, "stp20_nhs_code", RTT_WAIT_COUNTS, keys, path, parts, first_line=None)
 
 
 #: Table name -> (catalogue file, reader). Files of the dataset not listed here
