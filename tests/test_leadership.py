@@ -380,7 +380,8 @@ def test_finding_titles_are_computed() -> None:
     )
     note = leadership.association_note(associations, "s", {"a_pct": "Share of a, %"})
     assert (
-        note == "N = 30 systems. Spearman \u03c1: Share of a \u22120.13 (p 0.48); b 0.40 (p 0.01)"
+        note == "N = 30 systems. Spearman \u03c1: Share of a \u22120.13 (p\u00a0=\u00a00.48); "
+        "b 0.40 (p\u00a0=\u00a00.010)"
     )
 
 

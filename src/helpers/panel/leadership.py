@@ -40,6 +40,7 @@ import pandas as pd
 
 from helpers.data import curated
 from helpers.errors import DataError
+from helpers.report.tables import format_p, signed
 
 LEADERSHIP_FILE: Path = curated.LEADERSHIP_FILE
 LEGACY_DEBT_FILE: Path = curated.LEGACY_DEBT_FILE
@@ -608,19 +609,6 @@ def leadership_numbers(facts: pd.DataFrame, debt: pd.DataFrame) -> dict[str, int
     return numbers
 
 
-def correlation_notes(associations: pd.DataFrame, sample: str) -> dict[str, str]:
-    """Per variable, a short note for a scatter panel: N, Spearman rho and Pearson r with p."""
-    rows = associations[associations["sample"] == sample]
-    return {
-        row["variable"]: (
-            f"N = {row['n']}\n"
-            f"Spearman ρ = {row['spearman_rho']:.2f} (p = {row['spearman_p']:.2f})\n"
-            f"Pearson r = {row['pearson_r']:.2f} (p = {row['pearson_p']:.2f})"
-        )
-        for _, row in rows.iterrows()
-    }
-
-
 # --- Chart titles that state the finding (computed from the data) -------------------------------
 
 
@@ -675,17 +663,17 @@ def association_title(associations: pd.DataFrame, sample: str, alpha: float = 0.
     )
 
 
-def _minus(value: float) -> str:
-    """A coefficient to two decimals with a true minus sign."""
-    return f"{value:.2f}".replace("-", "\u2212")
+#: Joins the words of a p-value so that a wrapped note keeps them on one line.
+NO_BREAK = "\u00a0"
 
 
 def association_note(associations: pd.DataFrame, sample: str, labels: dict[str, str]) -> str:
-    """'N = 32 systems. Spearman rho: <label> 0.13 (p 0.48); ...' for under the chart."""
+    """'N = 32 systems. Spearman rho: <label> 0.13 (p = 0.48); ...' for under the chart (the
+    report's one number and p-value formats; the chart wraps the note, never inside "p = ")."""
     rows = associations[associations["sample"] == sample]
     parts = [
         f"{labels.get(row.variable, row.variable).split(',')[0]} "
-        f"{_minus(row.spearman_rho)} (p {row.spearman_p:.2f})"
+        f"{signed(f'{row.spearman_rho:.2f}')} ({format_p(row.spearman_p).replace(' ', NO_BREAK)})"
         for row in rows.itertuples()
     ]
     n = int(rows["n"].max()) if len(rows) else 0
