@@ -440,6 +440,47 @@ def test_an_interrupted_make_leaves_no_process_behind(tmp_path: Path, sig: int) 
             os.kill(pid, signal.SIGKILL)
 
 
+LOCKED_SNAKEFILE = """
+rule slow:
+    output: "table.csv"
+    shell: "sleep 60 && echo a > {output}"
+
+rule page:
+    input: "table.csv"
+    output: "page.html"
+    shell: "cp {input} {output}"
+"""
+
+
+def test_a_second_build_while_one_runs_is_refused_by_snakemakes_lock(tmp_path: Path) -> None:
+    """`make profile` during `make report` (the home-made runner took no lock): both run
+    Snakemake through the same wrapper, without --nolock, and Snakemake's lock refuses a second
+    run that would read what the first is writing."""
+    assert "--nolock" not in (ROOT / "Makefile").read_text(encoding="utf-8")
+    (tmp_path / "Snakefile").write_text(LOCKED_SNAKEFILE)
+    wrapper = [sys.executable, "-m", "helpers.workflow", "snakemake", "--cores", "1"]
+    first = subprocess.Popen(
+        [*wrapper, "table.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / ".snakemake" / "locks").glob("*")):
+            assert time.monotonic() < deadline and first.poll() is None, "no lock was taken"
+            time.sleep(0.2)
+        second = subprocess.run(
+            [*wrapper, "page.html"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        first.terminate()  # the wrapper stops Snakemake and its job (see the tests above)
+        first.wait(20)
+    assert second.returncode != 0 and "LockException" in second.stdout + second.stderr
+    assert not (tmp_path / "page.html").exists()
+
+
 # --- reruns: only what a change reaches ----------------------------------------------------------
 
 CUTOFF_SNAKEFILE = """

@@ -70,3 +70,19 @@ def test_executed_notebook_carries_the_canonical_run(notebook: Path) -> None:
     assert "parameters" in executed.metadata.get("papermill", {}), "not run by the workflow"
     errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
     assert not errors, f"{notebook.name}: executed with an error output"
+
+
+def test_the_primary_model_is_two_calls_from_its_notebook_and_fitted_once() -> None:
+    """Notebook 03 builds the primary specification and fits it (two helper calls); its
+    diagnostics (influence, variance inflation, fit statistics) reuse that fit, never a refit."""
+    cells = nbformat.read(NOTEBOOKS_DIR / "03_model_deficit_drivers.ipynb", as_version=4).cells
+    source = "\n".join(cell.source for cell in cells if cell.cell_type == "code")
+    calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
+    named = [ast.unparse(call.func) for call in calls]
+    assert named.count("models.primary_specification") == 1
+    assert named.count("inference.fit_model") == 1
+    fit = next(call for call in calls if ast.unparse(call.func) == "inference.fit_model")
+    assert [ast.unparse(argument) for argument in fit.args] == ["primary_spec"]
+    for diagnostic in ("models.influence_table", "models.variance_inflation"):
+        call = next(call for call in calls if ast.unparse(call.func) == diagnostic)
+        assert ast.unparse(call.args[0]).startswith("primary_fit."), diagnostic
