@@ -20,8 +20,10 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """The report, the executed notebooks and the profiles: what `make report` builds (with
-    publish's list of data/processed, which helpers.workflow.prepare deletes when a listed file
-    is missing or edited, so that a plain `make report` publishes it again)."""
+    """What `make report` builds: the report, the profiles, and what rule notebooks asks for
+    (the executed notebooks, and publish's list of data/processed, which helpers.workflow.prepare
+    deletes when a listed file is missing or edited): Snakemake reruns a job whose outputs are
+    missing only when something asks for them, so a plain build restores what an interrupted
+    one removed."""
     default_target: True
-    input: RENDERED, "report/systems", PUBLISHED
+    input: RENDERED, "report/systems", rules.notebooks.input

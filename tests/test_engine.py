@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -20,7 +21,7 @@ import pytest
 
 from helpers import workflow
 from helpers.data import acquire, io
-from helpers.paths import PROCESSED_DIR, RESULTS_VARIABLE, ROOT
+from helpers.paths import NOTEBOOKS_DIR, PROCESSED_DIR, RESULTS_VARIABLE, ROOT
 
 MODEL = "03_model_deficit_drivers"
 
@@ -97,6 +98,27 @@ def test_params_file_is_rewritten_only_when_its_values_change(tmp_path: Path) ->
     assert path.stat().st_mtime_ns > 1 and "0.81" in path.read_text()
 
 
+def plan_while_changed(
+    path: Path, change: Callable[[Path], object], target: str = "notebooks"
+) -> str:
+    """What a dry run of ``target`` plans while ``change`` has changed ``path``; the file's
+    bytes and modification time are restored after."""
+    content, stat = path.read_bytes(), path.stat()
+    try:
+        change(path)
+        done = subprocess.run(
+            [*workflow.SNAKEMAKE, "-n", "--cores", "1", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        path.write_bytes(content)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return done.stdout + done.stderr
+
+
 def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
     """A dry run after changing variables.csv (one blank line added): the stages importing
     helpers.panel.variables rerun, the inventory (which does not) does not. (Snakemake also compares
@@ -104,20 +126,7 @@ def test_a_changed_variable_registry_reruns_the_stages_that_read_it() -> None:
     registry = ROOT / "src" / "helpers" / "panel" / "variables.csv"
     if not workflow.up_to_date(["notebooks"]):
         pytest.fail("the build is not up to date: run make report first")
-    before, content = registry.stat(), registry.read_bytes()
-    try:
-        registry.write_bytes(content + b"\n")
-        done = subprocess.run(
-            [*workflow.SNAKEMAKE, "-n", "--cores", "1", "notebooks"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    finally:
-        registry.write_bytes(content)
-        os.utime(registry, ns=(before.st_atime_ns, before.st_mtime_ns))
-    planned = done.stdout + done.stderr
+    planned = plan_while_changed(registry, lambda path: path.write_bytes(path.read_bytes() + b"\n"))
     assert "model_deficit_drivers:" in planned and "build_icb_panel:" in planned
     assert "src/helpers/panel/variables.csv" in planned
     assert "inventory_sources:" not in planned
@@ -278,23 +287,10 @@ def test_a_plain_build_publishes_again_when_its_list_is_forgotten() -> None:
     edited: tests in other processes read data/processed meanwhile.)"""
     if not workflow.up_to_date(["all"]):
         pytest.fail("the build is not up to date: run make report first")
-    manifest = workflow.PUBLISHED
-    content, stat = manifest.read_bytes(), manifest.stat()
-    try:
-        manifest.unlink()
-        done = subprocess.run(
-            [*workflow.SNAKEMAKE, "-n", "--cores", "1"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    finally:
-        manifest.write_bytes(content)
-        os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    planned = plan_while_changed(workflow.PUBLISHED, Path.unlink, "all")
     jobs = {
         line.split()[1].rstrip(":")
-        for line in done.stdout.splitlines()
+        for line in planned.splitlines()
         if line.startswith(("rule ", "checkpoint "))
     }
     assert "publish" in jobs and not jobs & {"model_deficit_drivers", "inventory_sources"}
@@ -538,3 +534,23 @@ def test_no_job_declares_data_processed_as_its_output(forced_plan: str) -> None:
     outputs = [line.strip() for line in forced_plan.splitlines() if "    output: " in line]
     assert len(outputs) >= 10 and "output: .build/published.sha256" in outputs
     assert [line for line in outputs if "data/processed" in line] == []
+
+
+def test_a_plain_build_asks_for_every_executed_notebook_and_publishs_list() -> None:
+    """Snakemake reruns a job whose outputs are missing (an interrupted build removes them) only
+    when something asks for them: make report's target (rule all) asks for the executed
+    notebooks and publish's list, so a plain build restores them."""
+    done = subprocess.run(
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plan = done.stdout.split("\nrule all:\n", 1)[1]
+    asked = plan.split("    input: ", 1)[1].splitlines()[0].split(", ")
+    notebooks = sorted(path.name for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert [workflow.executed(Path(name).stem) for name in notebooks] == [
+        name for name in asked if name.endswith(".ipynb")
+    ]
+    assert workflow.relative(workflow.PUBLISHED) in asked
