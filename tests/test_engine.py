@@ -182,6 +182,37 @@ def test_a_failed_job_leaves_data_processed_as_it_was_and_no_partial_file(
         assert not list(folder.glob("*.part")) and not list(folder.glob(".*.part")), folder
 
 
+def test_a_processed_file_no_stage_declares_fails_the_job_and_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook that writes a processed file missing from WRITES (publish would never copy it)
+    fails, naming the rule, the notebook, the file and where to declare it."""
+    tag = uuid.uuid4().hex
+    declared, stray = f"engine_declared_{tag}.csv", f"engine_stray_{tag}.csv"
+    monkeypatch.setenv(workflow.DECLARED_VARIABLE, f"other.csv {declared}")
+    write = "import pandas as pd\nfrom helpers.data.io import write_processed\n"
+    write += "for name in names:\n    write_processed(pd.DataFrame({'x': [1]}), name)"
+    try:
+        status, err = run(
+            tmp_path,
+            notebook_file(tmp_path / "a.ipynb", "names = []", write),
+            {"names": [declared]},
+        )
+        assert status == 0, err
+        status, err = run(
+            tmp_path,
+            notebook_file(tmp_path / "b.ipynb", "names = []", write),
+            {"names": [declared, stray]},
+        )
+        assert status == 1
+        assert f"rule toy_rule: notebook {tmp_path / 'b.ipynb'} wrote ['{stray}'] to" in err
+        assert "WRITES['b'] in workflow/rules/stages.smk" in err
+        assert not (workflow.BUILD_PROCESSED / stray).exists()
+    finally:
+        for name in (declared, stray):
+            (workflow.BUILD_PROCESSED / name).unlink(missing_ok=True)
+
+
 def test_a_failure_before_any_cell_says_so(tmp_path: Path) -> None:
     notebook = notebook_file(tmp_path / "toy.ipynb", "x = 1")
     status, err = run(tmp_path, notebook)  # no parameters file

@@ -55,6 +55,8 @@ EXECUTED_DIR: Path = REPORT_DIR / "notebooks"
 #: Snakemake, run by this interpreter (on every platform).
 SNAKEMAKE: tuple[str, ...] = (sys.executable, "-m", "snakemake")
 INJECTED_TAG = "injected-parameters"
+#: The processed files the stages declare (set by the Snakefile from ``WRITES``).
+DECLARED_VARIABLE = "ICSFIN_PROCESSED_FILES"
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.M)
 IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
 ALL_RAW = "all"
@@ -435,6 +437,8 @@ def failure_message(rule: str, notebook: Path, error: BaseException, injected: b
     ename = getattr(error, "ename", None) or type(error).__name__
     evalue = getattr(error, "evalue", None) or str(error)
     where = f"rule {rule}: notebook {relative(notebook)}"
+    if isinstance(error, PipelineError):  # every cell ran; what the notebook left is wrong
+        return f"{where} {error}"
     index = getattr(error, "cell_index", None)
     if index is None:
         return f"{where} failed before its first cell ran: {ename}: {evalue}"
@@ -443,6 +447,24 @@ def failure_message(rule: str, notebook: Path, error: BaseException, injected: b
         index -= 1
     lines = [line for line in error.source.strip().splitlines() if not line.startswith("#|")]
     return f"{where} failed in cell {index + 1} ({(lines or [''])[0]!r}): {ename}: {evalue}"
+
+
+def refuse_undeclared(notebook: Path, since: float) -> None:
+    """Raise PipelineError naming the files the notebook wrote to the processed folder since
+    ``since`` that no stage declares (``$ICSFIN_PROCESSED_FILES``, which the Snakefile sets
+    from ``WRITES``), after deleting them: publish would never copy them into data/processed."""
+    declared = os.environ.get(DECLARED_VARIABLE)
+    if declared is None:  # outside the workflow
+        return
+    written = [path for path in BUILD_PROCESSED.glob("[!.]*") if path.stat().st_mtime >= since]
+    stray = sorted(path.name for path in written if path.name not in declared.split())
+    if stray:
+        for name in stray:
+            (BUILD_PROCESSED / name).unlink()
+        raise PipelineError(
+            f"wrote {stray} to data/processed, which no stage declares: add each to "
+            f"WRITES['{notebook.stem}'] in workflow/rules/stages.smk"
+        )
 
 
 def run_notebook(
@@ -454,7 +476,7 @@ def run_notebook(
     import logging
     import time
 
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w", encoding="utf-8") as log_handle:
         logging.basicConfig(stream=log_handle, level=logging.ERROR, force=True)
@@ -479,6 +501,7 @@ def run_notebook(
                 stderr_file=log_handle,
             )
             sanitize_notebook(result, parameters)
+            refuse_undeclared(notebook, started_at)
             atomic_write(target, lambda tmp: nbformat.write(result, tmp))
         except BaseException as error:  # every failure, even an interrupt, gets one line
             message = failure_message(rule, notebook, error, injected=bool(parameters))

@@ -28,6 +28,7 @@ WRITES = {
 }
 #: Every processed file, in stage order: what publish copies into data/processed/.
 PROCESSED = [name for written in WRITES.values() for name in written]
+os.environ[wf.DECLARED_VARIABLE] = " ".join(PROCESSED)  # a job writing another name fails
 PANEL = ["icb_lookup.parquet", "icb_year.parquet", "finance_positions.parquet"]
 #: Each stage's rule: its notebook and what the notebook reads beyond its imports:
 #:   raw=    raw datasets (ids in data/sources.yaml), or ["all"]; those of the readers it imports
