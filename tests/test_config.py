@@ -457,3 +457,14 @@ def test_the_schema_declares_exactly_each_notebooks_parameters_cell() -> None:
     for path in notebooks:
         own = declared_parameters(path) - set(config.COMMON_RULES)
         assert own == set(config.NOTEBOOK_RULES[path.stem]), path.stem
+
+
+def test_an_unknown_notebook_parameter_says_where_a_new_one_is_declared() -> None:
+    """A student adding a parameter to params.yaml alone learns the other two places."""
+    document = config.load_params()
+    document["notebooks"]["02_describe_deficits"]["my_threshold"] = 3
+    assert config.check_params(document) == [
+        "notebooks.02_describe_deficits has unknown key(s) ['my_threshold']; valid keys: "
+        "['below_target_pct'] (a new parameter needs a rule in NOTEBOOK_RULES in "
+        "src/helpers/config.py and the same key in the notebook's parameters cell)"
+    ]

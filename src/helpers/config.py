@@ -233,6 +233,12 @@ COMMON_RULES: dict[str, Rule] = {
     "last_year": Rule(str, choices=data_years),
 }
 
+#: What an unknown key of a notebook's section adds: where a new parameter is declared.
+NEW_PARAMETER = (
+    " (a new parameter needs a rule in NOTEBOOK_RULES in src/helpers/config.py and the same key"
+    " in the notebook's parameters cell)"
+)
+
 #: Every notebook's own parameters (a notebook with none has an empty section). Each key here
 #: is declared in the notebook's ``parameters`` cell, with the value params.yaml gives it.
 NOTEBOOK_RULES: dict[str, dict[str, Rule]] = {
@@ -495,7 +501,10 @@ def check_params(document: Any) -> list[str]:
         if name not in notebooks and rules:
             problems.append(f"notebooks lacks the section {name!r} (keys {list(rules)})")
             continue
-        problems += check_section(where, section, rules, document)
+        problems += [
+            problem + NEW_PARAMETER if problem.startswith(f"{where} has unknown") else problem
+            for problem in check_section(where, section, rules, document)
+        ]
         if isinstance(section, dict) and name in DISJOINT:
             problems += _check_disjoint(where, section, DISJOINT[name])
     return problems
