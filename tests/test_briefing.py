@@ -281,20 +281,25 @@ def test_plain_words_come_from_the_registries_by_level() -> None:
 
 
 def test_a_driver_without_plain_words_stops_the_key_points_naming_file_and_line() -> None:
-    """rural_share is a registry predictor with no briefing words: a model that declares it
-    cannot be written up until its row has them."""
+    """population is a context variable, with no briefing words (every predictor has them): a
+    model that declared it could not be written up until its row had them."""
     from helpers.paths import VARIABLES_FILE
 
     line = next(
         number
         for number, text in enumerate(VARIABLES_FILE.read_text(encoding="utf-8").splitlines(), 1)
-        if text.startswith("rural_share,")
+        if text.startswith("population,")
     )
-    frame = system_drivers().assign(driver=["rural_share", "imd_score", "imd_score"])
-    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(rural_share\)"):
+    frame = system_drivers().assign(driver=["population", "imd_score", "imd_score"])
+    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(population\)"):
         key_points.key_point_system_drivers(results(system_drivers=frame))
-    with pytest.raises(DataError, match=r"trust_variables\.csv: line \d+ \(log_income\)"):
-        key_points.plain_words("log_income", trust_first=True)
+
+
+def test_a_swapped_driver_is_named_in_the_key_points() -> None:
+    """A student swapping a declared driver for another registry predictor gets it named."""
+    frame = system_drivers().assign(driver=["rural_share", "imd_score", "imd_score"])
+    point = key_points.key_point_system_drivers(results(system_drivers=frame))
+    assert "the rural share of the population" in point
 
 
 def test_every_name_the_built_key_points_use_has_words() -> None:

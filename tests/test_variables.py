@@ -22,6 +22,8 @@ GOOD_ROW = {
     "min": "0",
     "max": "100",
     "time_invariant": "false",
+    "plain": "bed occupancy",
+    "short": "Bed occupancy",
 }
 
 
@@ -166,20 +168,38 @@ def test_no_model_predictor_postdates_the_figure_it_explains() -> None:
 def test_plain_and_short_words_are_both_or_neither(tmp_path: Path) -> None:
     rows = [
         {**GOOD_ROW, "timing": "in_year", "plain": "bed occupancy", "short": "Bed occupancy"},
-        {**GOOD_ROW, "name": "x", "timing": "in_year", "plain": "x words"},
+        {**GOOD_ROW, "name": "x", "timing": "in_year", "plain": "x words", "short": ""},
     ]
     with pytest.raises(DataError, match=r"give both or neither on line\(s\) \[3\]"):
         variables.read_registry(write_registry(tmp_path, rows))
 
 
+def test_a_predictor_or_outcome_needs_words_and_a_context_variable_not(tmp_path: Path) -> None:
+    """params.yaml may put any predictor in a model (a student swapping a driver), so every
+    predictor and outcome row needs the briefing's words; a context variable may go without."""
+    rows = [
+        {**GOOD_ROW, "timing": "in_year"},
+        {**GOOD_ROW, "name": "x", "timing": "in_year", "plain": "", "short": ""},
+        {**GOOD_ROW, "name": "y", "role": "context", "timing": "advance", "plain": "", "short": ""},
+    ]
+    with pytest.raises(DataError) as refused:
+        variables.read_registry(write_registry(tmp_path, rows))
+    assert str(refused.value).endswith(
+        "plain and short words missing (every predictor and outcome row needs them) on line(s) [3]"
+    )
+    for name in variables.valid_predictors():
+        assert variables.words(name) and variables.words(name, "short"), name
+
+
 def test_words_come_from_the_registry_and_a_blank_row_names_file_and_line() -> None:
     assert variables.words("nctr_per_100k") == "delayed discharges"
     assert variables.words("value_pct_allocation", "short") == "Systems: position, % of allocation"
-    line = list(variables.registry().index).index("rural_share") + 2
+    assert variables.words("rural_share") == "the rural share of the population"
+    line = list(variables.registry().index).index("population") + 2
     assert (
-        VARIABLES_FILE.read_text(encoding="utf-8").splitlines()[line - 1].startswith("rural_share,")
+        VARIABLES_FILE.read_text(encoding="utf-8").splitlines()[line - 1].startswith("population,")
     )
-    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(rural_share\): no"):
-        variables.words("rural_share")
+    with pytest.raises(DataError, match=rf"variables\.csv: line {line} \(population\): no"):
+        variables.words("population")
     with pytest.raises(ConfigError, match="not_a_variable"):
         variables.words("not_a_variable")

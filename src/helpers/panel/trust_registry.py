@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.data.readers._common import require_columns
 from helpers.errors import DataError
-from helpers.panel.variables import WORD_COLUMNS, words_incomplete, words_of
+from helpers.panel.variables import WORD_COLUMNS, words_of
 
 REGISTRY_FILE: Path = Path(__file__).with_name("trust_variables.csv")
 TRUST_TYPES: dict[str, str] = {
@@ -31,8 +31,8 @@ TEACHING_SUBTYPE = "Acute - Teaching"
 
 def registry(path: Path = REGISTRY_FILE) -> pd.DataFrame:
     """Trust-level variables: name (index), label, unit, source, min, max, definition and the
-    briefing's ``plain`` and ``short`` words (blank for a variable it does not name) (a copy:
-    safe to change)."""
+    briefing's ``plain`` and ``short`` words (required: params.yaml may put any of them in a
+    model) (a copy: safe to change)."""
     return _read_registry(path).copy()
 
 
@@ -49,10 +49,10 @@ def _read_registry(path: Path) -> pd.DataFrame:
             f"{sorted(table.loc[table['name'].duplicated(), 'name'])}"
         )
     table[list(WORD_COLUMNS)] = table[list(WORD_COLUMNS)].fillna("").astype(object)
-    incomplete = words_incomplete(table)
-    if incomplete.any():
-        lines = [index + 2 for index in table.index[incomplete]]
-        raise DataError(f"{path}: plain and short: give both or neither (line(s) {lines})")
+    blank = (table["plain"] == "") | (table["short"] == "")  # params.yaml may name any row
+    if blank.any():
+        lines = [index + 2 for index in table.index[blank]]
+        raise DataError(f"{path}: plain and short words missing (line(s) {lines})")
     return table.set_index("name")
 
 

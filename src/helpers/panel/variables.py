@@ -51,6 +51,8 @@ COLUMNS: list[str] = [
 WORD_COLUMNS: tuple[str, str] = ("plain", "short")
 TABLES: frozenset[str] = frozenset({"icb_year", "finance_positions", "derived"})
 ROLES: frozenset[str] = frozenset({"predictor", "context", "outcome"})
+#: Roles whose variables params.yaml may put in a model, so the briefing may have to name them.
+WORDED_ROLES: frozenset[str] = frozenset({"predictor", "outcome"})
 #: When a variable is measured relative to the financial year of a figure (see the module text).
 TIMINGS: frozenset[str] = frozenset({"advance", "fixed", "in_year", "outcome"})
 #: Years a predictor of each timing is lagged behind the figure it explains.
@@ -76,6 +78,10 @@ def read_registry(path: Path) -> pd.DataFrame:
     flag(frame["name"].duplicated(keep=False), "name repeated")
     flag((frame["label"] == "") | (frame["unit"] == ""), "label or unit empty")
     flag(words_incomplete(frame), "plain and short: give both or neither")
+    flag(
+        frame["role"].isin(WORDED_ROLES) & (frame["plain"] == ""),
+        "plain and short words missing (every predictor and outcome row needs them)",
+    )
     flag(~frame["table"].isin(TABLES), f"table not in {sorted(TABLES)}")
     flag(~frame["role"].isin(ROLES), f"role not in {sorted(ROLES)}")
     flag(~frame["time_invariant"].isin(["true", "false"]), "time_invariant not true/false")
