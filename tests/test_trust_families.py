@@ -96,6 +96,26 @@ def test_deprivation_words_follow_the_signs() -> None:
     assert "agree in sign" in same and "does not match the Nuffield Trust" in same
 
 
+def test_deprivation_is_not_compared_when_a_level_does_not_declare_it() -> None:
+    """A student who swaps deprivation out of notebook 03's declared drivers gets a sentence
+    saying so, not a failed build."""
+    drivers = pd.DataFrame(
+        {"driver": ["rural_share", "imd_score"], "family": ["declared", "candidate"]}
+    )
+    assert trust_models.system_deprivation(drivers) is None
+    coefficients = pd.DataFrame({"term": ["imd_score"], "outcome": ["plan"], "estimate": [-0.2]})
+    trust_row = trust_models.trust_deprivation(coefficients, "plan")
+    assert trust_row is not None and trust_row["estimate"] == -0.2
+    assert trust_models.trust_deprivation(coefficients, "margin") is None
+    text = trust_models.describe_deprivation(trust_row, None, "plan", 0.05)
+    assert text == (
+        "Deprivation is not among the declared drivers at system level (params.yaml), so the "
+        "trust-level and system-level associations are not compared."
+    )
+    both = trust_models.describe_deprivation(None, None, "plan", 0.05)
+    assert "at trust and system level" in both
+
+
 def test_engagement_words_carry_the_reverse_causation_caveat() -> None:
     added = tidy("planned_position_pct", ["staff_engagement", "share_65plus"], [0.008, 0.3])
     text = trust_models.describe_engagement(added, 0.05)

@@ -234,12 +234,28 @@ def describe_engagement(added: pd.DataFrame, alpha: float) -> str:
     )
 
 
+#: The deprivation measure both levels' models may declare (an ICB score; trusts: their host ICB's).
+DEPRIVATION = "imd_score"
+
+
 def describe_deprivation(
-    trust_row: pd.Series, system_row: pd.Series, trust_outcome_label: str, alpha: float
+    trust_row: pd.Series | None,
+    system_row: pd.Series | None,
+    trust_outcome_label: str,
+    alpha: float,
 ) -> str:
     """Whether the trust-level and system-level deprivation associations agree in sign, in
     words (a positive position is a surplus, so a negative estimate means worse finances in
-    more deprived areas, the Nuffield Trust's finding)."""
+    more deprived areas, the Nuffield Trust's finding). A level whose declared drivers do not
+    include deprivation (``None``: params.yaml chose others) leaves nothing to compare."""
+    missing = [
+        level for level, row in (("trust", trust_row), ("system", system_row)) if row is None
+    ]
+    if trust_row is None or system_row is None:
+        return (
+            f"Deprivation is not among the declared drivers at {' and '.join(missing)} level "
+            "(params.yaml), so the trust-level and system-level associations are not compared."
+        )
 
     def side(estimate: float) -> str:
         return "worse" if estimate < 0 else "better" if estimate > 0 else "no different"
@@ -277,15 +293,23 @@ def describe_deprivation(
     return f"Deprivation: {trust_words}; {system_words}. {verdict}.{caveat}"
 
 
-def system_deprivation(model_drivers: pd.DataFrame) -> pd.Series:
-    """The system-level deprivation row of notebook 03's primary model (first declared row)."""
+def system_deprivation(model_drivers: pd.DataFrame) -> pd.Series | None:
+    """The system-level deprivation row of notebook 03's primary model (first declared row), or
+    None when deprivation is not among its declared drivers."""
     rows = model_drivers.loc[
-        (model_drivers["driver"] == "imd_score")
+        (model_drivers["driver"] == DEPRIVATION)
         & model_drivers["family"].isin(["declared", "primary"])
     ]
-    if rows.empty:
-        raise DataError("model_drivers.csv: no declared/primary row for driver 'imd_score'")
-    return rows.iloc[0]
+    return None if rows.empty else rows.iloc[0]
+
+
+def trust_deprivation(coefficients: pd.DataFrame, outcome: str) -> pd.Series | None:
+    """The trust-level deprivation row of the primary model of ``outcome``, or None when
+    deprivation is not among the trust model's drivers."""
+    rows = coefficients.loc[
+        (coefficients["term"] == DEPRIVATION) & (coefficients["outcome"] == outcome)
+    ]
+    return None if rows.empty else rows.iloc[0]
 
 
 def families(tables: dict[str, pd.DataFrame], alpha: float, power: float) -> pd.DataFrame:
