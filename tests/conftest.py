@@ -90,10 +90,11 @@ def real_icb_codes(raw_path: Callable[[str], Path]) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def forced_plan() -> str:
-    """What Snakemake prints for a dry run of a forced build of the notebooks (``snakemake -n
-    --forceall``): its plan of every job with its inputs and outputs, run once per session."""
+    """What Snakemake prints for a dry run of a forced build of what `make report` builds (rule
+    ``all``; ``snakemake -n --forceall``): its plan of every job with its inputs and outputs,
+    run once per session."""
     done = subprocess.run(
-        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "notebooks"],
+        [*workflow.SNAKEMAKE, "-n", "--forceall", "--cores", "1", "all"],
         cwd=ROOT,
         capture_output=True,
         text=True,
