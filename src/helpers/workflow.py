@@ -321,22 +321,19 @@ def publish(sources: Iterable[str], targets: Iterable[str], manifest: Path) -> l
     the targets written."""
     import filecmp
     import shutil
-    import tempfile
 
     from helpers.data.acquire import sha256_of
-    from helpers.data.io import give_user_permissions
+    from helpers.data.io import give_user_permissions, temporary_beside
 
     pairs = [(Path(source), Path(target)) for source, target in zip(sources, targets, strict=True)]
     copies: dict[Path, Path] = {}
     try:
         for source, target in pairs:
             if not (target.is_file() and filecmp.cmp(source, target, shallow=False)):
-                part = {"dir": target.parent, "prefix": f".{target.name}.", "suffix": ".part"}
-                handle, name = tempfile.mkstemp(**part)
-                os.close(handle)
-                copies[Path(name)] = target
-                shutil.copyfile(source, name)
-                give_user_permissions(Path(name))
+                copy = temporary_beside(target)
+                copies[copy] = target
+                shutil.copyfile(source, copy)
+                give_user_permissions(copy)
     except BaseException:
         for copy in copies:
             copy.unlink(missing_ok=True)

@@ -48,6 +48,15 @@ def give_user_permissions(path: Path) -> None:
     path.chmod(0o666 & ~umask)
 
 
+def temporary_beside(path: Path) -> Path:
+    """A new empty file beside ``path`` (``.<name>.<random>.part``, created so no other process
+    gets the same name), to be renamed onto ``path`` once written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(handle)
+    return Path(name)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None], *, redirect: bool = True) -> Path:
     """Call ``write`` on a temporary file beside ``path`` and rename it into place.
 
@@ -56,10 +65,7 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, redirect: bool = 
     ``redirect=False``: always ``path``, as when the workflow publishes into data/processed).
     """
     path = staged(path) if redirect else path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    temporary = Path(name)
+    temporary = temporary_beside(path)
     try:
         write(temporary)
         give_user_permissions(temporary)

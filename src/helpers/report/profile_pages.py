@@ -20,7 +20,7 @@ from string import Template
 import pandas as pd
 
 from helpers.config import load_params, notebook_parameters
-from helpers.data.io import table_csv
+from helpers.data.io import atomic_write, table_csv
 from helpers.errors import ConfigError
 from helpers.panel.finance import readable
 from helpers.panel.pressure import financial_years
@@ -129,10 +129,11 @@ def index_page(index: pd.DataFrame, years: Sequence[str]) -> str:
 
 
 def write(path: Path, text: str) -> None:
-    """Write ``text`` atomically (a temporary file, then a rename)."""
-    temporary = path.with_name(f".{path.name}.part")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    """Write ``text`` atomically (:func:`helpers.data.io.atomic_write`: a temporary file, then a
+    rename)."""
+    atomic_write(
+        path, lambda temporary: temporary.write_text(text, encoding="utf-8"), redirect=False
+    )
 
 
 def build_profiles(codes: Sequence[str] | None = None, pages_dir: Path = PAGES_DIR) -> list[str]:
