@@ -15,8 +15,9 @@ the financial year and are taken from the previous year, because a plan is set b
 begins and the panel holds only annual values (a forecast or outturn could use months up to its
 ``as_at_date``, which an annual panel cannot give). The last two columns are the words the
 briefing uses for a variable it names (:data:`WORD_COLUMNS`): ``plain`` for running text
-('delayed discharges') and ``short`` for a chart label ('Delayed discharges'); blank for a
-variable the briefing does not name (both or neither).
+('delayed discharges') and ``short`` for a chart label ('Delayed discharges'): both or neither,
+and both on every predictor and outcome row (:data:`WORDED_ROLES`), since params.yaml may put
+any of them in a model.
 
 The panel's columns, the processed-table schemas, the model labels and the list of valid
 predictor names are all read from here. Adding a predictor = a builder function + one row.
