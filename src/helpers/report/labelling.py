@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from types import ModuleType
 
 from helpers.panel import derived_variables, trust_registry, variables
 
@@ -44,6 +45,18 @@ class LabelError(KeyError):
         return str(self.args[0])
 
 
+def registry_of(name: str, *, trust_first: bool = False) -> ModuleType | None:
+    """The registry module holding ``name`` (each has ``label`` and ``words``): the ICB
+    registry, the trust registry (first with ``trust_first``: a name in both is a trust-level
+    variable in trust tables) or ``derived_variables.csv``; None when none has it."""
+    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
+    if in_trust and (trust_first or not in_icb):
+        return trust_registry
+    if in_icb:
+        return variables
+    return derived_variables if name in derived_variables.registry().index else None
+
+
 def label_of(name: str, *, trust_first: bool = False) -> str:
     """The human label of a variable or model term, from its one home: the ICB variable
     registry (``src/helpers/panel/variables.csv``), then the trust registry
@@ -57,13 +70,9 @@ def label_of(name: str, *, trust_first: bool = False) -> str:
     term = PATSY_TERM.match(name)
     if term:
         return f"{label_of(term['variable'], trust_first=trust_first)}: {term['level']}"
-    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
-    if in_trust and (trust_first or not in_icb):
-        return trust_registry.label(name)
-    if in_icb:
-        return variables.label(name)
-    if name in derived_variables.registry().index:
-        return derived_variables.label(name)
+    home = registry_of(name, trust_first=trust_first)
+    if home is not None:
+        return home.label(name)
     if name in DESIGN_LABELS:
         return DESIGN_LABELS[name]
     raise LabelError(
@@ -84,13 +93,9 @@ def plain_words(name: str, kind: str = "plain", *, trust_first: bool = False) ->
         DataError: naming the file and line of a row whose words are blank.
         LabelError: naming the registries when no registry has the name.
     """
-    in_icb, in_trust = name in variables.registry().index, name in trust_registry.registry().index
-    if in_trust and (trust_first or not in_icb):
-        return trust_registry.words(name, kind)
-    if in_icb:
-        return variables.words(name, kind)
-    if name in derived_variables.registry().index:
-        return derived_variables.words(name, kind)
+    home = registry_of(name, trust_first=trust_first)
+    if home is not None:
+        return home.words(name, kind)
     raise LabelError(
         f"no plain words for {name!r}: add a row with plain and short words to "
         "src/helpers/panel/variables.csv or trust_variables.csv (a panel variable) or "
